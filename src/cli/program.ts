@@ -1,0 +1,72 @@
+/**
+ * The `failover-demo` program: commander wiring only. Each command lives in ./commands/<name>.ts
+ * and exports `register(program)`.
+ */
+import { Command, CommanderError } from 'commander';
+import chalk from 'chalk';
+import { UserError } from '../util/errors.js';
+import { register as registerRender } from './commands/render.js';
+import { register as registerConfig } from './commands/config.js';
+import { register as registerDoctor } from './commands/doctor.js';
+import { register as registerLifecycle } from './commands/lifecycle.js';
+import { register as registerRouting } from './commands/routing.js';
+import { register as registerClients } from './commands/clients.js';
+import { register as registerFaults } from './commands/faults.js';
+import { register as registerTiming } from './commands/timing.js';
+import { register as registerDrill } from './commands/drill.js';
+
+export function buildProgram(): Command {
+  const program = new Command('failover-demo')
+    .description(
+      'Two Redpanda clusters behind Envoy: start them, watch Envoy route, run Kafka clients through it,\n' +
+        'break things on purpose and measure how clients fail over and back.',
+    )
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText(
+      'after',
+      `
+Example:
+  $ failover-demo start            # bring up both clusters and Envoy
+  $ failover-demo routing          # in a second terminal: live view of Envoy's routing
+  $ failover-demo produce --rate 50
+  $ failover-demo fail-primary     # watch the clients move to the secondary cluster
+  $ failover-demo drill --report reports/`,
+    );
+  registerRender(program);
+  registerConfig(program);
+  registerDoctor(program);
+  registerLifecycle(program);
+  registerRouting(program);
+  registerClients(program);
+  registerFaults(program);
+  registerTiming(program);
+  registerDrill(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  program.exitOverride();
+  try {
+    await program.parseAsync(argv);
+    return process.exitCode === undefined ? 0 : Number(process.exitCode);
+  } catch (err) {
+    return reportError(err);
+  }
+}
+
+export function reportError(err: unknown): number {
+  if (err instanceof CommanderError) {
+    // commander already printed help / the usage error
+    return err.exitCode;
+  }
+  if (err instanceof UserError) {
+    process.stderr.write(`${chalk.red('error:')} ${err.message}\n`);
+    if (err.hint) process.stderr.write(`${chalk.dim('hint:')} ${err.hint}\n`);
+    return err.exitCode;
+  }
+  const e = err as Error;
+  process.stderr.write(`${chalk.red('unexpected error:')} ${e?.stack ?? String(err)}\n`);
+  return 1;
+}
+
