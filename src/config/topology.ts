@@ -65,6 +65,12 @@ export interface RedpandaSettings {
   rpcPort: number;
   adminPort: number;
   pandaproxyPort: number;
+  /**
+   * "direct" Kafka listener of each broker, for tooling that must bypass Envoy (topic setup, ledger checks).
+   * Container port for every broker, and the base of the host ports it is published on:
+   * bindAddress:(directPortBase + (secondary ? 100 : 0) + index), advertised as advertisedHost:that port.
+   */
+  directPortBase: number;
   /** Redpanda node memory (--memory) and cores (--smp) for the Docker runtime. */
   memory: string;
   smp: number;
@@ -150,6 +156,7 @@ export function defaultTopology(env: Record<string, string | undefined> = {}): T
       rpcPort: 33145,
       adminPort: 9644,
       pandaproxyPort: 8082,
+      directPortBase: 29092,
       memory: '1G',
       smp: 1,
     },
@@ -203,19 +210,26 @@ export function envoyClusterName(index: number): string {
   return `broker_${index}_cluster`;
 }
 
+/** Host port of a broker's "direct" listener (Docker runtime), see RedpandaSettings.directPortBase. */
+export function directHostPort(t: Topology, b: Pick<BrokerRef, 'cluster' | 'index'>): number {
+  return t.redpanda.directPortBase + (b.cluster === 'primary' ? 0 : 100) + b.index;
+}
+
 /** Ports of one broker in the local runtime (everything on 127.0.0.1). */
 export interface LocalBrokerPorts {
   /** Kafka listener behind Envoy: advertises Envoy's listener for this position. */
   client: number;
-  /** Kafka listener for inter-broker traffic and direct admin access. */
-  internal: number;
-  /** KRaft controller listener. */
-  controller: number;
-  /** Schema Registry stand-in (health-checked by Envoy). */
+  /** Kafka listener for direct access that bypasses Envoy (topic setup, ledger checks). */
+  direct: number;
+  /** Redpanda's rpc_server; the Kafka stand-in's KRaft controller listener. */
+  rpc: number;
+  /** Kafka stand-in's inter-broker listener (rpc + 1). */
+  replication: number;
+  /** Schema Registry (stand-in), health-checked by Envoy. */
   schemaRegistry: number;
 }
 
 export function localPorts(t: Topology, b: Pick<BrokerRef, 'cluster' | 'index'>): LocalBrokerPorts {
   const base = t.local.basePort + (b.cluster === 'primary' ? 0 : 100) + b.index * 10;
-  return { client: base, internal: base + 1, controller: base + 2, schemaRegistry: base + 3 };
+  return { client: base, direct: base + 1, rpc: base + 2, replication: base + 3, schemaRegistry: base + 4 };
 }
