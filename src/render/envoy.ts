@@ -1,0 +1,232 @@
+/**
+ * Topology → Envoy bootstrap config (envoy.yaml). Pure: no I/O.
+ *
+ * One Envoy cluster per broker position i (`broker_<i>_cluster`): primary-broker-i at priority 0,
+ * secondary-broker-i at priority 1, health-checked over HTTP on each broker's Schema Registry.
+ *
+ * Targets:
+ * - `docker`: two listener sets. The in-network set (0.0.0.0:listenerPort+i) serves clients inside the
+ *   Docker network; the host-facing set (0.0.0.0:hostListenerPort+i) is what the host's published
+ *   bindAddress:(listenerPort+i) reaches. Each set must hand out addresses its clients can reach:
+ *   - `kafka-filter`: the contrib kafka_broker filter rewrites broker ids to envoy:(listenerPort+i) on the
+ *     in-network set and advertisedHost:(listenerPort+i) on the host set; both sets share the clusters.
+ *   - `advertised`: no filter; the brokers advertise Envoy's addresses themselves, on two Kafka listeners
+ *     (kafkaPort for in-network clients, hostKafkaPort for host clients), so the host set gets its own
+ *     clusters (`broker_<i>_host_cluster`) pointing at hostKafkaPort.
+ * - `local`: everything on 127.0.0.1, always the `advertised` strategy (the PyPI Envoy is the standard
+ *   build, without contrib filters), brokers at their localPorts().
+ */
+import { stringify } from 'yaml';
+import {
+  brokersOf,
+  envoyClusterName,
+  localPorts,
+  type BrokerRef,
+  type Topology,
+} from '../config/topology.js';
+import { envoyDuration } from '../config/duration.js';
+
+export type RenderTarget = 'docker' | 'local';
+
+/** Name of the host-facing Envoy cluster of position i (docker target, `advertised` strategy). */
+export function envoyHostClusterName(index: number): string {
+  return `broker_${index}_host_cluster`;
+}
+
+/** Name of the Envoy listener of position i; `host` marks the docker target's host-facing set. */
+export function envoyListenerName(index: number, set: 'network' | 'host' = 'network'): string {
+  return set === 'host' ? `broker_${index}_host_listener` : `broker_${index}_listener`;
+}
+
+/** Docker-network host name of the Envoy container (what in-network clients bootstrap from). */
+export const ENVOY_DOCKER_HOST = 'envoy';
+
+/** Connect timeout of every upstream connection to a broker. */
+export const UPSTREAM_CONNECT_TIMEOUT_MS = 1000;
+
+type Json = Record<string, unknown>;
+
+function socketAddress(address: string, port: number): Json {
+  return { socket_address: { address, port_value: port } };
+}
+
+function positions(t: Topology): number[] {
+  return Array.from({ length: t.brokers }, (_, i) => i);
+}
+
+function brokersAt(t: Topology, index: number): BrokerRef[] {
+  return brokersOf(t).filter((b) => b.index === index);
+}
+
+function healthChecks(t: Topology): Json[] {
+  const hc = t.healthCheck;
+  return [
+    {
+      timeout: envoyDuration(hc.timeoutMs),
+      interval: envoyDuration(hc.intervalMs),
+      interval_jitter: envoyDuration(hc.intervalJitterMs),
+      unhealthy_threshold: hc.unhealthyThreshold,
+      healthy_threshold: hc.healthyThreshold,
+      no_traffic_interval: envoyDuration(hc.noTrafficIntervalMs),
+      unhealthy_interval: envoyDuration(hc.unhealthyIntervalMs),
+      unhealthy_edge_interval: envoyDuration(hc.unhealthyEdgeIntervalMs),
+      healthy_edge_interval: envoyDuration(hc.healthyEdgeIntervalMs),
+      http_health_check: { path: hc.path },
+    },
+  ];
+}
+
+interface UpstreamEndpoint {
+  broker: BrokerRef;
+  address: string;
+  port: number;
+  healthCheckPort: number;
+}
+
+function cluster(t: Topology, name: string, type: 'STATIC' | 'STRICT_DNS', endpoints: UpstreamEndpoint[]): Json {
+  const priorities = [...new Set(endpoints.map((e) => e.broker.priority))].sort((a, b) => a - b);
+  return {
+    name,
+    type,
+    ...(type === 'STRICT_DNS' ? { dns_lookup_family: 'V4_ONLY' } : {}),
+    connect_timeout: envoyDuration(UPSTREAM_CONNECT_TIMEOUT_MS),
+    lb_policy: 'ROUND_ROBIN',
+    common_lb_config: { healthy_panic_threshold: { value: t.panicThresholdPercent } },
+    health_checks: healthChecks(t),
+    outlier_detection: {
+      consecutive_5xx: t.outlierDetection.consecutive5xx,
+      interval: envoyDuration(t.outlierDetection.intervalMs),
+      base_ejection_time: envoyDuration(t.outlierDetection.baseEjectionTimeMs),
+      max_ejection_percent: t.outlierDetection.maxEjectionPercent,
+    },
+    load_assignment: {
+      cluster_name: name,
+      endpoints: priorities.map((priority) => ({
+        priority,
+        lb_endpoints: endpoints
+          .filter((e) => e.broker.priority === priority)
+          .map((e) => ({
+            endpoint: {
+              hostname: e.broker.name,
+              address: socketAddress(e.address, e.port),
+              health_check_config: { port_value: e.healthCheckPort },
+            },
+          })),
+      })),
+    },
+  };
+}
+
+function tcpProxy(statPrefix: string, clusterName: string): Json {
+  return {
+    name: 'envoy.filters.network.tcp_proxy',
+    typed_config: {
+      '@type': 'type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy',
+      stat_prefix: statPrefix,
+      cluster: clusterName,
+    },
+  };
+}
+
+/** The contrib Kafka filter, rewriting every broker id to `host:(firstPort + id)`. */
+function kafkaBrokerFilter(t: Topology, statPrefix: string, host: string, firstPort: number): Json {
+  return {
+    name: 'envoy.filters.network.kafka_broker',
+    typed_config: {
+      '@type': 'type.googleapis.com/envoy.extensions.filters.network.kafka_broker.v3.KafkaBroker',
+      stat_prefix: statPrefix,
+      id_based_broker_address_rewrite_spec: {
+        rules: positions(t).map((id) => ({ id, host, port: firstPort + id })),
+      },
+    },
+  };
+}
+
+function listener(name: string, address: string, port: number, filters: Json[]): Json {
+  return { name, address: socketAddress(address, port), filter_chains: [{ filters }] };
+}
+
+function localConfig(t: Topology): Json {
+  const loopback = '127.0.0.1';
+  return {
+    admin: { address: socketAddress(loopback, t.envoy.adminPort) },
+    static_resources: {
+      listeners: positions(t).map((i) =>
+        listener(envoyListenerName(i), loopback, t.envoy.listenerPort + i, [
+          tcpProxy(`broker_${i}_tcp`, envoyClusterName(i)),
+        ]),
+      ),
+      clusters: positions(t).map((i) =>
+        cluster(
+          t,
+          envoyClusterName(i),
+          'STATIC',
+          brokersAt(t, i).map((broker) => ({
+            broker,
+            address: loopback,
+            port: localPorts(t, broker).client,
+            healthCheckPort: localPorts(t, broker).schemaRegistry,
+          })),
+        ),
+      ),
+    },
+  };
+}
+
+function dockerConfig(t: Topology): Json {
+  const any = '0.0.0.0';
+  const filterStrategy = t.rewrite === 'kafka-filter';
+  const upstreams = (i: number, port: number): UpstreamEndpoint[] =>
+    brokersAt(t, i).map((broker) => ({ broker, address: broker.name, port, healthCheckPort: t.healthCheck.port }));
+
+  const networkListeners = positions(t).map((i) =>
+    listener(envoyListenerName(i), any, t.envoy.listenerPort + i, [
+      ...(filterStrategy ? [kafkaBrokerFilter(t, `broker_${i}_kafka`, ENVOY_DOCKER_HOST, t.envoy.listenerPort)] : []),
+      tcpProxy(`broker_${i}_tcp`, envoyClusterName(i)),
+    ]),
+  );
+  const hostListeners = positions(t).map((i) =>
+    listener(envoyListenerName(i, 'host'), any, t.envoy.hostListenerPort + i, [
+      ...(filterStrategy
+        ? [kafkaBrokerFilter(t, `broker_${i}_host_kafka`, t.envoy.advertisedHost, t.envoy.listenerPort)]
+        : []),
+      tcpProxy(`broker_${i}_host_tcp`, filterStrategy ? envoyClusterName(i) : envoyHostClusterName(i)),
+    ]),
+  );
+  const networkClusters = positions(t).map((i) =>
+    cluster(t, envoyClusterName(i), 'STRICT_DNS', upstreams(i, t.redpanda.kafkaPort)),
+  );
+  const hostClusters = filterStrategy
+    ? []
+    : positions(t).map((i) => cluster(t, envoyHostClusterName(i), 'STRICT_DNS', upstreams(i, t.redpanda.hostKafkaPort)));
+
+  return {
+    admin: { address: socketAddress(any, t.envoy.adminPort) },
+    static_resources: {
+      listeners: [...networkListeners, ...hostListeners],
+      clusters: [...networkClusters, ...hostClusters],
+    },
+  };
+}
+
+/** The Envoy bootstrap config as a plain object (what envoy.yaml holds). */
+export function buildEnvoyConfig(t: Topology, target: RenderTarget): Json {
+  return target === 'local' ? localConfig(t) : dockerConfig(t);
+}
+
+function header(t: Topology, target: RenderTarget): string {
+  const strategy = target === 'local' ? 'advertised (local runtime)' : t.rewrite;
+  return [
+    '# Rendered by `failover-demo render` from the topology; edit the config file and re-render instead.',
+    `# Target: ${target}; metadata rewrite strategy: ${strategy}; ${t.brokers} broker position(s).`,
+    ...(target === 'docker' && t.rewrite === 'kafka-filter'
+      ? ['# Needs a contrib Envoy build (envoy.filters.network.kafka_broker), e.g. envoyproxy/envoy:contrib-*.']
+      : []),
+    '',
+  ].join('\n');
+}
+
+/** envoy.yaml text for the given target. */
+export function renderEnvoyConfig(t: Topology, target: RenderTarget): string {
+  return header(t, target) + stringify(buildEnvoyConfig(t, target), { lineWidth: 0 });
+}
