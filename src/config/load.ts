@@ -1,9 +1,27 @@
 /**
- * Placeholder until the config loader lands: defaults only.
- * Contract: loadTopology() returns a validated Topology or throws ConfigError (a UserError)
- * listing every problem, one per line.
+ * The effective topology: defaults (with REDPANDA_VERSION / ENVOY_VERSION), then the YAML config file,
+ * then command-line flags; validated as a whole.
+ *
+ * File format: the Topology keys, every one optional; a key ending in `Ms` is written without the
+ * suffix as a duration string, e.g.
+ *   healthCheck: { interval: 1s, unhealthyThreshold: 2, intervalJitter: 100ms }
+ *   envoy: { adminPort: 29901 }
+ *   local: { basePort: 29000, heapMb: 256 }
  */
+import { readFileSync } from 'node:fs';
+import { parseDocument } from 'yaml';
 import { defaultTopology, type Topology } from './topology.js';
+import { formatDuration } from './duration.js';
+import {
+  applyPatch,
+  checkTopology,
+  formatProblem,
+  parseBrokersFlag,
+  parseRewriteFlag,
+  readConfigDocument,
+  type ConfigProblem,
+} from './validate.js';
+import { UserError } from '../util/errors.js';
 
 export interface TopologyOverrides {
   brokers?: number | string;
@@ -19,6 +37,100 @@ export interface LoadOptions {
   env?: Record<string, string | undefined>;
 }
 
+/** Invalid configuration: `problems` holds one line per problem, all of them in `message`. */
+export class ConfigError extends UserError {
+  constructor(
+    readonly problems: string[],
+    readonly source?: string,
+  ) {
+    const where = source ? ` (${source})` : '';
+    const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
+    super(
+      `invalid configuration${where}, ${count}:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+      '`failover-demo config --reference` lists every key with its default; durations are written like "3s" or "500ms"',
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+function readFileProblems(configFile: string): { doc: unknown; problems: ConfigProblem[] } {
+  let source: string;
+  try {
+    source = readFileSync(configFile, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, not a file' : (err as Error).message;
+    return { doc: undefined, problems: [{ path: '--config', message: `cannot read ${configFile}: ${why}` }] };
+  }
+  const parsed = parseDocument(source, { prettyErrors: true, uniqueKeys: true });
+  if (parsed.errors.length > 0) {
+    return {
+      doc: undefined,
+      problems: parsed.errors.map((e) => ({ path: '', message: `not valid YAML: ${e.message.split('\n')[0]}` })),
+    };
+  }
+  return { doc: parsed.toJS(), problems: [] };
+}
+
+/**
+ * The default topics' replication factor follows the broker count (min(3, brokers)) unless the file
+ * lists topics itself, so `--brokers 1` works without a config file.
+ */
+function fitDefaultTopics(t: Topology, topicsFromFile: boolean): Topology {
+  if (topicsFromFile) return t;
+  return { ...t, topics: t.topics.map((topic) => ({ ...topic, replicationFactor: Math.min(topic.replicationFactor, t.brokers) })) };
+}
+
+/** Defaults ← config file ← flags, validated; throws ConfigError listing every problem. */
 export function loadTopology(options: LoadOptions = {}): Topology {
-  return defaultTopology(options.env ?? process.env);
+  const problems: ConfigProblem[] = [];
+  let topology = defaultTopology(options.env ?? process.env);
+  let topicsFromFile = false;
+
+  if (options.configFile !== undefined) {
+    const { doc, problems: fileProblems } = readFileProblems(options.configFile);
+    problems.push(...fileProblems);
+    if (fileProblems.length === 0) {
+      const { patch, problems: docProblems } = readConfigDocument(doc);
+      problems.push(...docProblems);
+      topology = applyPatch(topology, patch);
+      topicsFromFile = 'topics' in patch;
+    }
+  }
+
+  const { brokers, rewrite } = options.overrides ?? {};
+  if (brokers !== undefined) {
+    const flag = parseBrokersFlag(brokers);
+    if (flag.problem) problems.push(flag.problem);
+    else topology = { ...topology, brokers: flag.value! };
+  }
+  if (rewrite !== undefined) {
+    const flag = parseRewriteFlag(rewrite);
+    if (flag.problem) problems.push(flag.problem);
+    else topology = { ...topology, rewrite: flag.value! };
+  }
+
+  topology = fitDefaultTopics(topology, topicsFromFile);
+  problems.push(...checkTopology(topology));
+  if (problems.length > 0) throw new ConfigError(problems.map(formatProblem), options.configFile);
+  return topology;
+}
+
+/**
+ * The topology in the config file's form (durations as "3s" strings, keys without `Ms`): what
+ * `failover-demo config` shows, and a valid config file itself.
+ */
+export function toConfigDocument(t: Topology): Record<string, unknown> {
+  const convert = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(convert);
+    if (value && typeof value === 'object') {
+      return Object.fromEntries(
+        Object.entries(value).map(([k, v]) =>
+          k.endsWith('Ms') && typeof v === 'number' ? [k.slice(0, -2), formatDuration(v)] : [k, convert(v)],
+        ),
+      );
+    }
+    return value;
+  };
+  return convert(t) as Record<string, unknown>;
 }

@@ -228,5 +228,5 @@ function header(t: Topology, target: RenderTarget): string {
 
 /** envoy.yaml text for the given target. */
 export function renderEnvoyConfig(t: Topology, target: RenderTarget): string {
-  return header(t, target) + stringify(buildEnvoyConfig(t, target), { lineWidth: 0 });
+  return header(t, target) + stringify(buildEnvoyConfig(t, target), { lineWidth: 0, aliasDuplicateObjects: false });
 }

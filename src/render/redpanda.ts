@@ -121,7 +121,7 @@ export function renderRedpandaYaml(t: Topology, broker: BrokerRef, target: Rende
     '# the broker; the Docker entrypoint copies this file into the container on every start.',
     '',
   ].join('\n');
-  return head + stringify(buildRedpandaConfig(t, broker, target), { lineWidth: 0 });
+  return head + stringify(buildRedpandaConfig(t, broker, target), { lineWidth: 0, aliasDuplicateObjects: false });
 }
 
 /** Replication factor for auto-created topics: Raft wants an odd count, at most 3 and at most the brokers. */
@@ -146,5 +146,5 @@ export function renderBootstrapYaml(t: Topology): string {
     '# forms; later changes need `rpk cluster config set` (or `failover-demo stop --volumes` and a fresh start).',
     '',
   ].join('\n');
-  return head + stringify(buildBootstrapConfig(t), { lineWidth: 0 });
+  return head + stringify(buildBootstrapConfig(t), { lineWidth: 0, aliasDuplicateObjects: false });
 }

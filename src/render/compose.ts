@@ -1,0 +1,119 @@
+/**
+ * Topology → docker-compose.yml. Pure: no I/O.
+ *
+ * - Every published port binds t.bindAddress (127.0.0.1 unless opted in wider), Envoy's admin API too.
+ * - No `sudo chown`: each broker mounts its rendered config folder read-only at /config and its
+ *   entrypoint copies redpanda.yaml and .bootstrap.yaml into /etc/redpanda (owned by the container's
+ *   own user) before handing over to the image's entrypoint. The copy happens on every start, so an
+ *   edit on the host (`failover-demo recovery enable`) takes effect when the broker restarts. Data
+ *   lives in a named volume, which Docker creates with the image's ownership.
+ */
+import { stringify } from 'yaml';
+import { brokersOf, directHostPort, type BrokerRef, type Topology } from '../config/topology.js';
+import { ENVOY_DOCKER_HOST } from './envoy.js';
+import { REDPANDA_DATA_DIRECTORY } from './redpanda.js';
+
+/** Name of the user-defined network (inside the compose project). */
+export const COMPOSE_NETWORK = 'demo';
+
+/** Compose service (and container) name of Envoy. */
+export const ENVOY_SERVICE = ENVOY_DOCKER_HOST;
+
+/** Paths of the rendered files, relative to the project folder. */
+export const ENVOY_CONFIG_PATH = 'envoy-proxy/envoy.yaml';
+export function brokerConfigDir(b: Pick<BrokerRef, 'name'>): string {
+  return `redpanda-config/${b.name}`;
+}
+
+export function brokerVolumeName(b: Pick<BrokerRef, 'name'>): string {
+  return `${b.name}-data`;
+}
+
+/** Copies the rendered config into /etc/redpanda, then runs the image's entrypoint with the command. */
+export const BROKER_ENTRYPOINT = [
+  '/bin/sh',
+  '-c',
+  // `$$` is Compose's escape for a literal `$`: the shell sees "$@" (the service's command).
+  'cp /config/redpanda.yaml /config/.bootstrap.yaml /etc/redpanda/ && exec /entrypoint.sh "$$@"',
+  'redpanda-entrypoint',
+];
+
+interface PublishedPort {
+  host_ip: string;
+  published: string;
+  target: number;
+  protocol: 'tcp';
+}
+
+function publish(t: Topology, hostPort: number, containerPort: number): PublishedPort {
+  return { host_ip: t.bindAddress, published: String(hostPort), target: containerPort, protocol: 'tcp' };
+}
+
+function brokerService(t: Topology, b: BrokerRef): Record<string, unknown> {
+  return {
+    image: t.redpanda.image,
+    container_name: b.name,
+    hostname: b.name,
+    entrypoint: BROKER_ENTRYPOINT,
+    command: [
+      'redpanda',
+      'start',
+      '--mode',
+      'dev-container',
+      '--smp',
+      String(t.redpanda.smp),
+      '--memory',
+      t.redpanda.memory,
+      '--default-log-level=info',
+    ],
+    volumes: [`${brokerVolumeName(b)}:${REDPANDA_DATA_DIRECTORY}`, `./${brokerConfigDir(b)}:/config:ro`],
+    ports: [publish(t, directHostPort(t, b), t.redpanda.directPortBase)],
+    networks: [COMPOSE_NETWORK],
+    healthcheck: {
+      test: ['CMD', 'curl', '-sf', `http://localhost:${t.redpanda.adminPort}/v1/status/ready`],
+      interval: '2s',
+      timeout: '2s',
+      retries: 60,
+    },
+  };
+}
+
+function envoyService(t: Topology): Record<string, unknown> {
+  const positions = Array.from({ length: t.brokers }, (_, i) => i);
+  return {
+    image: t.envoy.image,
+    container_name: ENVOY_SERVICE,
+    hostname: ENVOY_DOCKER_HOST,
+    command: ['envoy', '-c', '/etc/envoy/envoy.yaml'],
+    volumes: [`./${ENVOY_CONFIG_PATH}:/etc/envoy/envoy.yaml:ro`],
+    ports: [
+      ...positions.map((i) => publish(t, t.envoy.listenerPort + i, t.envoy.hostListenerPort + i)),
+      publish(t, t.envoy.adminPort, t.envoy.adminPort),
+    ],
+    networks: [COMPOSE_NETWORK],
+    depends_on: Object.fromEntries(brokersOf(t).map((b) => [b.name, { condition: 'service_healthy' }])),
+  };
+}
+
+/** docker-compose.yml as a plain object. */
+export function buildCompose(t: Topology): Record<string, unknown> {
+  const brokers = brokersOf(t);
+  return {
+    name: t.project,
+    services: {
+      ...Object.fromEntries(brokers.map((b) => [b.name, brokerService(t, b)])),
+      [ENVOY_SERVICE]: envoyService(t),
+    },
+    networks: { [COMPOSE_NETWORK]: { driver: 'bridge' } },
+    volumes: Object.fromEntries(brokers.map((b) => [brokerVolumeName(b), {}])),
+  };
+}
+
+export function renderCompose(t: Topology): string {
+  const head = [
+    '# Rendered by `failover-demo render` from the topology; edit the config file and re-render instead.',
+    `# ${t.brokers} broker(s) per cluster, metadata rewrite strategy: ${t.rewrite}. Published ports bind ${t.bindAddress}.`,
+    '',
+  ].join('\n');
+  return head + stringify(buildCompose(t), { lineWidth: 0, aliasDuplicateObjects: false });
+}
