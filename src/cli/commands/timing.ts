@@ -1,4 +1,68 @@
+/** `failover-demo timing`: when Envoy should notice each kind of fault, with the arithmetic. */
 import type { Command } from 'commander';
+import chalk from 'chalk';
+import { resolveTopology } from '../context.js';
+import { formatSeconds, formatWindow, predictTiming, recoveryModeCase, type TimingPrediction } from '../../envoy/timing.js';
+import type { HealthCheckSettings, Topology } from '../../config/topology.js';
 
-// Placeholder: replaced by the timing command implementation.
-export function register(_program: Command): void {}
+const CASES: { key: keyof Omit<TimingPrediction, 'traffic'>; label: string }[] = [
+  { key: 'refused', label: 'broker killed (connection refused) → unhealthy' },
+  { key: 'hung', label: 'broker hung (health check times out) → unhealthy' },
+  { key: 'errorStatus', label: 'Schema Registry answers non-200 → unhealthy' },
+  { key: 'recovered', label: 'Schema Registry answers 200 again → healthy' },
+];
+
+export function describeHealthCheck(hc: HealthCheckSettings): string {
+  return (
+    `GET ${hc.path} on port ${hc.port} every ${formatSeconds(hc.intervalMs)} s (+0–${formatSeconds(hc.intervalJitterMs)} s jitter), ` +
+    `timeout ${formatSeconds(hc.timeoutMs)} s, unhealthy after ${hc.unhealthyThreshold} failures, healthy after ${hc.healthyThreshold} passes`
+  );
+}
+
+function render(t: Topology, traffic: boolean): string {
+  const p = predictTiming(t.healthCheck, { traffic });
+  const recoveryCase = recoveryModeCase(t.local.recoveryBehaviour);
+  const lines = [
+    chalk.bold('Envoy health check: ') + describeHealthCheck(t.healthCheck),
+    chalk.dim(
+      traffic
+        ? `Assumes clients have connected through Envoy. Before any traffic every wait is no_traffic_interval (${formatSeconds(t.healthCheck.noTrafficIntervalMs)} s): see --no-traffic.`
+        : 'Assumes no client has connected through Envoy yet: every wait is no_traffic_interval.',
+    ),
+    '',
+  ];
+  for (const { key, label } of CASES) {
+    lines.push(`  ${label.padEnd(50)} ${chalk.cyan(formatWindow(p[key]))}`);
+    lines.push(chalk.dim(`    ${p[key].explanation}`));
+  }
+  lines.push('');
+  lines.push(
+    `  Recovery mode disables the Schema Registry; the local runtime's stand-in then ${
+      t.local.recoveryBehaviour === 'http-503' ? 'answers 503' : 'refuses connections'
+    } (local.recoveryBehaviour), so entering it is detected like "${CASES.find((c) => c.key === recoveryCase)!.label.split(' →')[0]}": ${chalk.cyan(formatWindow(p[recoveryCase]))}.`,
+  );
+  lines.push(
+    '  Each listener flips to the secondary broker the moment its primary broker is marked unhealthy (panic routing is off).',
+  );
+  return lines.join('\n');
+}
+
+export function register(program: Command): void {
+  program
+    .command('timing')
+    .description('expected time (earliest–latest) for Envoy to detect a killed / hung / failing broker and its recovery')
+    .option('--config <file>', 'topology config file (default: the running demo, else the defaults)')
+    .option('--no-traffic', 'windows for an Envoy that has not carried client traffic yet')
+    .option('--json', 'print the windows as JSON')
+    .action((opts: { config?: string; traffic: boolean; json?: boolean }) => {
+      const topology = resolveTopology({ config: opts.config });
+      if (opts.json) {
+        const prediction = predictTiming(topology.healthCheck, { traffic: opts.traffic });
+        process.stdout.write(
+          JSON.stringify({ healthCheck: topology.healthCheck, recoveryModeCase: recoveryModeCase(topology.local.recoveryBehaviour), ...prediction }, null, 2) + '\n',
+        );
+        return;
+      }
+      process.stdout.write(render(topology, opts.traffic) + '\n');
+    });
+}

@@ -1,0 +1,153 @@
+/**
+ * When Envoy's active HTTP health check should notice a change, from the health-check settings alone.
+ *
+ * A pure model of Envoy's health checker, checked against the real binary (Envoy 1.36.4, see
+ * scripts/bench-timing.mjs, which runs it against loopback responders and compares with this function):
+ *
+ * - The wait before the next check starts when the previous check *finished* (answer, refusal or timeout).
+ * - While the Envoy cluster has never carried traffic (no upstream connection yet), every wait is
+ *   `no_traffic_interval`. Once it has, the wait depends on the host's state:
+ *     healthy, check passed ............................ `interval`
+ *     check failed, host not marked unhealthy yet ...... `unhealthy_edge_interval`  (transition pending)
+ *     host marked unhealthy, check failed .............. `unhealthy_interval`
+ *     host unhealthy, check passed, not healthy yet .... `healthy_edge_interval`     (transition pending)
+ *   So the edge intervals space the checks *while a transition is pending* — measured, and not what
+ *   Envoy's API docs suggest ("first check after the host was marked").
+ * - Jitter adds 0..interval_jitter to every wait.
+ * - A refused connection or a timeout counts toward `unhealthy_threshold`; an HTTP status other than
+ *   200 marks the host unhealthy on that one check; `healthy_threshold` passes mark it healthy.
+ * - Each Envoy listener's cluster holds one broker per Kafka cluster (priority 0 primary, 1 secondary)
+ *   and panic routing is off, so the listener's routing flips the moment its primary host is marked.
+ */
+import type { HealthCheckSettings, RecoveryBehaviour } from '../config/topology.js';
+
+export interface TimingWindow {
+  /** Fastest possible time from the event to Envoy marking the host, ms. */
+  earliestMs: number;
+  /** Slowest possible time, ms. */
+  latestMs: number;
+  /** One-line summary with the arithmetic, for people. */
+  explanation: string;
+}
+
+export interface TimingPrediction {
+  /** Whether the windows assume the Envoy cluster has carried traffic (see module comment). */
+  traffic: boolean;
+  /** Broker killed: the health check's connection is refused → marked unhealthy. */
+  refused: TimingWindow;
+  /** Broker hung: the health check connects but gets no answer → timeouts → marked unhealthy. */
+  hung: TimingWindow;
+  /** Schema Registry answers a non-200 status (e.g. 503) → marked unhealthy at the first such check. */
+  errorStatus: TimingWindow;
+  /** Schema Registry answers 200 again → marked healthy (measured from its first 200 answer being possible). */
+  recovered: TimingWindow;
+}
+
+export interface PredictOptions {
+  /** Has the Envoy cluster carried traffic? Default true (clients are connected, as in a drill). */
+  traffic?: boolean;
+}
+
+/** The waits Envoy uses in each situation, with their config names (for the explanations). */
+interface Waits {
+  healthy: Wait;
+  pendingUnhealthy: Wait;
+  unhealthy: Wait;
+  pendingHealthy: Wait;
+}
+interface Wait {
+  ms: number;
+  name: string;
+}
+
+function waitsFor(hc: HealthCheckSettings, traffic: boolean): Waits {
+  if (!traffic) {
+    const w = { ms: hc.noTrafficIntervalMs, name: 'no_traffic_interval' };
+    return { healthy: w, pendingUnhealthy: w, unhealthy: w, pendingHealthy: w };
+  }
+  return {
+    healthy: { ms: hc.intervalMs, name: 'interval' },
+    pendingUnhealthy: { ms: hc.unhealthyEdgeIntervalMs, name: 'unhealthy_edge_interval' },
+    unhealthy: { ms: hc.unhealthyIntervalMs, name: 'unhealthy_interval' },
+    pendingHealthy: { ms: hc.healthyEdgeIntervalMs, name: 'healthy_edge_interval' },
+  };
+}
+
+/** "3000 ms" / "3000+500 ms" (wait plus jitter). */
+function withJitter(ms: number, jitterMs: number): string {
+  return jitterMs > 0 ? `${ms}+${jitterMs}` : `${ms}`;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/**
+ * A host changes state after `checks` consecutive checks with the new outcome. The first such check
+ * comes 0..(firstWait + jitter) after the event (the previous check may have just happened), each later
+ * one `checkMs` (time a check takes) + pendingWait + 0..jitter after the one before; the last check's
+ * own duration counts too.
+ */
+function window(
+  checks: number,
+  firstWait: Wait,
+  pendingWait: Wait,
+  jitterMs: number,
+  checkMs: number,
+  what: string,
+): TimingWindow {
+  const later = checks - 1;
+  const earliestMs = checks * checkMs + later * pendingWait.ms;
+  const latestMs = firstWait.ms + jitterMs + checks * checkMs + later * (pendingWait.ms + jitterMs);
+  const firstPart = `first check 0–${withJitter(firstWait.ms, jitterMs)} ms after (${firstWait.name}${jitterMs > 0 ? ' + jitter' : ''})`;
+  const checkPart = checkMs > 0 ? `, each check waits its ${checkMs} ms timeout` : '';
+  const laterPart = later > 0 ? `, then ${later} more each ${withJitter(pendingWait.ms, jitterMs)} ms apart (${pendingWait.name}${jitterMs > 0 ? ' + jitter' : ''})` : '';
+  const earliestSum = [checkMs > 0 ? `${checks}×${checkMs}` : '', later > 0 ? `${later}×${pendingWait.ms}` : ''].filter(Boolean).join(' + ') || '0';
+  const latestSum = [
+    `${firstWait.ms + jitterMs}`,
+    checkMs > 0 ? `${checks}×${checkMs}` : '',
+    later > 0 ? `${later}×${pendingWait.ms + jitterMs}` : '',
+  ]
+    .filter(Boolean)
+    .join(' + ');
+  return {
+    earliestMs,
+    latestMs,
+    explanation:
+      `${what}: ${plural(checks, 'check')}${firstPart ? '; ' + firstPart : ''}${checkPart}${laterPart}. ` +
+      `Earliest ${earliestSum === '0' ? '' : earliestSum + ' = '}${earliestMs} ms, latest ${latestSum === String(latestMs) ? '' : latestSum + ' = '}${latestMs} ms.`,
+  };
+}
+
+export function predictTiming(hc: HealthCheckSettings, options: PredictOptions = {}): TimingPrediction {
+  const traffic = options.traffic ?? true;
+  const w = waitsFor(hc, traffic);
+  const j = hc.intervalJitterMs;
+  const n = hc.unhealthyThreshold;
+  return {
+    traffic,
+    refused: window(n, w.healthy, w.pendingUnhealthy, j, 0, `connection refused counts toward unhealthy_threshold ${n}`),
+    hung: window(n, w.healthy, w.pendingUnhealthy, j, hc.timeoutMs, `a timeout counts toward unhealthy_threshold ${n}`),
+    errorStatus: window(1, w.healthy, w.pendingUnhealthy, j, 0, 'a non-200 answer marks the host unhealthy at once'),
+    recovered: window(hc.healthyThreshold, w.unhealthy, w.pendingHealthy, j, 0, `healthy_threshold ${hc.healthyThreshold} passing checks`),
+  };
+}
+
+export type DetectionCase = 'refused' | 'hung' | 'errorStatus';
+
+/**
+ * Which window applies when a broker enters recovery mode: its Schema Registry is disabled, and how it
+ * fails decides the case (the local runtime's stand-in is configurable; Redpanda closes the port).
+ */
+export function recoveryModeCase(behaviour: RecoveryBehaviour | undefined): DetectionCase {
+  return behaviour === 'http-503' ? 'errorStatus' : 'refused';
+}
+
+/** "6.0–10.5 s" */
+export function formatWindow(w: Pick<TimingWindow, 'earliestMs' | 'latestMs'>): string {
+  return `${formatSeconds(w.earliestMs)}–${formatSeconds(w.latestMs)} s`;
+}
+
+export function formatSeconds(ms: number): string {
+  return (ms / 1000).toFixed(1);
+}
