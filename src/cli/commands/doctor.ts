@@ -1,4 +1,63 @@
 import type { Command } from 'commander';
+import chalk from 'chalk';
+import ora from 'ora';
+import { currentState, resolveTopology, type TopologyFlags } from '../context.js';
+import { dockerPreflight, localPreflight, type CheckResult } from '../../runtime/docker/preflight.js';
+import { RUNTIME_KINDS, type RuntimeKind } from '../../runtime/types.js';
+import { UserError } from '../../util/errors.js';
 
-// Placeholder: replaced by the doctor command implementation.
-export function register(_program: Command): void {}
+interface DoctorFlags extends TopologyFlags {
+  runtime?: string;
+  json?: boolean;
+}
+
+const MARK: Record<CheckResult['level'], string> = { ok: chalk.green('✔'), warn: chalk.yellow('!'), error: chalk.red('✖') };
+
+function parseRuntime(value: string | undefined): RuntimeKind | undefined {
+  if (value === undefined) return undefined;
+  if ((RUNTIME_KINDS as readonly string[]).includes(value)) return value as RuntimeKind;
+  throw new UserError(`--runtime must be one of ${RUNTIME_KINDS.join(', ')}, got "${value}"`);
+}
+
+export function register(program: Command): void {
+  program
+    .command('doctor')
+    .description('Check that this machine can run the demo: Docker daemon, Compose v2, ports, images, memory')
+    .option('--runtime <kind>', 'docker | local (default: the running demo\'s runtime, else docker)')
+    .option('--config <file>', 'YAML config file with overrides of the defaults')
+    .option('--json', 'print the checks as JSON')
+    .addHelpText(
+      'after',
+      `
+Exit code 0 when nothing failed (warnings, e.g. an image \`start\` will pull, pass), 1 otherwise.
+\`start\` runs the same checks first. Every failed check names its fix.
+
+Example:
+  $ failover-demo doctor
+  $ failover-demo doctor --runtime local --config my-demo.yaml`,
+    )
+    .action(async (flags: DoctorFlags) => {
+      const state = currentState();
+      const kind = parseRuntime(flags.runtime) ?? state?.runtime ?? 'docker';
+      const topology = resolveTopology(flags);
+      // On a running demo its own containers/processes hold the ports: not a problem.
+      const skipPorts = state !== undefined && state.runtime === kind;
+      const spinner = flags.json ? undefined : ora(`checking the ${kind} runtime`).start();
+      const results = kind === 'docker' ? await dockerPreflight(topology, { skipPorts }) : await localPreflight(topology, { skipPorts });
+      spinner?.stop();
+      const failed = results.filter((r) => r.level === 'error').length;
+      if (flags.json) {
+        process.stdout.write(JSON.stringify({ runtime: kind, ok: failed === 0, checks: results }, null, 2) + '\n');
+      } else {
+        const width = Math.max(...results.map((r) => r.name.length));
+        for (const r of results) {
+          process.stdout.write(`${MARK[r.level]} ${r.name.padEnd(width)}  ${r.detail}\n`);
+          if (r.fix && r.level !== 'ok') process.stdout.write(`  ${' '.repeat(width)}  ${chalk.dim('fix:')} ${r.fix}\n`);
+        }
+        process.stdout.write(
+          failed === 0 ? chalk.green(`\nready to run the ${kind} runtime\n`) : chalk.red(`\n${failed} check(s) failed: fix them before \`failover-demo start\`\n`),
+        );
+      }
+      if (failed > 0) process.exitCode = 1;
+    });
+}

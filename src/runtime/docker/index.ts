@@ -1,9 +1,235 @@
-import type { Topology } from '../../config/topology.js';
-import type { Runtime } from '../types.js';
-import type { RuntimeContext } from '../index.js';
+/**
+ * The Docker runtime: the rendered compose project (docker-compose.yml, envoy.yaml, one redpanda.yaml
+ * per broker) brought up and down with `docker compose` v2, everything finer through the Engine API.
+ * Readiness comes from the containers' healthchecks and Envoy's admin API, never from fixed sleeps.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type Docker from 'dockerode';
+import { brokersOf, directHostPort, findBroker, type BrokerRef, type ClusterName, type Topology } from '../../config/topology.js';
+import { readRecoveryMode, setRecoveryModeInFile } from '../../config/redpanda-yaml-edit.js';
+import { EnvoyAdmin } from '../../envoy/admin.js';
+import { createTopicOnClusters } from '../../kafka/topic.js';
+import { brokerConfigDir, ENVOY_SERVICE } from '../../render/compose.js';
+import { renderFiles } from '../../render/files.js';
+import { writeRenderedFiles } from '../../render/write.js';
 import { UserError } from '../../util/errors.js';
+import { waitFor } from '../../util/wait.js';
+import type { RuntimeContext } from '../index.js';
+import { endpointHealth } from '../local/envoy-health.js';
+import { silentProgress, type Endpoints, type Progress, type Runtime, type RuntimeStatus, type StartOptions } from '../types.js';
+import { composeDown, composeProject, composeUp } from './compose.js';
+import { containerLogTail, containerState, dockerClient, restartContainer, startContainer, stopContainer } from './engine.js';
+import { dockerPreflight, preflightError } from './preflight.js';
 
-// Placeholder: replaced by the docker runtime implementation.
-export function createDockerRuntime(_topology: Topology, _ctx: RuntimeContext): Runtime {
-  throw new UserError('the docker runtime is not available in this build yet');
+/** How long one broker container may take to pass its healthcheck (JVM start on a busy machine). */
+const BROKER_HEALTHY_TIMEOUT_MS = 240_000;
+/** How long Envoy may take to see every endpoint healthy once it runs. */
+const ENVOY_HEALTHY_TIMEOUT_MS = 120_000;
+
+export function createDockerRuntime(topology: Topology, ctx: RuntimeContext): Runtime {
+  return new DockerRuntime(topology, ctx.projectDir);
+}
+
+/** Docker runtime endpoints: everything through the ports published on advertisedHost. */
+export function dockerEndpoints(t: Topology): Endpoints {
+  const host = t.envoy.advertisedHost;
+  const direct = (cluster: ClusterName) => brokersOf(t, cluster).map((b) => `${host}:${directHostPort(t, b)}`);
+  return {
+    envoyAdminUrl: `http://${host}:${t.envoy.adminPort}`,
+    bootstrap: Array.from({ length: t.brokers }, (_, i) => `${host}:${t.envoy.listenerPort + i}`),
+    direct: { primary: direct('primary'), secondary: direct('secondary') },
+  };
+}
+
+class DockerRuntime implements Runtime {
+  readonly kind = 'docker' as const;
+  private readonly docker: Docker;
+
+  constructor(
+    readonly topology: Topology,
+    private readonly projectDir: string,
+  ) {
+    this.docker = dockerClient();
+  }
+
+  endpoints(): Endpoints {
+    return dockerEndpoints(this.topology);
+  }
+
+  async start(options: StartOptions = {}): Promise<void> {
+    const t = this.topology;
+    const progress = options.progress ?? silentProgress;
+    progress.step('checking Docker, Compose, ports, images and memory');
+    const err = preflightError(await dockerPreflight(t));
+    if (err) throw err;
+    progress.done('Docker pre-flight checks passed');
+
+    const written = writeRenderedFiles(this.projectDir, renderFiles(t));
+    progress.info(`rendered ${written.written.length} files into ${this.projectDir}`);
+
+    // A failing `compose up` (or a broker that dies) stops every wait below at once.
+    const failed = new AbortController();
+    const signal = options.signal ? AbortSignal.any([options.signal, failed.signal]) : failed.signal;
+    try {
+      progress.step(`docker compose up (project ${t.project})`);
+      const up = composeUp(composeProject(t, this.projectDir), { signal: options.signal }).catch((e: unknown) => {
+        failed.abort(e);
+        throw e;
+      });
+      for (const b of brokersOf(t)) await this.waitHealthy(b, progress, signal, failed);
+      await up;
+      progress.done(`all ${brokersOf(t).length} brokers healthy, Envoy started`);
+      await this.waitEnvoyHealthy(progress, signal);
+      await this.createTopics(progress);
+    } catch (e) {
+      const reason = options.signal?.aborted ? options.signal.reason : failed.signal.aborted ? failed.signal.reason : e;
+      if (options.signal?.aborted) {
+        progress.step('interrupted: removing the containers started so far');
+        await composeDown(composeProject(t, this.projectDir)).catch(() => undefined);
+        progress.done('containers removed (data volumes kept)');
+      }
+      throw reason;
+    }
+  }
+
+  async stop(options: { progress?: Progress; removeData?: boolean } = {}): Promise<void> {
+    const progress = options.progress ?? silentProgress;
+    progress.step(options.removeData ? 'docker compose down --volumes' : 'docker compose down');
+    await composeDown(composeProject(this.topology, this.projectDir), { volumes: options.removeData });
+    progress.done(options.removeData ? 'containers, network and data volumes removed' : 'containers and network removed (data volumes kept)');
+  }
+
+  async status(): Promise<RuntimeStatus> {
+    const envoy = await containerState(this.docker, ENVOY_SERVICE);
+    const brokers = await Promise.all(
+      brokersOf(this.topology).map(async (b) => {
+        const s = await containerState(this.docker, b.name);
+        return {
+          name: b.name,
+          cluster: b.cluster,
+          index: b.index,
+          running: s?.running ?? false,
+          recoveryMode: readRecoveryMode(this.configFile(b)),
+          ...(s?.running ? { id: s.id.slice(0, 12) } : {}),
+        };
+      }),
+    );
+    return { kind: 'docker', envoyRunning: envoy?.running ?? false, brokers };
+  }
+
+  async stopBroker(name: string): Promise<void> {
+    const b = await this.existingBroker(name);
+    await stopContainer(this.docker, b.name);
+  }
+
+  async startBroker(name: string): Promise<void> {
+    const b = await this.existingBroker(name);
+    await startContainer(this.docker, b.name);
+    await this.waitHealthy(b, silentProgress);
+  }
+
+  async restartBroker(name: string): Promise<void> {
+    const b = await this.existingBroker(name);
+    await restartContainer(this.docker, b.name);
+    await this.waitHealthy(b, silentProgress);
+  }
+
+  /** Edits the host copy the container reads at every start (./redpanda-config/<broker>/), then restarts it. */
+  async setRecoveryMode(name: string, enabled: boolean): Promise<void> {
+    const b = await this.existingBroker(name);
+    const file = this.configFile(b);
+    if (!existsSync(file)) throw new UserError(`${file} does not exist`, 'was the demo started from this folder? `failover-demo start` renders it');
+    setRecoveryModeInFile(file, enabled);
+    const s = await containerState(this.docker, b.name);
+    if (s?.running) await restartContainer(this.docker, b.name);
+    else await startContainer(this.docker, b.name);
+    await this.waitHealthy(b, silentProgress);
+  }
+
+  private configFile(b: BrokerRef): string {
+    return join(this.projectDir, brokerConfigDir(b), 'redpanda.yaml');
+  }
+
+  private async existingBroker(name: string): Promise<BrokerRef> {
+    const b = findBroker(this.topology, name);
+    if (!b) {
+      throw new UserError(`no broker named "${name}"`, `brokers are ${brokersOf(this.topology).map((x) => x.name).join(', ')}`);
+    }
+    if (!(await containerState(this.docker, b.name))) {
+      throw new UserError(`there is no container ${b.name}`, 'start the demo first: `failover-demo start`');
+    }
+    return b;
+  }
+
+  /** Waits for a broker container's healthcheck to pass; a container that exits fails at once, with its log. */
+  private async waitHealthy(b: BrokerRef, progress: Progress, signal?: AbortSignal, failed?: AbortController): Promise<void> {
+    progress.step(`waiting for ${b.name} to become healthy`);
+    let last = 'not created yet';
+    try {
+      await waitFor(
+        async () => {
+          const s = await containerState(this.docker, b.name);
+          if (!s) return false;
+          last = s.running ? `running, health ${s.health}` : `${s.status}, exit code ${s.exitCode}`;
+          if (s.status === 'exited' || s.status === 'dead') {
+            const tail = await containerLogTail(this.docker, b.name);
+            const e = new UserError(`${b.name} exited (code ${s.exitCode}) before becoming healthy${tail ? `; its last output:\n${tail}` : ''}`, `see \`docker logs ${b.name}\``);
+            if (failed) failed.abort(e);
+            throw e;
+          }
+          return s.health === 'healthy' || (s.health === 'none' && s.running);
+        },
+        { timeoutMs: BROKER_HEALTHY_TIMEOUT_MS, intervalMs: 500, what: `${b.name} to become healthy`, signal },
+      );
+    } catch (e) {
+      if (signal?.aborted) throw signal.reason;
+      const tail = await containerLogTail(this.docker, b.name);
+      throw new UserError(`${b.name} did not become healthy within ${BROKER_HEALTHY_TIMEOUT_MS / 1000} s (${last})${tail ? `; its last output:\n${tail}` : ''}`, `see \`docker logs ${b.name}\``);
+    }
+    progress.done(`${b.name} healthy`);
+  }
+
+  /** Waits until Envoy's admin answers and every upstream endpoint it health-checks is healthy. */
+  private async waitEnvoyHealthy(progress: Progress, signal?: AbortSignal): Promise<void> {
+    const { envoyAdminUrl } = this.endpoints();
+    const admin = new EnvoyAdmin(envoyAdminUrl);
+    // Each broker sits in at least one Envoy cluster per listener set (two sets with `advertised`).
+    const expected = brokersOf(this.topology).length;
+    try {
+      progress.step(`waiting for Envoy's admin API at ${envoyAdminUrl}`);
+      await waitFor(() => admin.ready(), { timeoutMs: ENVOY_HEALTHY_TIMEOUT_MS, what: `Envoy's admin API at ${envoyAdminUrl}`, signal });
+      let seen = '';
+      await waitFor(
+        async () => {
+          const hosts = endpointHealth(await admin.clusters());
+          const healthy = hosts.filter((h) => h.healthy).length;
+          const text = `waiting for Envoy to see every broker healthy (${healthy}/${hosts.length} endpoints)`;
+          if (text !== seen) progress.step((seen = text));
+          return hosts.length >= expected && healthy === hosts.length;
+        },
+        { timeoutMs: ENVOY_HEALTHY_TIMEOUT_MS, intervalMs: 250, what: 'Envoy to report every endpoint healthy', signal },
+      );
+      progress.done('Envoy reports every endpoint healthy');
+    } catch (e) {
+      if (signal?.aborted) throw signal.reason;
+      const tail = await containerLogTail(this.docker, ENVOY_SERVICE);
+      throw new UserError(`${(e as Error).message}${tail ? `\nEnvoy's last output:\n${tail}` : ''}`, `see \`docker logs ${ENVOY_SERVICE}\` and \`failover-demo routing --once\``);
+    } finally {
+      await admin.close();
+    }
+  }
+
+  private async createTopics(progress: Progress): Promise<void> {
+    const { direct } = this.endpoints();
+    for (const topic of this.topology.topics) {
+      progress.step(`creating topic ${topic.name} on both clusters`);
+      const result = await createTopicOnClusters(direct, { topic: topic.name, partitions: topic.partitions, replicationFactor: topic.replicationFactor });
+      const failures = Object.entries(result).filter(([, r]) => r !== 'created' && r !== 'exists');
+      if (failures.length > 0) {
+        throw new UserError(`creating topic ${topic.name} failed: ${failures.map(([c, r]) => `${c}: ${r}`).join('; ')}`, 'check the brokers with `failover-demo status` and `docker logs <broker>`');
+      }
+      progress.done(`topic ${topic.name}: ${Object.entries(result).map(([c, r]) => `${c} ${r}`).join(', ')}`);
+    }
+  }
 }

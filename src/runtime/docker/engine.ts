@@ -1,0 +1,127 @@
+/**
+ * The fine-grained side of the Docker runtime, through the Engine API (dockerode): containers of the
+ * compose project, their state and health, stop/start/restart, recent logs.
+ */
+import Docker from 'dockerode';
+
+/**
+ * A dockerode client for DOCKER_HOST (unix:// or tcp://) from `env`, else the default socket.
+ * (dockerode itself only reads process.env; taking `env` keeps doctor testable.)
+ */
+export function dockerClient(env: NodeJS.ProcessEnv = process.env): Docker {
+  const host = env.DOCKER_HOST;
+  if (!host) return new Docker({ socketPath: '/var/run/docker.sock' });
+  if (host.startsWith('unix://')) return new Docker({ socketPath: host.slice('unix://'.length) });
+  const url = new URL(host.replace(/^tcp:/, 'http:'));
+  return new Docker({ host: url.hostname, port: Number(url.port || 2375), protocol: 'http' });
+}
+
+export interface ContainerSummary {
+  id: string;
+  name: string;
+  service: string;
+  running: boolean;
+}
+
+/** Containers of a compose project (by Compose's labels), optionally only the running ones. */
+export async function projectContainers(docker: Docker, project: string, { runningOnly = false } = {}): Promise<ContainerSummary[]> {
+  const list = await docker.listContainers({ all: !runningOnly, filters: { label: [`com.docker.compose.project=${project}`] } });
+  return list.map((c) => ({
+    id: c.Id,
+    name: (c.Names[0] ?? '').replace(/^\//, ''),
+    service: c.Labels['com.docker.compose.service'] ?? '',
+    running: c.State === 'running',
+  }));
+}
+
+export type HealthState = 'healthy' | 'unhealthy' | 'starting' | 'none';
+
+export interface ContainerState {
+  id: string;
+  running: boolean;
+  /** Docker's status word: created, running, restarting, exited … */
+  status: string;
+  exitCode: number;
+  /** The image's / service's healthcheck verdict; `none` without a healthcheck. */
+  health: HealthState;
+}
+
+function isNotFound(err: unknown): boolean {
+  return (err as { statusCode?: number }).statusCode === 404;
+}
+
+/** State of a container by name, or undefined when there is no such container. */
+export async function containerState(docker: Docker, name: string): Promise<ContainerState | undefined> {
+  try {
+    const info = await docker.getContainer(name).inspect();
+    return {
+      id: info.Id,
+      running: info.State.Running,
+      status: info.State.Status,
+      exitCode: info.State.ExitCode,
+      health: ((info.State as { Health?: { Status?: string } }).Health?.Status as HealthState | undefined) ?? 'none',
+    };
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+/** Last lines of a container's output (stdout and stderr), for error messages. */
+export async function containerLogTail(docker: Docker, name: string, lines = 15): Promise<string> {
+  try {
+    const buf = (await docker.getContainer(name).logs({ stdout: true, stderr: true, tail: lines, follow: false })) as unknown as Buffer;
+    return demuxLogs(buf).trimEnd();
+  } catch {
+    return '';
+  }
+}
+
+/** Docker's multiplexed log stream (8-byte frame headers) → text; plain text passes through. */
+export function demuxLogs(buf: Buffer): string {
+  const out: string[] = [];
+  let i = 0;
+  while (i + 8 <= buf.length && (buf[i] === 1 || buf[i] === 2) && buf[i + 1] === 0) {
+    const size = buf.readUInt32BE(i + 4);
+    out.push(buf.subarray(i + 8, i + 8 + size).toString('utf8'));
+    i += 8 + size;
+  }
+  return i === 0 ? buf.toString('utf8') : out.join('');
+}
+
+/** Stops a container (SIGTERM, then SIGKILL after `graceSeconds`); an already stopped one is fine. */
+export async function stopContainer(docker: Docker, name: string, graceSeconds = 10): Promise<void> {
+  try {
+    await docker.getContainer(name).stop({ t: graceSeconds });
+  } catch (err) {
+    if ((err as { statusCode?: number }).statusCode !== 304) throw err; // 304: already stopped
+  }
+}
+
+/** Starts a container; an already running one is fine. */
+export async function startContainer(docker: Docker, name: string): Promise<void> {
+  try {
+    await docker.getContainer(name).start();
+  } catch (err) {
+    if ((err as { statusCode?: number }).statusCode !== 304) throw err; // 304: already started
+  }
+}
+
+export async function restartContainer(docker: Docker, name: string, graceSeconds = 10): Promise<void> {
+  await docker.getContainer(name).restart({ t: graceSeconds });
+}
+
+/** Named volumes and networks of a compose project still present (what `stop` must leave none of). */
+export async function projectLeftovers(docker: Docker, project: string): Promise<{ containers: string[]; networks: string[]; volumes: string[] }> {
+  const label = `com.docker.compose.project=${project}`;
+  const [containers, networks, volumes] = await Promise.all([
+    projectContainers(docker, project),
+    docker.listNetworks({ filters: { label: [label] } }),
+    docker.listVolumes({ filters: { label: [label] } }),
+  ]);
+  return {
+    containers: containers.map((c) => c.name),
+    networks: networks.map((n) => n.Name),
+    volumes: (volumes.Volumes ?? []).map((v) => v.Name),
+  };
+}

