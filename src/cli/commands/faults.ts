@@ -1,4 +1,71 @@
+/** Fault commands: `broker stop|start|restart`, `fail-*` / `restore-*`, `recovery enable|disable`. */
 import type { Command } from 'commander';
+import chalk from 'chalk';
+import ora from 'ora';
+import { brokersOf, type ClusterName } from '../../config/topology.js';
+import { applyFault, resolveBroker, resolveBrokersOrCluster, type FaultAction } from '../../drill/faults.js';
+import { UserError } from '../../util/errors.js';
+import { openRuntime } from '../context.js';
 
-// Placeholder: replaced by the faults command implementation.
-export function register(_program: Command): void {}
+async function run(build: (runtime: ReturnType<typeof openRuntime>) => FaultAction): Promise<void> {
+  const runtime = openRuntime();
+  const action = build(runtime);
+  const spinner = ora({ text: 'working', stream: process.stderr }).start();
+  try {
+    const outcome = await applyFault(runtime, action, (text) => {
+      spinner.text = text;
+    });
+    spinner.stop();
+    for (const line of outcome.did) process.stdout.write(`${chalk.green('✓')} ${line}\n`);
+    for (const line of outcome.next) process.stdout.write(`${chalk.cyan('→')} ${line}\n`);
+    process.stdout.write(chalk.dim('Watch it happen: failover-demo routing\n'));
+  } catch (err) {
+    spinner.fail('failed');
+    throw err;
+  }
+}
+
+const BROKER_ACTIONS = ['stop', 'start', 'restart'] as const;
+
+function cluster(cmd: string, cluster: ClusterName, kind: 'stop' | 'restore', description: string, program: Command): void {
+  program
+    .command(cmd)
+    .description(description)
+    .action(() => run((rt) => ({ kind, brokers: brokersOf(rt.topology, cluster).map((b) => b.name) })));
+}
+
+export function register(program: Command): void {
+  program
+    .command('broker')
+    .description('stop, start or restart one broker (e.g. `broker stop primary-broker-0`)')
+    .argument('<action>', `one of ${BROKER_ACTIONS.join(', ')}`)
+    .argument('<name>', 'broker name, e.g. primary-broker-0')
+    .action((action: string, name: string) =>
+      run((rt) => {
+        if (!(BROKER_ACTIONS as readonly string[]).includes(action)) {
+          throw new UserError(`unknown broker action "${action}"`, `use one of: ${BROKER_ACTIONS.join(', ')}`);
+        }
+        resolveBroker(rt.topology, name);
+        return { kind: action as (typeof BROKER_ACTIONS)[number], brokers: [name] };
+      }),
+    );
+
+  cluster('fail-primary', 'primary', 'stop', 'stop every primary broker: Envoy should move all listeners to the secondary cluster', program);
+  cluster('restore-primary', 'primary', 'restore', 'start the primary brokers again (and take them out of recovery mode)', program);
+  cluster('fail-secondary', 'secondary', 'stop', 'stop every secondary broker (the fallback is gone)', program);
+  cluster('restore-secondary', 'secondary', 'restore', 'start the secondary brokers again (and take them out of recovery mode)', program);
+
+  program
+    .command('recovery')
+    .description('put a broker or a whole cluster into recovery mode, or take it out (edits redpanda.yaml, restarts)')
+    .argument('<mode>', 'enable or disable')
+    .argument('<target>', 'broker name (primary-broker-2) or cluster (primary, secondary)')
+    .action((mode: string, target: string) =>
+      run((rt) => {
+        if (mode !== 'enable' && mode !== 'disable') {
+          throw new UserError(`unknown recovery mode action "${mode}"`, 'use `recovery enable TARGET` or `recovery disable TARGET`');
+        }
+        return { kind: 'recovery', enabled: mode === 'enable', brokers: resolveBrokersOrCluster(rt.topology, target).map((b) => b.name) };
+      }),
+    );
+}
