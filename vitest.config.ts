@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Stops any integration rig a crashed test file left running (see test/integration/rig.ts).
+    globalSetup: ['test/global-setup.ts'],
     // Integration tests start real Envoy / Kafka processes: run files one at a time.
     fileParallelism: false,
     testTimeout: 30_000,

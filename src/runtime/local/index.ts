@@ -1,9 +1,320 @@
-import type { Topology } from '../../config/topology.js';
-import type { Runtime } from '../types.js';
-import type { RuntimeContext } from '../index.js';
+/**
+ * The `local` runtime: the demo as processes on this machine, everything on 127.0.0.1.
+ *
+ *  - per broker, the Redpanda stand-in (src/standin/broker.ts): a Kafka 3.9 KRaft broker configured from
+ *    the broker's rendered redpanda.yaml, plus its Schema Registry stand-in;
+ *  - one real Envoy with the rendered local envoy.yaml.
+ *
+ * Processes run detached (they outlive `start`) and are tracked by PID files under
+ * <project>/.failover-demo/local/ (see ./layout.ts); `stop` ends exactly those process groups.
+ */
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  brokersOf,
+  findBroker,
+  localPorts,
+  type BrokerRef,
+  type ClusterName,
+  type Topology,
+} from '../../config/topology.js';
+import { renderEnvoyConfig } from '../../render/envoy.js';
+import { renderRedpandaYaml } from '../../render/redpanda.js';
+import { readRecoveryMode, setRecoveryModeInFile } from '../../config/redpanda-yaml-edit.js';
+import { tcpAccepts } from '../../standin/net.js';
+import { ensureEnvoy, ensureJava, ensureKafka } from '../../util/installs.js';
 import { UserError } from '../../util/errors.js';
+import { writeFileAtomic } from '../../util/fs.js';
+import { PACKAGE_ROOT } from '../../util/paths.js';
+import { waitFor, WaitTimeoutError, type WaitOptions } from '../../util/wait.js';
+import type { RuntimeContext } from '../index.js';
+import {
+  silentProgress,
+  type BrokerStatus,
+  type Endpoints,
+  type Progress,
+  type Runtime,
+  type RuntimeStatus,
+  type StartOptions,
+} from '../types.js';
+import { localLayout, type LocalLayout } from './layout.js';
+import { assertPortsFree, type PortClaim } from './ports.js';
+import { isRunning, readProcessRecord, spawnDetached, stopRecorded, tailLog, type ProcessRecord } from './processes.js';
+import { brokersInMetadata, ensureTopics, readEndpointHealth } from './readiness.js';
 
-// Placeholder: replaced by the local runtime implementation.
-export function createLocalRuntime(_topology: Topology, _ctx: RuntimeContext): Runtime {
-  throw new UserError('the local runtime is not available in this build yet');
+/** How long start-up phases may take on a slow machine before we give up with the logs' tail. */
+const BROKERS_READY_TIMEOUT_MS = 180_000;
+const BROKER_PORT_TIMEOUT_MS = 120_000;
+/** SIGTERM → SIGKILL grace per process group when the whole rig stops. */
+const WHOLE_RIG_STOP_GRACE_MS = 8_000;
+
+/**
+ * waitFor, but gives up at once when `fatal` reports a reason (a process that should be running died):
+ * no point waiting out the deadline for a broker that is gone.
+ */
+async function waitUnlessFatal(check: () => Promise<boolean>, fatal: () => Error | undefined, opts: WaitOptions): Promise<void> {
+  let reason: Error | undefined;
+  await waitFor(async () => {
+    reason = fatal();
+    return reason !== undefined || (await check());
+  }, opts);
+  if (reason) throw reason;
+}
+
+/** Every port the local runtime binds, with what it is for. */
+export function localPortClaims(t: Topology): PortClaim[] {
+  const claims: PortClaim[] = [{ port: t.envoy.adminPort, purpose: 'Envoy admin' }];
+  for (let i = 0; i < t.brokers; i++) claims.push({ port: t.envoy.listenerPort + i, purpose: `Envoy listener ${i}` });
+  for (const b of brokersOf(t)) {
+    const p = localPorts(t, b);
+    claims.push(
+      { port: p.client, purpose: `${b.name} Kafka (behind Envoy)` },
+      { port: p.direct, purpose: `${b.name} Kafka (direct)` },
+      { port: p.rpc, purpose: `${b.name} KRaft controller (rpc_server)` },
+      { port: p.replication, purpose: `${b.name} inter-broker replication` },
+      { port: p.schemaRegistry, purpose: `${b.name} Schema Registry stand-in` },
+    );
+  }
+  return claims;
+}
+
+export function localEndpoints(t: Topology): Endpoints {
+  const direct = (c: ClusterName) => brokersOf(t, c).map((b) => `127.0.0.1:${localPorts(t, b).direct}`);
+  return {
+    envoyAdminUrl: `http://127.0.0.1:${t.envoy.adminPort}`,
+    bootstrap: [`127.0.0.1:${t.envoy.listenerPort}`],
+    direct: { primary: direct('primary'), secondary: direct('secondary') },
+  };
+}
+
+/** The compiled stand-in entry point (the local runtime runs it with this Node). */
+export function standinScript(): string {
+  return join(PACKAGE_ROOT, 'dist', 'standin', 'broker.js');
+}
+
+class LocalRuntime implements Runtime {
+  readonly kind = 'local' as const;
+  private readonly layout: LocalLayout;
+
+  constructor(
+    readonly topology: Topology,
+    private readonly ctx: RuntimeContext,
+  ) {
+    this.layout = localLayout(ctx.projectDir);
+  }
+
+  endpoints(): Endpoints {
+    return localEndpoints(this.topology);
+  }
+
+  private broker(name: string): BrokerRef {
+    const b = findBroker(this.topology, name);
+    if (!b) {
+      throw new UserError(`no broker named "${name}"`, `brokers are: ${brokersOf(this.topology).map((x) => x.name).join(', ')}`);
+    }
+    return b;
+  }
+
+  /** Names of every broker with a folder here (also ones from an earlier topology). */
+  private brokerFolders(): string[] {
+    return existsSync(this.layout.brokersDir) ? readdirSync(this.layout.brokersDir) : [];
+  }
+
+  private runningRecords(): ProcessRecord[] {
+    const files = [this.layout.envoyPidFile, ...this.brokerFolders().map((n) => this.layout.brokerPidFile(n))];
+    return files.map(readProcessRecord).filter((r): r is ProcessRecord => isRunning(r));
+  }
+
+  async start(options: StartOptions = {}): Promise<void> {
+    const progress = options.progress ?? silentProgress;
+    const signal = options.signal;
+    const t = this.topology;
+    if (this.runningRecords().length > 0) {
+      throw new UserError(`the local demo is already running in ${this.ctx.projectDir}`, 'see `failover-demo status`, or `failover-demo stop` first');
+    }
+
+    progress.step('checking that every port is free');
+    await assertPortsFree(localPortClaims(t));
+    progress.done(`${localPortClaims(t).length} ports free on 127.0.0.1`);
+
+    progress.step('checking Java, Kafka and Envoy installs');
+    await ensureJava();
+    const kafkaLibs = await ensureKafka(t.local.kafkaVersion, progress);
+    const envoyBin = await ensureEnvoy(progress);
+    const script = standinScript();
+    if (!existsSync(script)) throw new UserError(`${script} is missing`, 'build the project first: `npm run build`');
+    progress.done('Java, Kafka and Envoy ready');
+    signal?.throwIfAborted();
+
+    this.render();
+    try {
+      progress.step(`starting ${t.brokers * 2} Kafka brokers and their Schema Registry stand-ins`);
+      for (const b of brokersOf(t)) this.spawnBroker(b, kafkaLibs);
+      progress.step('starting Envoy');
+      this.spawnEnvoy(envoyBin);
+      progress.done(`started ${t.brokers * 2} brokers and Envoy`);
+
+      for (const cluster of ['primary', 'secondary'] as const) {
+        progress.step(`waiting for the ${cluster} cluster's ${t.brokers} brokers to answer metadata`);
+        await waitUnlessFatal(
+          async () => (await brokersInMetadata(this.endpoints().direct[cluster])) === t.brokers,
+          () => this.deadBroker(cluster),
+          { what: `${cluster} brokers to answer metadata`, timeoutMs: BROKERS_READY_TIMEOUT_MS, intervalMs: 500, signal },
+        );
+        progress.done(`${cluster} cluster: ${t.brokers} brokers answer metadata`);
+      }
+
+      progress.step('waiting for Envoy to report every endpoint healthy');
+      const expected = t.brokers * 2;
+      await waitUnlessFatal(
+        async () => {
+          const health = await readEndpointHealth(this.endpoints().envoyAdminUrl);
+          return health !== undefined && health.length === expected && health.every((h) => h.healthy);
+        },
+        () => this.deadEnvoy() ?? this.deadBroker(),
+        { what: 'Envoy to report all endpoints healthy', timeoutMs: 30_000 + 10 * t.healthCheck.intervalMs, intervalMs: 250, signal },
+      );
+      progress.done(`Envoy: ${expected} endpoints healthy`);
+
+      for (const cluster of ['primary', 'secondary'] as const) {
+        progress.step(`creating topics on the ${cluster} cluster`);
+        const created = await ensureTopics(this.endpoints().direct[cluster], t.topics, t.brokers, signal);
+        progress.done(created.length ? `${cluster}: created ${created.join(', ')}` : `${cluster}: topics already there`);
+      }
+    } catch (err) {
+      progress.step('start failed: stopping what was started');
+      await this.stop();
+      progress.done('stopped');
+      if (signal?.aborted) throw new UserError('start interrupted: everything it started was stopped', undefined, 130);
+      if (err instanceof WaitTimeoutError) throw new UserError(err.message, `logs are in ${this.layout.root}`);
+      throw err;
+    }
+  }
+
+  /** Writes each broker's redpanda.yaml and Envoy's envoy.yaml (fresh on every start). */
+  private render(): void {
+    const t = this.topology;
+    for (const b of brokersOf(t)) writeFileAtomic(this.layout.redpandaYaml(b.name), renderRedpandaYaml(t, b, 'local'));
+    writeFileAtomic(this.layout.envoyYaml, renderEnvoyConfig(t, 'local'));
+  }
+
+  private spawnBroker(b: BrokerRef, kafkaLibs: string): ProcessRecord {
+    const l = this.layout;
+    return spawnDetached(
+      [
+        process.execPath,
+        standinScript(),
+        '--config',
+        l.redpandaYaml(b.name),
+        '--data-dir',
+        l.dataDir(b.name),
+        '--work-dir',
+        l.brokerDir(b.name),
+        '--kafka-libs',
+        kafkaLibs,
+        '--heap-mb',
+        String(this.topology.local.heapMb),
+        '--recovery-behaviour',
+        this.topology.local.recoveryBehaviour,
+      ],
+      { pidFile: l.brokerPidFile(b.name), log: l.brokerLog(b.name), cwd: l.brokerDir(b.name) },
+    );
+  }
+
+  private spawnEnvoy(envoyBin: string): ProcessRecord {
+    const l = this.layout;
+    return spawnDetached(
+      // --disable-hot-restart: no shared-memory base id, so several rigs (tests) can run side by side.
+      [envoyBin, '-c', l.envoyYaml, '--disable-hot-restart', '--concurrency', '1', '--log-level', 'warn'],
+      { pidFile: l.envoyPidFile, log: l.envoyLog, cwd: l.envoyDir },
+    );
+  }
+
+  /** An error naming the first broker (of `cluster`, or just `only`) whose process is gone, with its log's tail. */
+  private deadBroker(cluster?: ClusterName, only?: BrokerRef): Error | undefined {
+    for (const b of only ? [only] : brokersOf(this.topology, cluster)) {
+      if (!isRunning(readProcessRecord(this.layout.brokerPidFile(b.name)))) {
+        const log = this.layout.brokerLog(b.name);
+        return new UserError(`${b.name} exited; last lines of ${log}:\n${tailLog(log)}`);
+      }
+    }
+    return undefined;
+  }
+
+  private deadEnvoy(): Error | undefined {
+    if (isRunning(readProcessRecord(this.layout.envoyPidFile))) return undefined;
+    return new UserError(`Envoy exited; last lines of ${this.layout.envoyLog}:\n${tailLog(this.layout.envoyLog)}`);
+  }
+
+  async stop(options: { progress?: Progress; removeData?: boolean } = {}): Promise<void> {
+    const progress = options.progress ?? silentProgress;
+    const names = this.brokerFolders();
+    progress.step('stopping Envoy and the brokers');
+    const stopped = await Promise.all([
+      stopRecorded(this.layout.envoyPidFile, 5_000),
+      // The whole cluster stops at once, so a controller may wait for a quorum that is going away: short grace.
+      ...names.map((n) => stopRecorded(this.layout.brokerPidFile(n), WHOLE_RIG_STOP_GRACE_MS)),
+    ]);
+    progress.done(`stopped ${stopped.filter(Boolean).length} process group(s)`);
+    if (options.removeData) {
+      for (const n of names) rmSync(this.layout.dataDir(n), { recursive: true, force: true });
+      progress.info(`removed broker data in ${this.layout.brokersDir}`);
+    }
+  }
+
+  async status(): Promise<RuntimeStatus> {
+    const brokers: BrokerStatus[] = brokersOf(this.topology).map((b) => {
+      const r = readProcessRecord(this.layout.brokerPidFile(b.name));
+      const running = isRunning(r);
+      return {
+        name: b.name,
+        cluster: b.cluster,
+        index: b.index,
+        running,
+        recoveryMode: readRecoveryMode(this.layout.redpandaYaml(b.name)),
+        ...(running && r ? { id: String(r.pid) } : {}),
+      };
+    });
+    return { kind: 'local', envoyRunning: isRunning(readProcessRecord(this.layout.envoyPidFile)), brokers };
+  }
+
+  async stopBroker(name: string): Promise<void> {
+    const b = this.broker(name);
+    await stopRecorded(this.layout.brokerPidFile(b.name));
+  }
+
+  /** Starts the broker if it is not running, and waits until its Kafka API accepts connections. */
+  async startBroker(name: string): Promise<void> {
+    const b = this.broker(name);
+    if (!existsSync(this.layout.redpandaYaml(b.name))) {
+      throw new UserError(`${b.name} has no redpanda.yaml in ${this.layout.brokersDir}`, 'start the demo first: `failover-demo start --runtime local`');
+    }
+    if (!isRunning(readProcessRecord(this.layout.brokerPidFile(b.name)))) {
+      const kafkaLibs = await ensureKafka(this.topology.local.kafkaVersion);
+      this.spawnBroker(b, kafkaLibs);
+    }
+    const port = localPorts(this.topology, b).direct;
+    await waitUnlessFatal(
+      () => tcpAccepts('127.0.0.1', port),
+      () => this.deadBroker(undefined, b),
+      { what: `${b.name} to accept Kafka connections on 127.0.0.1:${port}`, timeoutMs: BROKER_PORT_TIMEOUT_MS, intervalMs: 200 },
+    ).catch((err) => {
+      throw err instanceof WaitTimeoutError ? new UserError(err.message, `see ${this.layout.brokerLog(b.name)}`) : err;
+    });
+  }
+
+  async restartBroker(name: string): Promise<void> {
+    await this.stopBroker(name);
+    await this.startBroker(name);
+  }
+
+  async setRecoveryMode(name: string, enabled: boolean): Promise<void> {
+    const b = this.broker(name);
+    setRecoveryModeInFile(this.layout.redpandaYaml(b.name), enabled);
+    await this.restartBroker(b.name);
+  }
+}
+
+export function createLocalRuntime(topology: Topology, ctx: RuntimeContext): Runtime {
+  return new LocalRuntime(topology, ctx);
 }

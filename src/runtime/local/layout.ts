@@ -1,0 +1,38 @@
+/** Where the local runtime keeps its files: <project>/.failover-demo/local/ (git-ignored). */
+import { join } from 'node:path';
+import { stateDir } from '../../util/paths.js';
+
+export interface LocalLayout {
+  root: string;
+  brokersDir: string;
+  brokerDir(name: string): string;
+  /** The broker's rendered redpanda.yaml: what the stand-in reads and `recovery` edits. */
+  redpandaYaml(name: string): string;
+  dataDir(name: string): string;
+  brokerPidFile(name: string): string;
+  brokerLog(name: string): string;
+  envoyDir: string;
+  envoyYaml: string;
+  envoyPidFile: string;
+  envoyLog: string;
+}
+
+export function localLayout(projectDir: string): LocalLayout {
+  const root = join(stateDir(projectDir), 'local');
+  const brokersDir = join(root, 'brokers');
+  const brokerDir = (name: string) => join(brokersDir, name);
+  const envoyDir = join(root, 'envoy');
+  return {
+    root,
+    brokersDir,
+    brokerDir,
+    redpandaYaml: (name) => join(brokerDir(name), 'redpanda.yaml'),
+    dataDir: (name) => join(brokerDir(name), 'data'),
+    brokerPidFile: (name) => join(brokerDir(name), 'standin.pid'),
+    brokerLog: (name) => join(brokerDir(name), 'standin.log'),
+    envoyDir,
+    envoyYaml: join(envoyDir, 'envoy.yaml'),
+    envoyPidFile: join(envoyDir, 'envoy.pid'),
+    envoyLog: join(envoyDir, 'envoy.log'),
+  };
+}

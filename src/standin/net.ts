@@ -1,0 +1,23 @@
+/** Small TCP helpers shared by the stand-in and the local runtime. */
+import { connect } from 'node:net';
+import type { SocketAddress } from './kafka-config.js';
+
+/** True when a TCP connection to host:port succeeds within timeoutMs. */
+export function tcpAccepts(host: string, port: number, timeoutMs = 1_000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = connect({ host, port });
+    const done = (ok: boolean) => {
+      sock.destroy();
+      resolve(ok);
+    };
+    sock.setTimeout(timeoutMs, () => done(false));
+    sock.once('connect', () => done(true));
+    sock.once('error', () => done(false));
+  });
+}
+
+/** Where clients on this host reach a listener bound to `at` (wildcard binds → loopback). */
+export function dialAddress(at: SocketAddress): SocketAddress {
+  const wildcard = at.address === '0.0.0.0' || at.address === '::' || at.address === '';
+  return { address: wildcard ? '127.0.0.1' : at.address, port: at.port };
+}
