@@ -114,6 +114,7 @@ export function renderCompose(t: Topology): string {
     '# Rendered by `failover-demo render` from the topology; edit the config file and re-render instead.',
     `# ${t.brokers} broker(s) per cluster, metadata rewrite strategy: ${t.rewrite}. Published ports bind ${t.bindAddress}.`,
     '',
+    '',
   ].join('\n');
   return head + stringify(buildCompose(t), { lineWidth: 0, aliasDuplicateObjects: false });
 }

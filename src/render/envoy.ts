@@ -223,6 +223,7 @@ function header(t: Topology, target: RenderTarget): string {
       ? ['# Needs a contrib Envoy build (envoy.filters.network.kafka_broker), e.g. envoyproxy/envoy:contrib-*.']
       : []),
     '',
+    '',
   ].join('\n');
 }
 

@@ -120,6 +120,7 @@ export function renderRedpandaYaml(t: Topology, broker: BrokerRef, target: Rende
     '# `failover-demo recovery enable|disable` toggles redpanda.recovery_mode_enabled below and restarts',
     '# the broker; the Docker entrypoint copies this file into the container on every start.',
     '',
+    '',
   ].join('\n');
   return head + stringify(buildRedpandaConfig(t, broker, target), { lineWidth: 0, aliasDuplicateObjects: false });
 }
@@ -144,6 +145,7 @@ export function renderBootstrapYaml(t: Topology): string {
   const head = [
     '# Redpanda cluster properties, rendered by `failover-demo render`. Read when the cluster first',
     '# forms; later changes need `rpk cluster config set` (or `failover-demo stop --volumes` and a fresh start).',
+    '',
     '',
   ].join('\n');
   return head + stringify(buildBootstrapConfig(t), { lineWidth: 0, aliasDuplicateObjects: false });

@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { brokersOf, defaultTopology, directHostPort, type Topology } from '../../src/config/topology.js';
+import { renderCompose } from '../../src/render/compose.js';
+import { renderFiles } from '../../src/render/files.js';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type Any = any;
+
+function topology(patch: Partial<Topology> = {}): Topology {
+  return { ...defaultTopology({}), ...patch };
+}
+const compose = (t: Topology): Any => parse(renderCompose(t));
+const allPorts = (c: Any): Any[] => Object.values(c.services).flatMap((s: Any) => s.ports ?? []);
+
+describe('renderCompose', () => {
+  it('binds every published port to 127.0.0.1 by default, Envoy admin included', () => {
+    for (const rewrite of ['kafka-filter', 'advertised'] as const) {
+      const ports = allPorts(compose(topology({ rewrite })));
+      expect(ports.length).toBe(3 + 1 + 6);
+      for (const p of ports) {
+        expect(typeof p).toBe('object'); // long syntax only: a short "9092:9092" would bind 0.0.0.0
+        expect(p.host_ip).toBe('127.0.0.1');
+      }
+      expect(ports.map((p: Any) => Number(p.published))).toContain(9901);
+    }
+  });
+
+  it('binds wider only when bindAddress says so', () => {
+    for (const p of allPorts(compose(topology({ bindAddress: '0.0.0.0' })))) expect(p.host_ip).toBe('0.0.0.0');
+  });
+
+  for (const brokers of [1, 3, 5]) {
+    it(`${brokers} broker(s): one service per broker plus Envoy on one user-defined network`, () => {
+      const t = topology({ brokers });
+      const c = compose(t);
+      expect(c.name).toBe('failover-demo');
+      expect(Object.keys(c.services)).toEqual([...brokersOf(t).map((b) => b.name), 'envoy']);
+      expect(Object.keys(c.networks)).toEqual(['demo']);
+      expect(c.networks.demo.driver).toBe('bridge');
+      expect(Object.keys(c.volumes)).toEqual(brokersOf(t).map((b) => `${b.name}-data`));
+      for (const b of brokersOf(t)) {
+        const s = c.services[b.name];
+        expect(s.container_name).toBe(b.name);
+        expect(s.hostname).toBe(b.name);
+        expect(s.image).toBe('docker.redpanda.com/redpandadata/redpanda:v25.3.4');
+        expect(s.networks).toEqual(['demo']);
+        expect(s.volumes).toEqual([`${b.name}-data:/var/lib/redpanda/data`, `./redpanda-config/${b.name}:/config:ro`]);
+        expect(s.command.slice(0, 2)).toEqual(['redpanda', 'start']);
+        expect(s.command).toEqual(expect.arrayContaining(['--smp', '1', '--memory', '1G']));
+        expect(s.healthcheck.test).toEqual(['CMD', 'curl', '-sf', 'http://localhost:9644/v1/status/ready']);
+        expect(s.ports).toEqual([{ host_ip: '127.0.0.1', published: String(directHostPort(t, b)), target: 29092, protocol: 'tcp' }]);
+      }
+      const envoy = c.services.envoy;
+      expect(envoy.image).toBe('envoyproxy/envoy:contrib-v1.31-latest');
+      expect(envoy.volumes).toEqual(['./envoy-proxy/envoy.yaml:/etc/envoy/envoy.yaml:ro']);
+      expect(envoy.ports).toEqual([
+        ...Array.from({ length: brokers }, (_, i) => ({ host_ip: '127.0.0.1', published: String(9092 + i), target: 19092 + i, protocol: 'tcp' })),
+        { host_ip: '127.0.0.1', published: '9901', target: 9901, protocol: 'tcp' },
+      ]);
+      expect(envoy.depends_on).toEqual(Object.fromEntries(brokersOf(t).map((b) => [b.name, { condition: 'service_healthy' }])));
+    });
+  }
+
+  it('needs no sudo chown: config is mounted read-only and copied into /etc/redpanda before the image entrypoint', () => {
+    const s = compose(topology()).services['primary-broker-0'];
+    expect(s.entrypoint.slice(0, 2)).toEqual(['/bin/sh', '-c']);
+    const script: string = s.entrypoint[2];
+    expect(script).toBe('cp /config/redpanda.yaml /config/.bootstrap.yaml /etc/redpanda/ && exec /entrypoint.sh "$$@"');
+    expect(s).not.toHaveProperty('user');
+  });
+
+  it('mounts exactly the files renderFiles writes', () => {
+    const t = topology({ brokers: 2 });
+    const paths = renderFiles(t).map((f) => f.path);
+    const c = compose(t);
+    const mounts = Object.values(c.services).flatMap((s: Any) => s.volumes.filter((v: string) => v.startsWith('./')).map((v: string) => v.split(':')[0]!.slice(2)));
+    for (const m of mounts) expect(paths.some((p) => p === m || p.startsWith(`${m}/`))).toBe(true);
+  });
+});
+
+describe('renderFiles', () => {
+  for (const brokers of [1, 5]) {
+    it(`${brokers} broker(s): compose file, envoy.yaml, and node + cluster properties per broker`, () => {
+      const t = topology({ brokers });
+      const files = renderFiles(t);
+      expect(files.map((f) => f.path)).toEqual([
+        'docker-compose.yml',
+        'envoy-proxy/envoy.yaml',
+        ...brokersOf(t).flatMap((b) => [`redpanda-config/${b.name}/redpanda.yaml`, `redpanda-config/${b.name}/.bootstrap.yaml`]),
+      ]);
+      for (const f of files) expect(() => parse(f.content)).not.toThrow();
+      // the docker target of envoy.yaml
+      expect(parse(files[1]!.content).static_resources.listeners).toHaveLength(2 * brokers);
+    });
+  }
+});
