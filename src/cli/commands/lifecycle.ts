@@ -1,4 +1,151 @@
+/** `start`, `stop`, `status`: bring the demo up and down, and show what runs. */
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import chalk from 'chalk';
+import ora, { type Ora } from 'ora';
+import { clearState, writeState } from '../../runtime/state.js';
+import { collectStatus, type StatusReport } from '../../runtime/status-report.js';
+import { RUNTIME_KINDS, type Progress, type RuntimeKind } from '../../runtime/types.js';
+import { UserError } from '../../util/errors.js';
+import { projectDir } from '../../util/paths.js';
+import { currentState, openRuntime, resolveTopology, runtimeFor, type TopologyFlags } from '../context.js';
 
-// Placeholder: replaced by the lifecycle command implementation.
-export function register(_program: Command): void {}
+function spinnerProgress(spinner: Ora): Progress {
+  return {
+    step(text) {
+      if (spinner.isSpinning) spinner.text = text;
+      else spinner.start(text);
+    },
+    done(text) {
+      spinner.succeed(text);
+    },
+    info(text) {
+      spinner.info(text);
+    },
+  };
+}
+
+function parseRuntime(v: string): RuntimeKind {
+  if ((RUNTIME_KINDS as readonly string[]).includes(v)) return v as RuntimeKind;
+  throw new UserError(`unknown runtime "${v}"`, `use one of: ${RUNTIME_KINDS.join(', ')}`);
+}
+
+interface StartFlags extends TopologyFlags {
+  runtime: string;
+}
+
+async function start(flags: StartFlags): Promise<void> {
+  const kind = parseRuntime(flags.runtime);
+  const project = projectDir();
+  const running = currentState(project);
+  if (running) {
+    throw new UserError(`a demo (${running.runtime} runtime) was started in ${project} and not stopped`, 'run `failover-demo stop` first (or `failover-demo status` to see it)');
+  }
+  const topology = resolveTopology({ config: flags.config, brokers: flags.brokers, rewrite: flags.rewrite }, project);
+  const runtime = runtimeFor(kind, topology, project);
+  const spinner = ora({ stream: process.stderr });
+  const controller = new AbortController();
+  const onSigint = () => {
+    spinner.text = 'interrupted: stopping everything started so far';
+    controller.abort(new Error('interrupted'));
+  };
+  process.once('SIGINT', onSigint);
+  // Remembered before anything starts, so `stop` finds the processes even if this command dies.
+  writeState(project, {
+    runtime: kind,
+    topology,
+    configFile: flags.config === undefined ? undefined : resolve(flags.config),
+    startedAt: new Date().toISOString(),
+  });
+  const began = Date.now();
+  try {
+    await runtime.start({ progress: spinnerProgress(spinner), signal: controller.signal });
+  } catch (err) {
+    clearState(project);
+    if (spinner.isSpinning) spinner.fail(controller.signal.aborted ? 'interrupted' : 'start failed');
+    throw err;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+  const e = runtime.endpoints();
+  const out = process.stdout;
+  out.write(`\n${chalk.green('Ready')} in ${((Date.now() - began) / 1000).toFixed(1)} s (${kind} runtime, ${topology.brokers} brokers per cluster).\n`);
+  out.write(`  Kafka via Envoy:  ${e.bootstrap.join(',')}\n`);
+  out.write(`  Envoy admin:      ${e.envoyAdminUrl}\n`);
+  out.write(`  primary direct:   ${e.direct.primary.join(',')}\n`);
+  out.write(`  secondary direct: ${e.direct.secondary.join(',')}\n`);
+  out.write(`\nNext steps:\n`);
+  out.write(`  failover-demo routing                 # live view of Envoy's routing (second terminal)\n`);
+  out.write(`  failover-demo produce --rate 20       # and: failover-demo consume\n`);
+  out.write(`  failover-demo broker stop primary-broker-0\n`);
+  out.write(`  failover-demo recovery enable primary-broker-1\n`);
+  out.write(`  failover-demo status                  # processes and Envoy's view\n`);
+  out.write(`  failover-demo stop                    # stop everything (--volumes also drops data)\n`);
+}
+
+async function stop(flags: { volumes?: boolean }): Promise<void> {
+  const project = projectDir();
+  if (!currentState(project)) {
+    process.stdout.write(`nothing to stop: no demo was started in ${project}\n`);
+    return;
+  }
+  const runtime = openRuntime(project);
+  const spinner = ora({ stream: process.stderr });
+  await runtime.stop({ progress: spinnerProgress(spinner), removeData: flags.volumes === true });
+  clearState(project);
+  process.stdout.write(`${chalk.green('Stopped')} the ${runtime.kind} demo in ${project}${flags.volumes ? ' and removed its data' : ''}.\n`);
+}
+
+function printStatus(r: StatusReport): void {
+  const out = process.stdout;
+  const yes = (b: boolean, t: string, f: string) => (b ? chalk.green(t) : chalk.red(f));
+  out.write(`${chalk.bold('Runtime')} ${r.runtime}  ${chalk.dim(r.project)}${r.startedAt ? chalk.dim(`  started ${r.startedAt}`) : ''}\n`);
+  out.write(`${chalk.bold('Envoy')}   ${yes(r.envoyRunning, 'running', 'stopped')}  admin ${r.endpoints.envoyAdminUrl}\n\n`);
+  const health = new Map<string, boolean[]>();
+  if (r.envoy.reachable) for (const e of r.envoy.endpoints) health.set(e.host, [...(health.get(e.host) ?? []), e.healthy]);
+  out.write(chalk.dim(`${'broker'.padEnd(22)}${'process'.padEnd(18)}${'recovery'.padEnd(10)}envoy\n`));
+  for (const b of r.brokers) {
+    const proc = b.running ? chalk.green(`running ${b.id ?? ''}`.padEnd(18)) : chalk.red('stopped'.padEnd(18));
+    const rec = b.recoveryMode ? chalk.yellow('on'.padEnd(10)) : 'off'.padEnd(10);
+    const h = health.get(b.name);
+    const envoy = !r.envoy.reachable ? chalk.dim('?') : !h ? chalk.dim('not an endpoint') : h.every(Boolean) ? chalk.green('healthy') : chalk.red('unhealthy');
+    out.write(`${b.name.padEnd(22)}${proc}${rec}${envoy}\n`);
+  }
+  if (!r.envoy.reachable) out.write(`\n${chalk.yellow('Envoy admin not reachable:')} ${r.envoy.error}\n`);
+}
+
+async function status(flags: { json?: boolean }): Promise<void> {
+  const project = projectDir();
+  const state = currentState(project);
+  if (!state) {
+    if (flags.json) process.stdout.write(JSON.stringify({ running: false, project }) + '\n');
+    else process.stdout.write(`no demo was started in ${project} (start one with \`failover-demo start\`)\n`);
+    return;
+  }
+  const report = await collectStatus(openRuntime(project), project, state.startedAt);
+  if (flags.json) process.stdout.write(JSON.stringify({ running: true, ...report }, null, 2) + '\n');
+  else printStatus(report);
+}
+
+export function register(program: Command): void {
+  program
+    .command('start')
+    .description('render the configs, install what is missing, start both clusters and Envoy, wait until ready')
+    .option('--runtime <kind>', `where to run: ${RUNTIME_KINDS.join(' or ')} (remembered for later commands)`, 'docker')
+    .option('--config <file>', 'YAML config file (keys as in `failover-demo config`)')
+    .option('--brokers <n>', 'brokers per cluster')
+    .option('--rewrite <strategy>', 'kafka-filter or advertised')
+    .action((flags: StartFlags) => start(flags));
+
+  program
+    .command('stop')
+    .description('stop everything `start` started (safe to run twice)')
+    .option('--volumes', 'also remove the brokers’ data')
+    .action((flags: { volumes?: boolean }) => stop(flags));
+
+  program
+    .command('status')
+    .description('each process (running, id, recovery mode) and Envoy’s view of each endpoint')
+    .option('--json', 'machine-readable output')
+    .action((flags: { json?: boolean }) => status(flags));
+}

@@ -40,7 +40,7 @@ import {
 import { localLayout, type LocalLayout } from './layout.js';
 import { assertPortsFree, type PortClaim } from './ports.js';
 import { isRunning, readProcessRecord, spawnDetached, stopRecorded, tailLog, type ProcessRecord } from './processes.js';
-import { brokersInMetadata, ensureTopics, readEndpointHealth } from './readiness.js';
+import { allHostsHealthy, brokersInMetadata, ensureTopics, readRoutingOrUndefined } from './readiness.js';
 
 /** How long start-up phases may take on a slow machine before we give up with the logs' tail. */
 const BROKERS_READY_TIMEOUT_MS = 180_000;
@@ -168,8 +168,7 @@ class LocalRuntime implements Runtime {
       const expected = t.brokers * 2;
       await waitUnlessFatal(
         async () => {
-          const health = await readEndpointHealth(this.endpoints().envoyAdminUrl);
-          return health !== undefined && health.length === expected && health.every((h) => h.healthy);
+          return allHostsHealthy(await readRoutingOrUndefined(this.endpoints().envoyAdminUrl, t), expected);
         },
         () => this.deadEnvoy() ?? this.deadBroker(),
         { what: 'Envoy to report all endpoints healthy', timeoutMs: 30_000 + 10 * t.healthCheck.intervalMs, intervalMs: 250, signal },

@@ -1,10 +1,9 @@
 /** Real readiness signals of the local rig: brokers answer metadata, Envoy sees every endpoint healthy. */
 import type { Admin } from 'kafkajs';
 import { createClient } from '../../kafka/client.js';
-import { EnvoyAdmin } from '../../envoy/admin.js';
-import type { TopicSpec } from '../../config/topology.js';
+import { readRouting, type RoutingSnapshot } from '../../envoy/routing.js';
+import type { TopicSpec, Topology } from '../../config/topology.js';
 import { waitFor } from '../../util/wait.js';
-import { endpointHealth, type EndpointHealth } from './envoy-health.js';
 
 export function quietAdmin(brokers: string[], clientId = 'failover-demo-local-runtime'): Admin {
   return createClient({
@@ -67,14 +66,17 @@ export async function ensureTopics(brokers: string[], topics: readonly TopicSpec
   }
 }
 
-/** Envoy's endpoint health, or undefined when its admin API does not answer. */
-export async function readEndpointHealth(adminUrl: string, timeoutMs = 1_500): Promise<EndpointHealth[] | undefined> {
-  const admin = new EnvoyAdmin(adminUrl, { timeoutMs });
+/** Envoy's routing view (per listener, per host), or undefined when its admin API does not answer. */
+export async function readRoutingOrUndefined(adminUrl: string, topology: Topology): Promise<RoutingSnapshot | undefined> {
   try {
-    return endpointHealth(await admin.clusters());
+    return await readRouting(adminUrl, topology);
   } catch {
     return undefined;
-  } finally {
-    await admin.close().catch(() => undefined);
   }
+}
+
+/** Every upstream host Envoy knows is healthy, and there are `expected` of them. */
+export function allHostsHealthy(snapshot: RoutingSnapshot | undefined, expected: number): boolean {
+  const hosts = snapshot?.listeners.flatMap((l) => l.hosts) ?? [];
+  return hosts.length === expected && hosts.every((h) => h.healthy);
 }
