@@ -1,4 +1,143 @@
+/** `failover-demo routing`: live view of what Envoy routes where, and when it changed. */
 import type { Command } from 'commander';
+import type { Topology } from '../../config/topology.js';
+import { parseAdminUrl } from '../../envoy/admin.js';
+import { describeReadError, monitorRouting, type MonitorUpdate } from '../../envoy/monitor.js';
+import { RoutingReader, type RoutingSnapshot } from '../../envoy/routing.js';
+import { UserError } from '../../util/errors.js';
+import { currentState, resolveTopology } from '../context.js';
+import { colors, errorLine, eventLine, screenLines, snapshotLines, summaryLine, TtyScreen, type ScreenView } from '../routing-screen.js';
 
-// Placeholder: replaced by the routing command implementation.
-export function register(_program: Command): void {}
+interface RoutingFlags {
+  admin?: string;
+  interval: string;
+  once?: boolean;
+  json?: boolean;
+}
+
+export function parseIntervalMs(text: string): number {
+  const ms = /^\d+$/.test(text.trim()) ? Number(text.trim()) : NaN;
+  if (!Number.isSafeInteger(ms) || ms <= 0 || ms > 3_600_000) {
+    throw new UserError(`--interval must be a whole number of milliseconds between 1 and 3600000, got "${text}"`, 'e.g. --interval 500');
+  }
+  return ms;
+}
+
+/** --admin, else the running demo's admin address, else the default topology's. */
+export function adminUrlFor(flag: string | undefined, topology: Topology | undefined): string {
+  if (flag !== undefined) {
+    try {
+      return parseAdminUrl(flag).href.replace(/\/$/, '');
+    } catch (err) {
+      throw new UserError(`--admin: ${(err as Error).message}`, 'pass the Envoy admin address, e.g. --admin http://127.0.0.1:9901');
+    }
+  }
+  const t = topology!;
+  const host = t.bindAddress === '0.0.0.0' || t.bindAddress === '::' ? '127.0.0.1' : t.bindAddress;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${t.envoy.adminPort}`;
+}
+
+const HEARTBEAT_MIN_MS = 10_000;
+const KEPT_EVENTS = 200;
+
+async function runOnce(reader: RoutingReader, adminUrl: string, json: boolean): Promise<void> {
+  let snapshot: RoutingSnapshot;
+  try {
+    snapshot = await reader.read();
+  } catch (err) {
+    throw new UserError(
+      describeReadError(err).replace(/, retrying$/, ''),
+      `is the demo running (\`failover-demo status\`)? Otherwise point --admin at your Envoy's admin address (tried ${adminUrl})`,
+    );
+  }
+  const c = colors();
+  process.stdout.write(json ? JSON.stringify(snapshot) + '\n' : snapshotLines(snapshot, c).join('\n') + '\n');
+}
+
+async function runLive(reader: RoutingReader, view: Pick<ScreenView, 'adminUrl' | 'intervalMs'>, json: boolean): Promise<void> {
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  process.stdout.on('error', stop); // e.g. EPIPE when piped into `head`
+  const c = colors();
+  const tty = !json && process.stdout.isTTY === true;
+  const screen = tty ? new TtyScreen(process.stdout) : undefined;
+  const heartbeatMs = Math.max(HEARTBEAT_MIN_MS, 10 * view.intervalMs);
+  const state: ScreenView = { ...view, events: [], now: Date.now() };
+  let lastPrinted = 0;
+  const redraw = () => screen?.draw(screenLines({ ...state, now: Date.now() }, c));
+  const onResize = () => redraw();
+  if (screen) process.stdout.on('resize', onResize);
+
+  const print = (line: string) => process.stdout.write(line + '\n');
+  const onUpdate = (u: MonitorUpdate) => {
+    if (u.kind === 'snapshot') {
+      state.snapshot = u.snapshot;
+      state.error = undefined;
+      state.events.push(...u.events);
+      const due = u.events.length > 0 || u.snapshot.at - lastPrinted >= heartbeatMs;
+      if (json) {
+        if (due) print(JSON.stringify({ ...u.snapshot, events: u.events }));
+      } else if (!tty) {
+        for (const e of u.events) print(eventLine(e, c));
+        if (due) print(summaryLine(u.snapshot, c));
+      }
+      if (due) lastPrinted = u.snapshot.at;
+    } else {
+      state.error = { at: u.at, message: u.message };
+      if (!u.repeated) {
+        state.events.push({ at: u.at, kind: 'error', message: u.message });
+        if (json) print(JSON.stringify({ at: u.at, error: u.message }));
+        else if (!tty) print(errorLine(u.at, u.message, c));
+      }
+    }
+    if (state.events.length > KEPT_EVENTS) state.events.splice(0, state.events.length - KEPT_EVENTS);
+    redraw();
+  };
+
+  try {
+    redraw();
+    await monitorRouting(reader, { intervalMs: view.intervalMs, signal: controller.signal, onUpdate });
+  } finally {
+    screen?.close();
+    process.stdout.off('resize', onResize);
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    process.stdout.off('error', stop);
+  }
+}
+
+export function register(program: Command): void {
+  program
+    .command('routing')
+    .description("live view of Envoy's routing: where each listener sends new connections, host health, and every change")
+    .option('--admin <url>', "Envoy admin URL (default: the running demo's, http://127.0.0.1:<envoy.adminPort>)")
+    .option('--interval <ms>', 'poll interval in milliseconds', '1000')
+    .option('--once', 'print one snapshot and exit (non-zero when Envoy could not be read)')
+    .option('--json', 'machine-readable output: one JSON object per line (with --once: exactly one)')
+    .addHelpText(
+      'after',
+      `
+States: primary | secondary (every listener on that cluster), split (listeners on different clusters),
+none (some listener has no healthy upstream). Not a TTY: prints changes plus a periodic heartbeat line.
+
+Examples:
+  $ failover-demo routing
+  $ failover-demo routing --once --json | jq .activeCluster
+  $ failover-demo routing --admin http://127.0.0.1:9901 --interval 250`,
+    )
+    .action(async (flags: RoutingFlags) => {
+      const intervalMs = parseIntervalMs(flags.interval);
+      const demo = currentState()?.topology;
+      const topology = demo ?? (flags.admin === undefined ? resolveTopology() : undefined);
+      const adminUrl = adminUrlFor(flags.admin, topology);
+      const reader = new RoutingReader(adminUrl, topology, { timeoutMs: Math.min(5_000, Math.max(1_000, intervalMs)) });
+      try {
+        if (flags.once) await runOnce(reader, adminUrl, flags.json === true);
+        else await runLive(reader, { adminUrl, intervalMs }, flags.json === true);
+      } finally {
+        await reader.close();
+      }
+    });
+}
