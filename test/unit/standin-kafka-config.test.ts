@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { brokersOf, defaultTopology, localPorts } from '../../src/config/topology.js';
+import { renderRedpandaYaml } from '../../src/render/redpanda.js';
+import {
+  kafkaServerProperties,
+  kraftClusterId,
+  parseRedpandaYaml,
+  RedpandaYamlError,
+} from '../../src/standin/kafka-config.js';
+
+// Inputs are what the real renderer writes (no hand-typed fixtures).
+const t = defaultTopology({});
+const props = (yaml: string, dataDir?: string) => Object.fromEntries(kafkaServerProperties(parseRedpandaYaml(yaml), { dataDir }));
+const rendered = (name: string, target: 'local' | 'docker') => renderRedpandaYaml(t, brokersOf(t).find((b) => b.name === name)!, target);
+
+describe('kafkaServerProperties (local target)', () => {
+  const b = brokersOf(t).find((x) => x.name === 'secondary-broker-1')!;
+  const p = localPorts(t, b);
+  const cfg = props(rendered(b.name, 'local'), '/state/secondary-broker-1/data');
+
+  it('runs a combined KRaft node whose id is the redpanda node_id', () => {
+    expect(cfg['process.roles']).toBe('broker,controller');
+    expect(cfg['node.id']).toBe('1');
+  });
+
+  it('puts the controller on rpc_server and replication on rpc + 1, and the Kafka listeners as named', () => {
+    expect(cfg['listeners']).toBe(
+      `CONTROLLER://127.0.0.1:${p.rpc},REPLICATION://127.0.0.1:${p.replication},EXTERNAL://127.0.0.1:${p.client},DIRECT://127.0.0.1:${p.direct}`,
+    );
+    expect(cfg['controller.listener.names']).toBe('CONTROLLER');
+    expect(cfg['inter.broker.listener.name']).toBe('REPLICATION');
+    expect(cfg['listener.security.protocol.map']).toBe('CONTROLLER:PLAINTEXT,REPLICATION:PLAINTEXT,EXTERNAL:PLAINTEXT,DIRECT:PLAINTEXT');
+  });
+
+  it('advertises Envoy’s listener for the broker’s position on the client listener', () => {
+    expect(cfg['advertised.listeners']).toBe(
+      `REPLICATION://127.0.0.1:${p.replication},EXTERNAL://127.0.0.1:${t.envoy.listenerPort + 1},DIRECT://127.0.0.1:${p.direct}`,
+    );
+  });
+
+  it('takes voters from seed_servers in order, ids 0..n-1', () => {
+    const voters = brokersOf(t, 'secondary').map((x, i) => `${i}@127.0.0.1:${localPorts(t, x).rpc}`);
+    expect(cfg['controller.quorum.voters']).toBe(voters.join(','));
+  });
+
+  it('uses the data folder it is given, and keeps replication within the cluster size', () => {
+    expect(cfg['log.dirs']).toBe('/state/secondary-broker-1/data');
+    expect(cfg['offsets.topic.replication.factor']).toBe('3');
+    expect(cfg['group.initial.rebalance.delay.ms']).toBe('0');
+    const one = defaultTopology({});
+    one.brokers = 1;
+    const single = Object.fromEntries(kafkaServerProperties(parseRedpandaYaml(renderRedpandaYaml(one, brokersOf(one)[0]!, 'local'))));
+    expect(single['offsets.topic.replication.factor']).toBe('1');
+    expect(single['transaction.state.log.min.isr']).toBe('1');
+  });
+});
+
+describe('kafkaServerProperties (docker target)', () => {
+  it('binds 0.0.0.0, advertises container names on the controller quorum, and keeps all three Kafka listeners', () => {
+    const cfg = props(rendered('primary-broker-2', 'docker'));
+    expect(cfg['log.dirs']).toBe('/var/lib/redpanda/data');
+    expect(cfg['controller.quorum.voters']).toBe(`0@primary-broker-0:${t.redpanda.rpcPort},1@primary-broker-1:${t.redpanda.rpcPort},2@primary-broker-2:${t.redpanda.rpcPort}`);
+    expect(cfg['listeners']).toContain(`CONTROLLER://0.0.0.0:${t.redpanda.rpcPort}`);
+    expect(cfg['advertised.listeners']).toContain(`REPLICATION://primary-broker-2:${t.redpanda.rpcPort + 1}`);
+    expect(cfg['listeners']).toMatch(/INTERNAL:\/\/0\.0\.0\.0:\d+,EXTERNAL:\/\/0\.0\.0\.0:\d+,DIRECT:\/\/0\.0\.0\.0:\d+$/);
+  });
+});
+
+describe('kraftClusterId', () => {
+  it('is the same for every broker of a cluster and differs between clusters', () => {
+    const id = (name: string) => kraftClusterId(parseRedpandaYaml(rendered(name, 'local')).seedServers);
+    const primary = ['primary-broker-0', 'primary-broker-1', 'primary-broker-2'].map(id);
+    const secondary = ['secondary-broker-0', 'secondary-broker-1', 'secondary-broker-2'].map(id);
+    expect(new Set(primary).size).toBe(1);
+    expect(new Set(secondary).size).toBe(1);
+    expect(primary[0]).not.toBe(secondary[0]);
+    // Kafka wants 16 bytes, URL-safe base64 without padding (22 characters).
+    expect(primary[0]).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(Buffer.from(primary[0]!, 'base64url')).toHaveLength(16);
+  });
+});
+
+describe('parseRedpandaYaml errors', () => {
+  const base = rendered('primary-broker-0', 'local');
+  it('names the missing or bad key', () => {
+    expect(() => parseRedpandaYaml('pandaproxy: {}\n')).toThrow('no `redpanda:` section');
+    expect(() => parseRedpandaYaml(base.replace('node_id: 0', 'node_id: zero'))).toThrow('redpanda.node_id must be a non-negative integer');
+    expect(() => parseRedpandaYaml(base.replace(/rpc_server:\n {4}address: 127\.0\.0\.1\n {4}port: \d+/, 'rpc_server:\n    address: 127.0.0.1\n    port: 99999'))).toThrow(
+      'redpanda.rpc_server.port must be a port number',
+    );
+    expect(() => parseRedpandaYaml('redpanda: [\n')).toThrow(RedpandaYamlError);
+  });
+  it('refuses a node id that has no seed server', () => {
+    const cfg = parseRedpandaYaml(base.replace('node_id: 0', 'node_id: 5'));
+    expect(() => kafkaServerProperties(cfg)).toThrow('redpanda.node_id 5 has no seed server');
+  });
+});
