@@ -1,0 +1,88 @@
+/**
+ * kafkajs clients the way this project needs them: quiet (kafkajs logs go to a callback, never to the
+ * terminal), and able to tell which Kafka cluster they are talking to.
+ *
+ * Which cluster: kafkajs 2.2.4 keeps the last Metadata response (it carries the cluster id) on its internal
+ * Cluster object, which the public API does not expose. `trackClusterId` wraps the client's private
+ * cluster factory (looked up by its symbol description) to keep a reference to that object. If a kafkajs
+ * upgrade changes that internal, `clusterId()` returns undefined and callers fall back to describeCluster.
+ */
+import kafkajs from 'kafkajs';
+import type { Kafka as KafkaClient, LogEntry, RetryOptions } from 'kafkajs';
+
+const { Kafka, logLevel } = kafkajs;
+
+export type KafkaLogLevel = 'error' | 'warn' | 'info' | 'debug';
+
+/** One kafkajs log line, routed away from the terminal. */
+export interface KafkaLogLine {
+  level: KafkaLogLevel;
+  namespace: string;
+  message: string;
+  error?: string;
+}
+
+export interface ClientOptions {
+  brokers: string[];
+  clientId: string;
+  connectionTimeoutMs: number;
+  requestTimeoutMs: number;
+  retry: RetryOptions;
+  /** Receives kafkajs' warn/error lines (default: dropped). */
+  onLog?: (line: KafkaLogLine) => void;
+}
+
+const LEVEL_NAMES: Record<number, KafkaLogLevel> = {
+  [logLevel.ERROR]: 'error',
+  [logLevel.WARN]: 'warn',
+  [logLevel.INFO]: 'info',
+  [logLevel.DEBUG]: 'debug',
+};
+
+export function createClient(o: ClientOptions): KafkaClient {
+  const onLog = o.onLog;
+  return new Kafka({
+    brokers: o.brokers,
+    clientId: o.clientId,
+    connectionTimeout: o.connectionTimeoutMs,
+    requestTimeout: o.requestTimeoutMs,
+    retry: o.retry,
+    logLevel: onLog ? logLevel.WARN : logLevel.NOTHING,
+    logCreator: () => (entry: LogEntry) => {
+      if (!onLog) return;
+      const { message, error } = entry.log as { message: string; error?: string };
+      onLog({ level: LEVEL_NAMES[entry.level] ?? 'info', namespace: entry.namespace, message, error });
+    },
+  });
+}
+
+interface InternalCluster {
+  brokerPool?: { metadata?: { clusterId?: string } | null };
+}
+
+/** Reads the cluster id of the Metadata response that the last producer/consumer/admin of `kafka` holds. */
+export interface ClusterIdTracker {
+  clusterId(): string | undefined;
+}
+
+export function trackClusterId(kafka: KafkaClient): ClusterIdTracker {
+  const target = kafka as unknown as Record<symbol, unknown>;
+  const symbol = Object.getOwnPropertySymbols(target).find((s) => s.description === 'private:Kafka:createCluster');
+  let cluster: InternalCluster | undefined;
+  if (symbol && typeof target[symbol] === 'function') {
+    const create = target[symbol] as (...args: unknown[]) => InternalCluster;
+    target[symbol] = (...args: unknown[]) => {
+      cluster = create(...args);
+      return cluster;
+    };
+  }
+  return {
+    clusterId: () => cluster?.brokerPool?.metadata?.clusterId ?? undefined,
+  };
+}
+
+/** First line of an error's message, for status lines. */
+export function describeError(err: unknown): string {
+  const e = err as { message?: string; name?: string } | undefined;
+  return (e?.message ?? String(err)).split('\n')[0] ?? 'unknown error';
+}

@@ -1,0 +1,183 @@
+/**
+ * Proof that every acknowledged message is where its ack said: reads each ledger entry back at its
+ * (cluster, topic, partition, offset) straight from that cluster's brokers (not through Envoy) and checks
+ * it carries the right producer id and sequence number.
+ */
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { randomBytes } from 'node:crypto';
+import type { ClusterName } from '../config/topology.js';
+import { UserError } from '../util/errors.js';
+import { waitFor } from '../util/wait.js';
+import { createClient, describeError } from './client.js';
+import { createClusterDirectory } from './clusters.js';
+import { decodeMessage } from './message.js';
+import type { LedgerEntry } from './producer.js';
+
+export interface MissingEntry extends LedgerEntry {
+  /** Why it does not count as found. */
+  reason: string;
+}
+
+export interface LedgerVerification {
+  checked: number;
+  missing: number;
+  /** First few missing entries, with the reason. */
+  missingSamples: MissingEntry[];
+  /** Entries per cluster. */
+  byCluster: Partial<Record<ClusterName | 'unknown', number>>;
+}
+
+export async function readLedger(file: string): Promise<LedgerEntry[]> {
+  const entries: LedgerEntry[] = [];
+  let lineNo = 0;
+  try {
+    const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
+    for await (const line of lines) {
+      lineNo++;
+      if (!line.trim()) continue;
+      entries.push(JSON.parse(line) as LedgerEntry);
+    }
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ENOENT') throw new UserError(`ledger file ${file} does not exist`, 'write one with `failover-demo produce --ledger FILE`');
+    throw new UserError(`ledger file ${file} line ${lineNo} is not JSON: ${describeError(err)}`);
+  }
+  return entries;
+}
+
+const key = (topic: string, partition: number, offset: string) => `${topic}\u0000${partition}\u0000${offset}`;
+
+export interface VerifyOptions {
+  /** Give up reading one cluster after this long. Default 60 s. */
+  timeoutMs?: number;
+  maxSamples?: number;
+}
+
+export async function verifyLedger(
+  file: string,
+  direct: Partial<Record<ClusterName, string[]>>,
+  options: VerifyOptions = {},
+): Promise<LedgerVerification> {
+  const entries = await readLedger(file);
+  const maxSamples = options.maxSamples ?? 20;
+  const missing: MissingEntry[] = [];
+  let missingCount = 0;
+  const miss = (e: LedgerEntry, reason: string) => {
+    missingCount++;
+    if (missing.length < maxSamples) missing.push({ ...e, reason });
+  };
+
+  // An entry labelled 'unknown' still names its cluster id: map it if a cluster answers with that id.
+  const directory = createClusterDirectory(direct);
+  await directory.refresh();
+  const byCluster: Partial<Record<ClusterName | 'unknown', LedgerEntry[]>> = {};
+  for (const e of entries) {
+    const cluster = e.cluster !== 'unknown' ? e.cluster : directory.knownNameOf(e.clusterId);
+    (byCluster[cluster] ??= []).push(e);
+  }
+  for (const e of byCluster.unknown ?? []) miss(e, 'acked by a cluster that is neither primary nor secondary (unknown cluster id)');
+
+  for (const cluster of ['primary', 'secondary'] as const) {
+    const wanted = byCluster[cluster];
+    if (!wanted?.length) continue;
+    const brokers = direct[cluster];
+    if (!brokers?.length) {
+      for (const e of wanted) miss(e, `no direct address for the ${cluster} cluster`);
+      continue;
+    }
+    try {
+      const notFound = await readBack(brokers, wanted, options.timeoutMs ?? 60_000);
+      for (const [e, reason] of notFound) miss(e, reason);
+    } catch (err) {
+      for (const e of wanted) miss(e, `cannot read the ${cluster} cluster: ${describeError(err)}`);
+    }
+  }
+  return {
+    checked: entries.length,
+    missing: missingCount,
+    missingSamples: missing,
+    byCluster: Object.fromEntries(Object.entries(byCluster).map(([c, list]) => [c, list.length])),
+  };
+}
+
+/** Reads the wanted offsets of one cluster; returns the entries not found as written, with the reason. */
+async function readBack(brokers: string[], wanted: LedgerEntry[], timeoutMs: number): Promise<[LedgerEntry, string][]> {
+  const pending = new Map(wanted.map((e) => [key(e.topic, e.partition, e.offset), e]));
+  const wrong: [LedgerEntry, string][] = [];
+  const client = createClient({
+    brokers,
+    clientId: 'failover-demo-ledger',
+    connectionTimeoutMs: 3_000,
+    requestTimeoutMs: 10_000,
+    retry: { retries: 3, initialRetryTime: 200, maxRetryTime: 1_000 },
+  });
+  const admin = client.admin();
+  const consumer = client.consumer({ groupId: `failover-demo-ledger-${randomBytes(4).toString('hex')}`, allowAutoTopicCreation: false, maxWaitTimeInMs: 200 });
+  try {
+    await admin.connect();
+    // Range to read per partition, and the end of each partition's log right now.
+    const topics = [...new Set(wanted.map((e) => e.topic))];
+    const ranges = new Map<string, { topic: string; partition: number; from: bigint; to: bigint; end: bigint; position: bigint }>();
+    for (const topic of topics) {
+      let offsets: { partition: number; high: string; low: string }[];
+      try {
+        offsets = await admin.fetchTopicOffsets(topic);
+      } catch (err) {
+        for (const e of wanted.filter((w) => w.topic === topic)) {
+          wrong.push([e, `topic ${topic} not readable: ${describeError(err)}`]);
+          pending.delete(key(e.topic, e.partition, e.offset));
+        }
+        continue;
+      }
+      for (const e of wanted.filter((w) => w.topic === topic)) {
+        const o = offsets.find((x) => x.partition === e.partition);
+        const offset = BigInt(e.offset);
+        if (!o || offset >= BigInt(o.high) || offset < BigInt(o.low)) {
+          wrong.push([e, o ? `offset ${e.offset} outside the log [${o.low}, ${o.high})` : `partition ${e.partition} does not exist`]);
+          pending.delete(key(e.topic, e.partition, e.offset));
+          continue;
+        }
+        const k = `${topic}\u0000${e.partition}`;
+        const r = ranges.get(k);
+        if (!r) ranges.set(k, { topic, partition: e.partition, from: offset, to: offset, end: BigInt(o.high), position: offset });
+        else {
+          if (offset < r.from) r.from = r.position = offset;
+          if (offset > r.to) r.to = offset;
+        }
+      }
+    }
+    if (ranges.size === 0) return wrong;
+
+    await consumer.connect();
+    await consumer.subscribe({ topics: [...new Set([...ranges.values()].map((r) => r.topic))], fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatch: async ({ batch }) => {
+        const r = ranges.get(`${batch.topic}\u0000${batch.partition}`);
+        for (const record of batch.messages) {
+          const k = key(batch.topic, batch.partition, record.offset);
+          const e = pending.get(k);
+          if (e) {
+            pending.delete(k);
+            const m = decodeMessage(record.value);
+            if (!m || m.producer !== e.producer || m.seq !== e.seq) {
+              wrong.push([e, `offset ${e.offset} holds ${m ? `${m.producer} #${m.seq}` : 'another record'}`]);
+            }
+          }
+          if (r && BigInt(record.offset) + 1n > r.position) r.position = BigInt(record.offset) + 1n;
+        }
+      },
+    });
+    for (const r of ranges.values()) consumer.seek({ topic: r.topic, partition: r.partition, offset: r.from.toString() });
+    await waitFor(() => [...ranges.values()].every((r) => r.position > r.to), {
+      timeoutMs,
+      intervalMs: 100,
+      what: `reading back ${wanted.length} ledger entries from ${brokers.join(',')}`,
+    });
+  } finally {
+    await Promise.allSettled([consumer.disconnect(), admin.disconnect()]);
+  }
+  for (const e of pending.values()) wrong.push([e, `offset ${e.offset} not returned by the broker (compacted or transaction marker?)`]);
+  return wrong;
+}

@@ -1,0 +1,432 @@
+/**
+ * A producer that rides through an Envoy failover and accounts for every message.
+ *
+ * Messages carry producer id, sequence number and send time (./message.ts), go to partition seq % N
+ * (so offsets of one send follow from the partition's base offset), with acks=all. Every ack is an
+ * `ack` event naming the cluster that acknowledged it (cluster id of the client's metadata, mapped to
+ * primary/secondary by asking each cluster directly); every failed send a `failure` event.
+ * `run()` resolves with the summary once the count / duration is reached or `stop()` was called.
+ */
+import { EventEmitter } from 'node:events';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { Admin, Producer, RecordMetadata } from 'kafkajs';
+import type { ClusterName } from '../config/topology.js';
+import { delay } from '../util/wait.js';
+import { createClient, describeError, trackClusterId, type ClusterIdTracker, type KafkaLogLine } from './client.js';
+import { createClusterDirectory, type ClusterDirectory, type ClusterLabel } from './clusters.js';
+import { encodeMessage } from './message.js';
+import { DEFAULT_FAILOVER_SETTINGS, retryOptions, type FailoverSettings } from './settings.js';
+import { LatencySamples, SlidingWindow, round1 } from './stats.js';
+import { partitionCount } from './topic.js';
+
+export interface ProducerOptions extends Partial<FailoverSettings> {
+  /** Bootstrap through Envoy. */
+  bootstrap: string[];
+  topic: string;
+  /** Defaults to <hostname>-<pid>-<random>. */
+  producerId?: string;
+  /** Messages per second; 0 = as fast as the cluster acknowledges. Default 100. */
+  ratePerSecond?: number;
+  /** Stop after this many messages were sent. */
+  count?: number;
+  /** Stop after this long. */
+  durationMs?: number;
+  /** Idempotent producer (see IDEMPOTENCE_REASON). Default false. */
+  idempotent?: boolean;
+  /** Concurrent send() calls. Default 16. */
+  maxInFlightBatches?: number;
+  /** Most messages in one send(). Default 500. */
+  batchSize?: number;
+  /** Pad each message value to about this many bytes. */
+  payloadBytes?: number;
+  /** Append every acked message to this file (JSON lines, see LedgerEntry). */
+  ledgerFile?: string;
+  /** Each cluster's brokers, bypassing Envoy: used to name cluster ids. */
+  direct?: Partial<Record<ClusterName, string[]>>;
+  /** A directory already built (e.g. shared with a consumer); otherwise built from `direct`. */
+  clusters?: ClusterDirectory;
+}
+
+export interface AckEvent {
+  producer: string;
+  seq: number;
+  cluster: ClusterLabel;
+  clusterId?: string;
+  partition: number;
+  offset: string;
+  latencyMs: number;
+  /** ms since epoch. */
+  at: number;
+}
+
+/** One line of the --ledger file. */
+export interface LedgerEntry {
+  producer: string;
+  seq: number;
+  topic: string;
+  cluster: ClusterLabel;
+  clusterId?: string;
+  partition: number;
+  offset: string;
+  at: number;
+}
+
+export interface FailureEvent {
+  /** Sequence numbers of the messages of the failed send. */
+  seqs: number[];
+  error: string;
+  at: number;
+}
+
+export type ProducerState = 'connecting' | 'producing' | 'retrying' | 'flushing' | 'stopped';
+
+export interface StatusEvent {
+  state: ProducerState;
+  /** Human text, e.g. "retrying: Connection error: connect ECONNREFUSED 127.0.0.1:9092". */
+  text: string;
+  at: number;
+}
+
+export interface ClusterChangeEvent {
+  at: number;
+  from: ClusterLabel;
+  to: ClusterLabel;
+}
+
+export interface ProducerStats {
+  producerId: string;
+  state: ProducerState;
+  sent: number;
+  acked: number;
+  failed: number;
+  inFlight: number;
+  /** Acks per second over the last 5 s. */
+  rate: number;
+  p50Ms?: number;
+  p99Ms?: number;
+  ackedBy: Record<ClusterLabel, number>;
+  lastCluster?: ClusterLabel;
+  lastError?: string;
+}
+
+export interface ProducerSummary {
+  producerId: string;
+  topic: string;
+  sent: number;
+  acked: number;
+  failed: number;
+  ackedBy: Record<ClusterLabel, number>;
+  /** First ack time per cluster (ms since epoch). */
+  firstAckAt: Partial<Record<ClusterLabel, number>>;
+  clusterChanges: ClusterChangeEvent[];
+  clusterIds: Partial<Record<ClusterName, string>>;
+  durationMs: number;
+  /** Acks per second over the whole run. */
+  ackRate: number;
+  latencyMs: { p50?: number; p99?: number; max?: number };
+  settings: FailoverSettings & { idempotent: boolean; acks: -1; ratePerSecond: number };
+  ledgerFile?: string;
+  /** True when stop() was called before count/duration was reached. */
+  interrupted: boolean;
+}
+
+export interface ProducerEvents {
+  ack: [AckEvent];
+  failure: [FailureEvent];
+  status: [StatusEvent];
+  clusterChange: [ClusterChangeEvent];
+}
+
+export function defaultProducerId(): string {
+  return `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+}
+
+interface PendingMessage {
+  seq: number;
+  partition: number;
+  sentAt: number;
+  value: string;
+}
+
+export class FailoverProducer extends EventEmitter<ProducerEvents> {
+  readonly producerId: string;
+  readonly settings: FailoverSettings;
+  private readonly kafkaProducer: Producer;
+  private readonly admin: Admin;
+  private readonly tracker: ClusterIdTracker;
+  private readonly clusters: ClusterDirectory;
+  private state: ProducerState = 'connecting';
+  private seq = 0;
+  private acked = 0;
+  private failed = 0;
+  private inFlight = 0;
+  private readonly ackedBy: Record<ClusterLabel, number> = { primary: 0, secondary: 0, unknown: 0 };
+  private readonly firstAckAt: Partial<Record<ClusterLabel, number>> = {};
+  private readonly clusterChanges: ClusterChangeEvent[] = [];
+  private lastCluster?: ClusterLabel;
+  private lastError?: string;
+  private readonly latencies = new LatencySamples();
+  private readonly window = new SlidingWindow(5_000);
+  private maxLatency = 0;
+  private stopRequested = false;
+  private readonly stopController = new AbortController();
+  private ledger?: WriteStream;
+
+  constructor(readonly options: ProducerOptions) {
+    super();
+    this.producerId = options.producerId ?? defaultProducerId();
+    this.settings = {
+      ...DEFAULT_FAILOVER_SETTINGS,
+      ...Object.fromEntries(
+        Object.entries(options).filter(([k, v]) => k in DEFAULT_FAILOVER_SETTINGS && v !== undefined),
+      ),
+    };
+    const client = createClient({
+      brokers: options.bootstrap,
+      clientId: `failover-demo-producer-${this.producerId}`,
+      connectionTimeoutMs: this.settings.connectionTimeoutMs,
+      requestTimeoutMs: this.settings.requestTimeoutMs,
+      retry: retryOptions(this.settings),
+      onLog: (line) => this.onKafkaLog(line),
+    });
+    this.tracker = trackClusterId(client);
+    const idempotent = options.idempotent ?? false;
+    this.kafkaProducer = client.producer({
+      metadataMaxAge: this.settings.metadataMaxAgeMs,
+      allowAutoTopicCreation: false,
+      idempotent,
+      // kafkajs requires a single request in flight for idempotence
+      maxInFlightRequests: idempotent ? 1 : undefined,
+      retry: retryOptions(this.settings),
+    });
+    // The connect probe (topic check) fails fast, so the connect loop can show a status line and honour stop().
+    this.admin = createClient({
+      brokers: options.bootstrap,
+      clientId: `failover-demo-producer-${this.producerId}-probe`,
+      connectionTimeoutMs: this.settings.connectionTimeoutMs,
+      requestTimeoutMs: this.settings.requestTimeoutMs,
+      retry: { retries: 0 },
+    }).admin();
+    this.clusters = options.clusters ?? createClusterDirectory(options.direct ?? {});
+  }
+
+  /** Graceful stop: no new messages; in-flight sends finish (or fail), then run() resolves. */
+  stop(): void {
+    this.stopRequested = true;
+    this.stopController.abort();
+  }
+
+  stats(): ProducerStats {
+    const now = Date.now();
+    return {
+      producerId: this.producerId,
+      state: this.state,
+      sent: this.seq,
+      acked: this.acked,
+      failed: this.failed,
+      inFlight: this.inFlight,
+      rate: round1(this.window.ratePerSecond(now)) ?? 0,
+      p50Ms: round1(this.window.percentile(now, 0.5)),
+      p99Ms: round1(this.window.percentile(now, 0.99)),
+      ackedBy: { ...this.ackedBy },
+      lastCluster: this.lastCluster,
+      lastError: this.lastError,
+    };
+  }
+
+  async run(): Promise<ProducerSummary> {
+    const started = Date.now();
+    try {
+      if (this.options.ledgerFile) this.ledger = createWriteStream(this.options.ledgerFile, { flags: 'a' });
+      const partitions = await this.connect();
+      if (partitions === undefined) return this.summary(started);
+      this.setState('producing', 'producing');
+      await this.produceLoop(partitions, started);
+      return this.summary(started);
+    } finally {
+      this.setState('stopped', 'disconnecting');
+      await Promise.allSettled([this.kafkaProducer.disconnect(), this.admin.disconnect()]);
+      await new Promise<void>((resolve) => (this.ledger ? this.ledger.end(resolve) : resolve()));
+    }
+  }
+
+  /** Connects through Envoy (retrying with a status line until it works or stop()), checks the topic. */
+  private async connect(): Promise<number | undefined> {
+    this.setState('connecting', `connecting to ${this.options.bootstrap.join(',')}`);
+    const lookup = this.clusters.refresh();
+    for (;;) {
+      if (this.stopRequested) return undefined;
+      try {
+        await this.admin.connect();
+        const partitions = await partitionCount(this.admin, this.options.topic);
+        await this.admin.disconnect();
+        await this.kafkaProducer.connect();
+        await lookup;
+        return partitions;
+      } catch (err) {
+        if ((err as Error).name === 'UnknownTopicError') throw err;
+        this.lastError = describeError(err);
+        await this.admin.disconnect().catch(() => undefined);
+        this.setState('connecting', `cannot reach Kafka through Envoy at ${this.options.bootstrap.join(',')} (${this.lastError}); retrying`);
+        await delay(1_000, this.stopController.signal).catch(() => undefined);
+      }
+    }
+  }
+
+  private async produceLoop(partitions: number, started: number): Promise<void> {
+    const rate = this.options.ratePerSecond ?? 100;
+    const count = this.options.count;
+    const batchSize = this.options.batchSize ?? 500;
+    const maxInFlight = this.options.maxInFlightBatches ?? 16;
+    const deadline = this.options.durationMs === undefined ? Infinity : started + this.options.durationMs;
+    const tickMs = rate > 0 ? Math.max(2, Math.min(20, Math.floor(1000 / rate))) : 0;
+    const pending = new Set<Promise<void>>();
+    let scheduleStart = Date.now();
+    let scheduled = 0;
+
+    while (!this.stopRequested) {
+      const now = Date.now();
+      if (now >= deadline || (count !== undefined && this.seq >= count)) break;
+      if (pending.size >= maxInFlight) {
+        await Promise.race([...pending, this.stopped()]);
+        continue;
+      }
+      let due: number;
+      if (rate > 0) {
+        let target = Math.floor(((now - scheduleStart) * rate) / 1000) + 1;
+        // Fell more than a second behind (back-pressure during a failover): do not burst to catch up.
+        if (target - scheduled > rate) {
+          scheduleStart = now;
+          scheduled = 0;
+          target = 1;
+        }
+        due = target - scheduled;
+      } else {
+        due = batchSize;
+      }
+      if (count !== undefined) due = Math.min(due, count - this.seq);
+      due = Math.min(due, batchSize);
+      if (due <= 0) {
+        await delay(tickMs, this.stopController.signal).catch(() => undefined);
+        continue;
+      }
+      scheduled += due;
+      const batch = this.createBatch(due, partitions);
+      const p = this.send(batch).finally(() => pending.delete(p));
+      pending.add(p);
+      if (tickMs > 0) await delay(tickMs, this.stopController.signal).catch(() => undefined);
+    }
+    if (pending.size > 0) {
+      this.setState('flushing', `waiting for ${this.inFlight} in-flight message(s)`);
+      await Promise.all(pending);
+    }
+  }
+
+  private stopped(): Promise<void> {
+    const signal = this.stopController.signal;
+    return new Promise((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
+  }
+
+  private createBatch(n: number, partitions: number): PendingMessage[] {
+    const sentAt = Date.now();
+    return Array.from({ length: n }, () => {
+      const seq = this.seq++;
+      const value = encodeMessage({ producer: this.producerId, seq, sentAt }, this.options.payloadBytes ?? 0);
+      return { seq, partition: seq % partitions, sentAt, value };
+    });
+  }
+
+  private async send(batch: PendingMessage[]): Promise<void> {
+    this.inFlight += batch.length;
+    try {
+      const result = await this.kafkaProducer.send({
+        topic: this.options.topic,
+        acks: -1,
+        timeout: this.settings.requestTimeoutMs,
+        messages: batch.map((m) => ({ key: this.producerId, value: m.value, partition: m.partition, timestamp: String(m.sentAt) })),
+      });
+      await this.recordAcks(batch, result);
+    } catch (err) {
+      this.failed += batch.length;
+      this.lastError = describeError(err);
+      this.emit('failure', { seqs: batch.map((m) => m.seq), error: this.lastError, at: Date.now() });
+    } finally {
+      this.inFlight -= batch.length;
+    }
+  }
+
+  private async recordAcks(batch: PendingMessage[], result: RecordMetadata[]): Promise<void> {
+    const at = Date.now();
+    const clusterId = this.tracker.clusterId();
+    const cluster = await this.clusters.nameOf(clusterId);
+    const baseOffset = new Map(result.map((r) => [r.partition, BigInt(r.baseOffset ?? '-1')]));
+    const indexInPartition = new Map<number, number>();
+    if (this.state === 'retrying') this.setState('producing', 'producing');
+    for (const m of batch) {
+      const index = indexInPartition.get(m.partition) ?? 0;
+      indexInPartition.set(m.partition, index + 1);
+      const offset = String((baseOffset.get(m.partition) ?? -1n) + BigInt(index));
+      const latencyMs = at - m.sentAt;
+      this.acked++;
+      this.ackedBy[cluster]++;
+      this.firstAckAt[cluster] ??= at;
+      this.latencies.add(latencyMs);
+      this.window.add(at, latencyMs);
+      if (latencyMs > this.maxLatency) this.maxLatency = latencyMs;
+      if (this.lastCluster !== undefined && this.lastCluster !== cluster) {
+        const change = { at, from: this.lastCluster, to: cluster };
+        this.clusterChanges.push(change);
+        this.emit('clusterChange', change);
+      }
+      this.lastCluster = cluster;
+      const ack: AckEvent = { producer: this.producerId, seq: m.seq, cluster, clusterId, partition: m.partition, offset, latencyMs, at };
+      if (this.ledger) {
+        const entry: LedgerEntry = { producer: this.producerId, seq: m.seq, topic: this.options.topic, cluster, clusterId, partition: m.partition, offset, at };
+        this.ledger.write(JSON.stringify(entry) + '\n');
+      }
+      this.emit('ack', ack);
+    }
+  }
+
+  private onKafkaLog(line: KafkaLogLine): void {
+    if (line.level !== 'error') return;
+    this.lastError = line.error ? `${line.message}` : line.message;
+    if (this.state === 'producing') this.setState('retrying', `retrying: ${this.lastError}`);
+  }
+
+  private setState(state: ProducerState, text: string): void {
+    this.state = state;
+    this.emit('status', { state, text, at: Date.now() });
+  }
+
+  private summary(started: number): ProducerSummary {
+    const durationMs = Date.now() - started;
+    const interrupted =
+      this.stopRequested &&
+      !(this.options.count !== undefined && this.seq >= this.options.count) &&
+      !(this.options.durationMs !== undefined && durationMs >= this.options.durationMs);
+    return {
+      producerId: this.producerId,
+      topic: this.options.topic,
+      sent: this.seq,
+      acked: this.acked,
+      failed: this.failed,
+      ackedBy: { ...this.ackedBy },
+      firstAckAt: { ...this.firstAckAt },
+      clusterChanges: [...this.clusterChanges],
+      clusterIds: this.clusters.ids(),
+      durationMs,
+      ackRate: durationMs > 0 ? Math.round((this.acked * 1000 * 10) / durationMs) / 10 : 0,
+      latencyMs: {
+        p50: round1(this.latencies.percentile(0.5)),
+        p99: round1(this.latencies.percentile(0.99)),
+        max: this.latencies.count ? this.maxLatency : undefined,
+      },
+      settings: { ...this.settings, idempotent: this.options.idempotent ?? false, acks: -1, ratePerSecond: this.options.ratePerSecond ?? 100 },
+      ledgerFile: this.options.ledgerFile,
+      interrupted,
+    };
+  }
+}
