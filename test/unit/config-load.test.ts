@@ -66,6 +66,14 @@ panicThresholdPercent: 50
     expect(loadTopology({ env, overrides: { brokers: 5 } }).topics[0]!.replicationFactor).toBe(3);
   });
 
+  it('the default port layout has no clashes for any broker count 1..9, in either strategy', () => {
+    for (let brokers = 1; brokers <= 9; brokers++) {
+      for (const rewrite of ['kafka-filter', 'advertised']) {
+        expect(loadTopology({ env, overrides: { brokers, rewrite } }).brokers).toBe(brokers);
+      }
+    }
+  });
+
   it('takes the topics from the file as given', () => {
     const t = loadTopology({ env, configFile: configFile('topics:\n  - { name: orders, partitions: 6, replicationFactor: 2 }\n') });
     expect(t.topics).toEqual([{ name: 'orders', partitions: 6, replicationFactor: 2 }]);

@@ -1,8 +1,13 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { brokersOf, defaultTopology, directHostPort, type Topology } from '../../src/config/topology.js';
 import { renderCompose } from '../../src/render/compose.js';
 import { renderFiles } from '../../src/render/files.js';
+import { writeRenderedFiles } from '../../src/render/write.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Any = any;
@@ -92,6 +97,39 @@ describe('renderFiles', () => {
       for (const f of files) expect(() => parse(f.content)).not.toThrow();
       // the docker target of envoy.yaml
       expect(parse(files[1]!.content).static_resources.listeners).toHaveLength(2 * brokers);
+    });
+  }
+});
+
+/** Docker Compose v2 when installed (`npm run docker:setup` builds it); parsing needs no Docker engine. */
+function composeAvailable(): boolean {
+  try {
+    return /^v?2\./.test(execFileSync('docker', ['compose', 'version', '--short'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
+  } catch {
+    return false;
+  }
+}
+
+describe.skipIf(!composeAvailable())('docker compose accepts the rendered files (needs Docker Compose v2, not the engine)', () => {
+  for (const [brokers, rewrite] of [[1, 'advertised'], [3, 'kafka-filter'], [5, 'advertised']] as const) {
+    it(`${brokers} broker(s), ${rewrite}`, () => {
+      const dir = mkdtempSync(join(tmpdir(), 'fd-compose-'));
+      try {
+        writeRenderedFiles(dir, renderFiles(topology({ brokers, rewrite })));
+        const json = execFileSync('docker', ['compose', '-f', join(dir, 'docker-compose.yml'), 'config', '--format', 'json'], {
+          encoding: 'utf8',
+          cwd: dir,
+          env: { ...process.env, COMPOSE_PROJECT_NAME: '' },
+        });
+        const c = JSON.parse(json);
+        expect(c.name).toBe('failover-demo');
+        expect(Object.keys(c.services)).toHaveLength(2 * brokers + 1);
+        const mounts = c.services['primary-broker-0'].volumes;
+        expect(mounts).toContainEqual(expect.objectContaining({ type: 'bind', source: join(dir, 'redpanda-config', 'primary-broker-0'), target: '/config', read_only: true }));
+        for (const s of Object.values(c.services) as Any[]) for (const p of s.ports ?? []) expect(p.host_ip).toBe('127.0.0.1');
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
   }
 });
