@@ -1,8 +1,10 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // The Docker tests have their own config and setup: `npm run test:docker`.
+    exclude: [...configDefaults.exclude, 'test/docker/**'],
     // Stops any integration rig a crashed test file left running (see test/integration/rig.ts).
     globalSetup: ['test/global-setup.ts'],
     // Integration tests start real Envoy / Kafka processes: run files one at a time.

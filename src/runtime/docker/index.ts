@@ -6,21 +6,21 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
-import { brokersOf, directHostPort, findBroker, type BrokerRef, type ClusterName, type Topology } from '../../config/topology.js';
+import { brokersOf, CLUSTER_NAMES, directHostPort, findBroker, type BrokerRef, type ClusterName, type Topology } from '../../config/topology.js';
 import { readRecoveryMode, setRecoveryModeInFile } from '../../config/redpanda-yaml-edit.js';
 import { EnvoyAdmin } from '../../envoy/admin.js';
-import { createTopicOnClusters } from '../../kafka/topic.js';
+import { routingFromClusters } from '../../envoy/routing.js';
 import { brokerConfigDir, ENVOY_SERVICE } from '../../render/compose.js';
 import { renderFiles } from '../../render/files.js';
 import { writeRenderedFiles } from '../../render/write.js';
 import { UserError } from '../../util/errors.js';
 import { waitFor } from '../../util/wait.js';
 import type { RuntimeContext } from '../index.js';
-import { endpointHealth } from '../local/envoy-health.js';
 import { silentProgress, type Endpoints, type Progress, type Runtime, type RuntimeStatus, type StartOptions } from '../types.js';
 import { composeDown, composeProject, composeUp } from './compose.js';
 import { containerLogTail, containerState, dockerClient, restartContainer, startContainer, stopContainer } from './engine.js';
 import { dockerPreflight, preflightError } from './preflight.js';
+import { ensureTopics } from '../local/readiness.js';
 
 /** How long one broker container may take to pass its healthcheck (JVM start on a busy machine). */
 const BROKER_HEALTHY_TIMEOUT_MS = 240_000;
@@ -81,7 +81,7 @@ class DockerRuntime implements Runtime {
       await up;
       progress.done(`all ${brokersOf(t).length} brokers healthy, Envoy started`);
       await this.waitEnvoyHealthy(progress, signal);
-      await this.createTopics(progress);
+      await this.createTopics(progress, signal);
     } catch (e) {
       const reason = options.signal?.aborted ? options.signal.reason : failed.signal.aborted ? failed.signal.reason : e;
       if (options.signal?.aborted) {
@@ -202,7 +202,7 @@ class DockerRuntime implements Runtime {
       let seen = '';
       await waitFor(
         async () => {
-          const hosts = endpointHealth(await admin.clusters());
+          const hosts = routingFromClusters(await admin.clusters(), this.topology).listeners.flatMap((l) => l.hosts);
           const healthy = hosts.filter((h) => h.healthy).length;
           const text = `waiting for Envoy to see every broker healthy (${healthy}/${hosts.length} endpoints)`;
           if (text !== seen) progress.step((seen = text));
@@ -220,16 +220,19 @@ class DockerRuntime implements Runtime {
     }
   }
 
-  private async createTopics(progress: Progress): Promise<void> {
+  /** The topology's topics on both clusters, straight to their brokers (the clusters are independent). */
+  private async createTopics(progress: Progress, signal?: AbortSignal): Promise<void> {
     const { direct } = this.endpoints();
-    for (const topic of this.topology.topics) {
-      progress.step(`creating topic ${topic.name} on both clusters`);
-      const result = await createTopicOnClusters(direct, { topic: topic.name, partitions: topic.partitions, replicationFactor: topic.replicationFactor });
-      const failures = Object.entries(result).filter(([, r]) => r !== 'created' && r !== 'exists');
-      if (failures.length > 0) {
-        throw new UserError(`creating topic ${topic.name} failed: ${failures.map(([c, r]) => `${c}: ${r}`).join('; ')}`, 'check the brokers with `failover-demo status` and `docker logs <broker>`');
+    const names = this.topology.topics.map((x) => x.name).join(', ');
+    for (const cluster of CLUSTER_NAMES) {
+      progress.step(`creating topics ${names} on the ${cluster} cluster`);
+      try {
+        const created = await ensureTopics(direct[cluster], this.topology.topics, this.topology.brokers, signal);
+        progress.done(`${cluster}: ${created.length ? `created ${created.join(', ')}` : 'topics already there'}`);
+      } catch (e) {
+        if (signal?.aborted) throw signal.reason;
+        throw new UserError(`creating topics ${names} on the ${cluster} cluster failed: ${(e as Error).message}`, 'check the brokers with `failover-demo status` and `docker logs <broker>`');
       }
-      progress.done(`topic ${topic.name}: ${Object.entries(result).map(([c, r]) => `${c} ${r}`).join(', ')}`);
     }
   }
 }
