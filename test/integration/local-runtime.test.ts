@@ -2,7 +2,10 @@
  * The local runtime end to end, against real software: six Kafka 3.9 brokers (two KRaft clusters)
  * configured from rendered redpanda.yaml files, their Schema Registry stand-ins, and a real Envoy.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
 import { createServer, type Server } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +15,9 @@ import { readRouting, type RoutingSnapshot } from '../../src/envoy/routing.js';
 import { predictTiming } from '../../src/envoy/timing.js';
 import { createLocalRuntime } from '../../src/runtime/local/index.js';
 import { localLayout } from '../../src/runtime/local/layout.js';
+import { groupAlive, readProcessRecord, type ProcessRecord } from '../../src/runtime/local/processes.js';
+import { stateFile } from '../../src/runtime/state.js';
+import { PACKAGE_ROOT } from '../../src/util/paths.js';
 import { tcpAccepts } from '../../src/standin/net.js';
 import { UserError } from '../../src/util/errors.js';
 import { waitFor } from '../../src/util/wait.js';
@@ -159,4 +165,37 @@ describe('local runtime start-up checks', () => {
       await new Promise((r) => blocker.close(r));
     }
   });
+
+  it('Ctrl+C during `start` stops everything it started', async () => {
+    const project = mkdtempSync(join(tmpdir(), 'failover-demo-sigint-'));
+    const t = rigTopology({ name: 'sigint', portBase: PORT_BASE + 300 });
+    const config = join(project, 'demo.yaml');
+    writeFileSync(config, `envoy: { listenerPort: ${t.envoy.listenerPort}, adminPort: ${t.envoy.adminPort} }\nlocal: { basePort: ${t.local.basePort} }\n`);
+    try {
+      const cli = execa(process.execPath, [join(PACKAGE_ROOT, 'bin', 'failover-demo.js'), 'start', '--runtime', 'local', '--config', config], {
+        env: { FAILOVER_DEMO_DIR: project, NO_COLOR: '1' },
+        reject: false,
+        timeout: 120_000,
+      });
+      const layout = localLayout(project);
+      const pidFiles = [layout.envoyPidFile, ...brokersOf(t).map((b) => layout.brokerPidFile(b.name))];
+      // Interrupt once every process is up (brokers still starting): the worst moment to leave things behind.
+      const records = await waitFor(
+        () => {
+          const rs = pidFiles.map(readProcessRecord);
+          return rs.every((r) => r !== undefined) ? (rs as ProcessRecord[]) : undefined;
+        },
+        { what: 'start to launch every process', timeoutMs: 60_000, intervalMs: 50 },
+      );
+      expect(existsSync(stateFile(project))).toBe(true);
+      cli.kill('SIGINT');
+      const r = await cli;
+      expect(r.exitCode).toBe(130);
+      expect(String(r.stderr)).toContain('start interrupted');
+      expect(records.filter((rec) => groupAlive(rec)).map((rec) => rec.command[0])).toEqual([]);
+      expect(existsSync(stateFile(project))).toBe(false);
+    } finally {
+      rmSync(project, { recursive: true, force: true });
+    }
+  }, 150_000);
 });
