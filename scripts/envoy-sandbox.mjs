@@ -74,7 +74,7 @@ export async function startEnvoySandbox(topology, dir, { initialMode = 'serving'
   const logFile = join(dir, 'envoy.log');
   const envoy = spawn(
     envoyBinaryPath(),
-    ['-c', configFile, '--disable-hot-restart', '--log-level', 'warning', '--log-path', logFile],
+    ['-c', configFile, '--disable-hot-restart', '--concurrency', '1', '--log-level', 'warning', '--log-path', logFile],
     { stdio: 'ignore' },
   );
   let exited = false;
