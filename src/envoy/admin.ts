@@ -29,7 +29,8 @@ export interface EnvoyAdminOptions {
 export function parseAdminUrl(baseUrl: string): URL {
   let url: URL;
   try {
-    url = new URL(baseUrl);
+    // "127.0.0.1:9901" (no scheme) means http
+    url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(baseUrl) ? baseUrl : `http://${baseUrl}`);
   } catch {
     throw new TypeError(`"${baseUrl}" is not a URL (expected e.g. http://127.0.0.1:9901)`);
   }

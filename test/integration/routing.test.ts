@@ -164,7 +164,7 @@ describe('routing on the local rig', () => {
     const bad = await rig.cli(['routing', '--interval', '1s']);
     expect(bad.exitCode).toBe(1);
     expect(bad.stderr).toContain('--interval must be a whole number of milliseconds');
-    const badUrl = await rig.cli(['routing', '--once', '--admin', 'envoy:9901x']);
+    const badUrl = await rig.cli(['routing', '--once', '--admin', 'http://envoy:99999']);
     expect(badUrl.exitCode).toBe(1);
     expect(badUrl.stderr).toContain('--admin:');
   });
