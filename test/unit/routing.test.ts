@@ -193,7 +193,7 @@ describe('routingTransitions', () => {
     const events = routingTransitions(secondary, none);
     expect(events[0]!.message).toBe('listener 0: secondary-broker-0 failed active health check → no healthy upstream');
     expect(events.at(-1)!.message).toBe('routing: secondary → none');
-    const hung = routingTransitions(snapshot('split-primary-0-down'), snapshot('primary-0-hung'));
+    const hung = routingTransitions(snapshot('sandbox-primary-0-refused'), snapshot('primary-0-hung'));
     expect(hung.map((e) => e.message)).toEqual([
       'listener 0: primary-broker-0 failed active health check (timeout) (still routing to secondary-broker-0)',
     ]);
