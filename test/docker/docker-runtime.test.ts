@@ -4,6 +4,9 @@
  * host and inside the compose network produce and consume through Envoy; recovery mode reaches the
  * container through the host file; `stop --volumes` leaves no containers, networks or volumes.
  */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Kafka, logLevel } from 'kafkajs';
 import { brokersOf } from '../../src/config/topology.js';
@@ -13,7 +16,8 @@ import { createDockerRuntime } from '../../src/runtime/docker/index.js';
 import { dockerClient, projectLeftovers } from '../../src/runtime/docker/engine.js';
 import type { Runtime } from '../../src/runtime/types.js';
 import { waitFor } from '../../src/util/wait.js';
-import { logProgress, makeTestProject, runInNetworkClient, type TestProject } from './rig.js';
+import type { DrillReport } from '../../src/drill/report.js';
+import { makeTestProject, runCli, runInNetworkClient, type TestProject } from './rig.js';
 
 const infra = inject('dockerInfra');
 let project: TestProject;
@@ -28,11 +32,13 @@ async function envoyHosts() {
 describe('docker runtime (stand-in images, advertised strategy)', () => {
   beforeAll(async () => {
     project = makeTestProject(infra, 'fdtest');
+    // The user's path: `start` through the CLI (state remembered for `drill` and `stop`).
     runtime = createDockerRuntime(project.topology, { projectDir: project.dir });
     admin = new EnvoyAdmin(runtime.endpoints().envoyAdminUrl);
     const t0 = Date.now();
-    await runtime.start({ progress: logProgress('start') });
-    process.stderr.write(`docker runtime start took ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+    const r = await runCli(['start', '--runtime', 'docker', '--config', project.configFile], { cwd: project.dir, timeoutMs: 420_000 });
+    process.stderr.write(`failover-demo start (docker) took ${((Date.now() - t0) / 1000).toFixed(1)} s\n${r.stderr}\n${r.stdout}\n`);
+    if (r.code !== 0) throw new Error(`start failed (exit ${r.code}):\n${r.stderr}\n${r.stdout}`);
   });
 
   afterAll(async () => {
@@ -109,8 +115,24 @@ describe('docker runtime (stand-in images, advertised strategy)', () => {
     await waitFor(async () => (await unhealthy()).length === 0, { timeoutMs: 60_000, what: `Envoy to mark ${name} healthy again` });
   });
 
+  it('runs the cluster-outage drill through the Docker runtime: passed, no acknowledged message missing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'failover-demo-docker-drill-'));
+    const t0 = Date.now();
+    const r = await runCli(['drill', '--scenario', 'cluster-outage', '--report', dir], { cwd: project.dir, timeoutMs: 420_000 });
+    process.stderr.write(`drill cluster-outage (docker) took ${((Date.now() - t0) / 1000).toFixed(1)} s, report in ${dir}\n${r.stdout}\n`);
+    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+    const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as DrillReport;
+    expect(report.passed).toBe(true);
+    expect(report.ackedMissing).toBe(0);
+    for (const step of report.steps) expect(step.observed, step.name).toEqual(step.expected);
+    // Acknowledged by both clusters: the clients really moved to secondary and back.
+    expect(report.clients.ackedBy.primary).toBeGreaterThan(0);
+    expect(report.clients.ackedBy.secondary).toBeGreaterThan(0);
+  }, 450_000);
+
   it('stop --volumes leaves no containers, networks or volumes', async () => {
-    await runtime.stop({ removeData: true });
+    const r = await runCli(['stop', '--volumes'], { cwd: project.dir });
+    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
     expect(await projectLeftovers(dockerClient(), project.topology.project)).toEqual({ containers: [], networks: [], volumes: [] });
     await runtime.stop({ removeData: true }); // safe to call twice
   });

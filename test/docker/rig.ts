@@ -87,12 +87,12 @@ export function logProgress(prefix: string): Progress {
 }
 
 /** Runs the built CLI (bin/failover-demo.js) in `cwd`; never rejects. */
-export async function runCli(args: string[], { cwd, env = {} }: { cwd: string; env?: NodeJS.ProcessEnv }) {
+export async function runCli(args: string[], { cwd, env = {}, timeoutMs = 120_000 }: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }) {
   const r = await execa('node', [join(REPO_ROOT, 'bin', 'failover-demo.js'), ...args], {
     cwd,
     env: { ...env, FAILOVER_DEMO_DIR: cwd, FORCE_COLOR: '0' },
     reject: false,
-    timeout: 120_000,
+    timeout: timeoutMs,
   });
   return { code: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr };
 }

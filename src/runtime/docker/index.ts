@@ -84,11 +84,10 @@ class DockerRuntime implements Runtime {
       await this.createTopics(progress, signal);
     } catch (e) {
       const reason = options.signal?.aborted ? options.signal.reason : failed.signal.aborted ? failed.signal.reason : e;
-      if (options.signal?.aborted) {
-        progress.step('interrupted: removing the containers started so far');
-        await composeDown(composeProject(t, this.projectDir)).catch(() => undefined);
-        progress.done('containers removed (data volumes kept)');
-      }
+      // Interrupted or failed: nothing half-started stays behind (the error already carries the logs).
+      progress.step(`${options.signal?.aborted ? 'interrupted' : 'start failed'}: removing the containers started so far`);
+      await composeDown(composeProject(t, this.projectDir)).catch(() => undefined);
+      progress.done('containers and network removed (data volumes kept)');
       throw reason;
     }
   }
