@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { connect as netConnect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execa, type ResultPromise } from 'execa';
@@ -59,6 +60,13 @@ function startMonitor(args: string[] = []): { proc: ResultPromise; lines: () => 
 
 const routesTo = (s: RoutingSnapshot) => s.listeners.map((l) => l.routesTo);
 
+function connect(port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = netConnect({ host: '127.0.0.1', port }, () => resolve(socket));
+    socket.once('error', reject);
+  });
+}
+
 /** Event-log entries of a JSON monitor's output lines. */
 const events = (lines: string[]): RoutingEvent[] => lines.flatMap((l) => (JSON.parse(l) as { events?: RoutingEvent[] }).events ?? []);
 
@@ -91,6 +99,20 @@ describe('routing on the local rig', () => {
       expect(split.listeners[0]!.routesToHost).toBe('secondary-broker-0');
       expect(split.listeners[0]!.hosts[0]!.flags).toContain('failed_active_hc');
       expect(split.clusters.find((c) => c.name === 'primary')).toEqual({ name: 'primary', healthy: 2, total: 3 });
+      // ... and that is where Envoy really sends new connections: a TCP connection to listener 0 lands on
+      // secondary-broker-0, one to listener 1 on primary-broker-1 (Envoy's cx_active per host).
+      const sockets = await Promise.all([0, 1].map((i) => connect(rig.topology.envoy.listenerPort + i)));
+      try {
+        const seen = await waitFor(async () => {
+          const s = await once();
+          const cx = (l: number, h: number) => s.listeners[l]!.hosts[h]!.activeConnections ?? 0;
+          return cx(0, 1) >= 1 && cx(1, 0) >= 1 ? s : undefined;
+        }, { what: 'the two connections to show up on secondary-broker-0 and primary-broker-1', timeoutMs: 30_000 });
+        expect(seen.listeners[0]!.hosts[0]!.activeConnections).toBe(0);
+        expect(seen.listeners[1]!.hosts[1]!.activeConnections).toBe(0);
+      } finally {
+        for (const s of sockets) s.destroy();
+      }
 
       // the other primary brokers stopped too: everything on the secondary cluster
       await Promise.all(['primary-broker-1', 'primary-broker-2'].map((b) => rig.runtime.stopBroker(b)));
