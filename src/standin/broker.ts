@@ -4,12 +4,14 @@
  * the Schema Registry stand-in, as one process tree.
  *
  *   node dist/standin/broker.js --config /etc/redpanda/redpanda.yaml [--data-dir DIR] [--work-dir DIR]
- *        [--kafka-libs DIR] [--heap-mb 256] [--recovery-behaviour refuse|http-503]
+ *        [--kafka-libs DIR] [--heap-mb 256] [--recovery-behaviour refuse|http-503] [--cds-archive FILE]
  *
  * It translates redpanda.yaml into server.properties (./kafka-config.ts), formats the KRaft storage on
  * first start, launches the Kafka JVM, and once the broker's Kafka port accepts connections starts the
  * Schema Registry stand-in as the recovery-mode flag (read now, at start, as Redpanda does) says.
  * SIGTERM/SIGINT stop both; if the JVM dies the responders close and this process exits with it.
+ * --cds-archive: a JVM class-data-sharing archive of Kafka's classes (see ./cds.ts): used when there,
+ * built in the background after the broker is ready when not.
  * Env: STANDIN_RECOVERY_BEHAVIOUR, STANDIN_HEAP_MB, KAFKA_LIBS, JAVA (defaults for the flags).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -26,6 +28,7 @@ import {
   type RedpandaNodeConfig,
 } from './kafka-config.js';
 import { startResponders, type StandinResponders } from './schema-registry.js';
+import { KafkaCds, removeStaleCdsFiles } from './cds.js';
 import { dialAddress, tcpAccepts } from './net.js';
 
 export interface BrokerStandinOptions {
@@ -36,6 +39,7 @@ export interface BrokerStandinOptions {
   heapMb: number;
   recoveryBehaviour: RecoveryBehaviour;
   java: string;
+  cdsArchive?: string;
 }
 
 const log = (msg: string) => process.stderr.write(`[standin ${new Date().toISOString()}] ${msg}\n`);
@@ -88,6 +92,11 @@ export async function runBrokerStandin(o: BrokerStandinOptions): Promise<number>
   );
   writeFileSync(log4j, kafkaLog4jProperties());
   const jvm = kafkaJvmArgs(o.heapMb, log4j, o.kafkaLibs);
+  if (o.cdsArchive) {
+    mkdirSync(dirname(o.cdsArchive), { recursive: true });
+    removeStaleCdsFiles(o.cdsArchive);
+  }
+  const cds = new KafkaCds(o.cdsArchive, o.java, jvm, log);
 
   let stopping = false;
   let responders: StandinResponders | undefined;
@@ -107,12 +116,12 @@ export async function runBrokerStandin(o: BrokerStandinOptions): Promise<number>
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
 
-  await formatStorageIfNeeded(o, config, dataDir, serverProps, jvm);
+  await formatStorageIfNeeded(o, config, dataDir, serverProps, [...cds.flags(false), ...jvm]);
   if (stopping) return 0;
 
   log(`starting Kafka node ${config.nodeId} (recovery mode ${config.recoveryModeEnabled ? 'on' : 'off'})`);
   const jvmExit = new Promise<number>((resolveExit, reject) => {
-    jvmProcess = spawn(o.java, [...jvm, 'kafka.Kafka', serverProps], { stdio: ['ignore', 'inherit', 'inherit'] });
+    jvmProcess = spawn(o.java, [...cds.flags(true), ...jvm, 'kafka.Kafka', serverProps], { stdio: ['ignore', 'inherit', 'inherit'] });
     jvmProcess.once('error', reject);
     jvmProcess.once('exit', (code, signal) => {
       log(`Kafka exited (${signal ?? `code ${code}`})`);
@@ -139,9 +148,11 @@ export async function runBrokerStandin(o: BrokerStandinOptions): Promise<number>
     });
     log(`Kafka accepts connections on ${kafkaAddr.address}:${kafkaAddr.port}; Schema Registry stand-in: ${responders.mode ?? 'disabled (recovery mode, refusing connections)'}`);
     if (stopping) await responders.close();
+    else cds.buildInBackground();
   }
   const code = await jvmExit;
   await responders?.close();
+  cds.cleanup();
   return code;
 }
 
@@ -161,6 +172,7 @@ async function cli(argv: string[]): Promise<number> {
       'heap-mb': { type: 'string' },
       'recovery-behaviour': { type: 'string' },
       java: { type: 'string' },
+      'cds-archive': { type: 'string' },
     },
   });
   const kafkaLibs = values['kafka-libs'] ?? process.env.KAFKA_LIBS;
@@ -175,6 +187,7 @@ async function cli(argv: string[]): Promise<number> {
     heapMb,
     recoveryBehaviour: parseBehaviour(values['recovery-behaviour'] ?? process.env.STANDIN_RECOVERY_BEHAVIOUR),
     java: values.java ?? process.env.JAVA ?? 'java',
+    cdsArchive: values['cds-archive'] ?? process.env.STANDIN_CDS_ARCHIVE,
   });
 }
 

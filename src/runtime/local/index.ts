@@ -25,7 +25,7 @@ import { tcpAccepts } from '../../standin/net.js';
 import { ensureEnvoy, ensureJava, ensureKafka } from '../../util/installs.js';
 import { UserError } from '../../util/errors.js';
 import { writeFileAtomic } from '../../util/fs.js';
-import { PACKAGE_ROOT } from '../../util/paths.js';
+import { cacheDir, PACKAGE_ROOT } from '../../util/paths.js';
 import { waitFor, WaitTimeoutError, type WaitOptions } from '../../util/wait.js';
 import type { RuntimeContext } from '../index.js';
 import {
@@ -85,6 +85,14 @@ export function localEndpoints(t: Topology): Endpoints {
     bootstrap: [`127.0.0.1:${t.envoy.listenerPort}`],
     direct: { primary: direct('primary'), secondary: direct('secondary') },
   };
+}
+
+/**
+ * Class-data-sharing archive of Kafka's classes, shared by every local rig of this checkout (see
+ * standin/broker.ts). The JVM checks it matches (else runs without it); after a Java upgrade delete it.
+ */
+export function kafkaCdsArchive(kafkaVersion: string): string {
+  return join(cacheDir(), 'cds', `kafka-${kafkaVersion}.jsa`);
 }
 
 /** The compiled stand-in entry point (the local runtime runs it with this Node). */
@@ -215,6 +223,8 @@ class LocalRuntime implements Runtime {
         String(this.topology.local.heapMb),
         '--recovery-behaviour',
         this.topology.local.recoveryBehaviour,
+        '--cds-archive',
+        kafkaCdsArchive(this.topology.local.kafkaVersion),
       ],
       { pidFile: l.brokerPidFile(b.name), log: l.brokerLog(b.name), cwd: l.brokerDir(b.name) },
     );
