@@ -28,6 +28,16 @@ async function dockerImport(tarball, tag, changes = []) {
   await run('docker', ['import', ...changes.flatMap((c) => ['--change', c]), tarball, tag]);
 }
 
+/** Removes the other (older) tags of an image repository; ones still used by a container stay. */
+async function pruneOlderTags(tag) {
+  const repo = tag.slice(0, tag.lastIndexOf(':'));
+  const r = await run('docker', ['images', '--format', '{{.Repository}}:{{.Tag}}', repo], { check: false });
+  for (const old of r.stdout.split('\n').map((l) => l.trim()).filter((l) => l && l !== tag)) {
+    const rm = await run('docker', ['rmi', old], { check: false });
+    if (rm.code === 0) log(P, `removed older image ${old}`);
+  }
+}
+
 /** Legacy builder (no BuildKit/buildx needed), --pull=false: FROM must name a local image. */
 async function dockerBuild(contextDir, tag, baseTag) {
   await run('docker', ['build', '--pull=false', '--network=none', '--build-arg', `BASE=${baseTag}`, '-t', tag, contextDir], {
@@ -60,6 +70,7 @@ export async function ensureBaseImage() {
   }
   log(P, `docker import ${tag}`);
   await dockerImport(tarball, tag, ['ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'CMD ["/bin/bash"]']);
+  await pruneOlderTags(tag);
   log(P, `base image ${tag} ready in ${secondsSince(t0)} s`);
   return { tag, built: true, seconds: Number(secondsSince(t0)) };
 }
@@ -111,6 +122,7 @@ export async function ensureEnvoyImage(baseTag) {
   log(P, `docker build ${tag}`);
   await dockerBuild(ctx, tag, baseTag);
   rmSync(ctx, { recursive: true, force: true });
+  await pruneOlderTags(tag);
   log(P, `envoy image ${tag} built in ${secondsSince(t0)} s`);
   return { tag, built: true, seconds: Number(secondsSince(t0)) };
 }
@@ -139,6 +151,7 @@ export async function ensureBrokerImage(baseTag) {
   log(P, `docker build ${tag}`);
   await dockerBuild(ctx, tag, baseTag);
   rmSync(ctx, { recursive: true, force: true });
+  await pruneOlderTags(tag);
   log(P, `broker image ${tag} built in ${secondsSince(t0)} s`);
   return { tag, built: true, seconds: Number(secondsSince(t0)) };
 }
