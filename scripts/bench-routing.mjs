@@ -65,6 +65,7 @@ await runScript(async () => {
   let transitions = 0;
   let down = false;
   let renderBytes = 0;
+  let previous;
   try {
     const onUpdate = (u) => {
       polls++;
@@ -73,7 +74,8 @@ await runScript(async () => {
         events.push(...u.events);
         transitions += u.events.length;
         if (events.length > 200) events.splice(0, events.length - 200);
-        const text = screenLines({ adminUrl: sandbox.adminUrl, intervalMs: 0, snapshot: u.snapshot, events, now: Date.now() }, c).join('\n');
+        const text = screenLines({ adminUrl: sandbox.adminUrl, intervalMs: 0, snapshot: u.snapshot, previous, events, now: Date.now() }, c).join('\n');
+        previous = u.snapshot;
         renderBytes += text.length;
         sink.write(text);
       }

@@ -4,7 +4,7 @@
  */
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { HostRouting, ListenerRouting, RoutingEvent, RoutingSnapshot } from '../envoy/routing.js';
-import { describeHostState, listenerLabel } from '../envoy/routing.js';
+import { describeHostState, listenerLabel, newConnections } from '../envoy/routing.js';
 
 /** chalk honouring NO_COLOR (https://no-color.org: set and not empty → no colour), which chalk 5 does not. */
 export function colors(env: NodeJS.ProcessEnv = process.env): ChalkInstance {
@@ -67,7 +67,7 @@ function hostHealthText(h: HostRouting, c: ChalkInstance): string {
 
 const COLS = { listener: 20, routes: 34, host: 20 } as const;
 
-function listenerRows(l: ListenerRouting, c: ChalkInstance): string[] {
+function listenerRows(l: ListenerRouting, c: ChalkInstance, fresh: Map<string, number> | undefined): string[] {
   const routes =
     l.routesTo === 'none'
       ? c.red.bold('none'.padEnd(COLS.routes))
@@ -76,6 +76,9 @@ function listenerRows(l: ListenerRouting, c: ChalkInstance): string[] {
     const first = i === 0;
     const load = `${Math.round(h.loadPercent)}%`.padStart(5);
     const conn = h.activeConnections === undefined ? '    -' : String(h.activeConnections).padStart(5);
+    const n = fresh?.get(`${l.name}|${h.host}|${h.address}`);
+    // new connections since the last read: shown loud when Envoy sends them to a host it calls unhealthy
+    const added = n === undefined ? '    -' : n > 0 && h.health === 'unhealthy' ? c.red.bold(`+${n}`.padStart(5)) : (n > 0 ? `+${n}` : '0').padStart(5);
     return [
       (first ? listenerLabel(l.name) : '').padEnd(COLS.listener),
       first ? routes : ''.padEnd(COLS.routes),
@@ -84,6 +87,7 @@ function listenerRows(l: ListenerRouting, c: ChalkInstance): string[] {
       hostHealthText(h, c),
       h.loadPercent > 0 ? c.bold(load) : c.dim(load),
       conn,
+      added,
     ].join(' ');
   });
 }
@@ -92,6 +96,8 @@ export interface ScreenView {
   adminUrl: string;
   intervalMs: number;
   snapshot?: RoutingSnapshot;
+  /** The read before `snapshot`: the NEW column counts connections opened in between. */
+  previous?: RoutingSnapshot;
   /** Most recent last. */
   events: { at: number; kind: RoutingEvent['kind'] | 'error'; message: string }[];
   /** Current read failure, shown above the (stale) snapshot. */
@@ -100,7 +106,8 @@ export interface ScreenView {
 }
 
 /** The routing table (banner, overview, per-listener rows): used by the live screen and by --once. */
-export function snapshotLines(s: RoutingSnapshot, c: ChalkInstance): string[] {
+export function snapshotLines(s: RoutingSnapshot, c: ChalkInstance, previous?: RoutingSnapshot): string[] {
+  const fresh = previous ? newConnections(previous, s) : undefined;
   const header = [
     'LISTENER'.padEnd(COLS.listener),
     'ROUTES TO'.padEnd(COLS.routes),
@@ -109,13 +116,15 @@ export function snapshotLines(s: RoutingSnapshot, c: ChalkInstance): string[] {
     'HEALTH'.padEnd(44),
     ' LOAD',
     ' CONN',
+    '  NEW',
   ].join(' ');
   return [
     ...stateBanner(s, c),
     clusterOverview(s, c),
     '',
     c.dim(header),
-    ...s.listeners.flatMap((l) => listenerRows(l, c)),
+    ...s.listeners.flatMap((l) => listenerRows(l, c, fresh)),
+    c.dim('LOAD: share of new connections Envoy gives the host · CONN: open connections · NEW: opened since the previous read'),
   ];
 }
 
@@ -127,7 +136,7 @@ export function screenLines(v: ScreenView, c: ChalkInstance, maxEvents = 12): st
   ];
   if (v.error) lines.push(errorLine(v.error.at, v.error.message, c), '');
   if (v.snapshot) {
-    lines.push(...snapshotLines(v.snapshot, c));
+    lines.push(...snapshotLines(v.snapshot, c, v.previous));
     if (v.error) lines.push(c.dim(`(last read at ${clock(v.snapshot.at)})`));
   } else if (!v.error) {
     lines.push(c.dim('reading Envoy …'));

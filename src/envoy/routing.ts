@@ -35,6 +35,11 @@ export interface HostRouting {
   loadPercent: number;
   /** `cx_active` gauge of the host, when Envoy reports host stats. */
   activeConnections?: number;
+  /**
+   * `cx_total` counter: connections Envoy has opened to this host so far. The difference between two
+   * snapshots is where new connections really went (the model above is what Envoy should do).
+   */
+  totalConnections?: number;
 }
 
 export interface ListenerRouting {
@@ -213,6 +218,7 @@ function listenerFrom(c: Obj, topology: Topology | undefined, opts: RoutingOptio
     const host = typeof h.hostname === 'string' && h.hostname ? h.hostname : (known?.name ?? addr.text);
     const decoded = decodeHealthStatus(h.health_status);
     const cx = gauge(h.stats, 'cx_active');
+    const cxTotal = gauge(h.stats, 'cx_total');
     return {
       host,
       address: addr.text,
@@ -224,6 +230,7 @@ function listenerFrom(c: Obj, topology: Topology | undefined, opts: RoutingOptio
       flags: decoded.flags,
       loadPercent: 0,
       ...(cx === undefined ? {} : { activeConnections: cx }),
+      ...(cxTotal === undefined ? {} : { totalConnections: cxTotal }),
       weight: typeof h.weight === 'number' && h.weight > 0 ? h.weight : 1,
     };
   });
@@ -330,6 +337,25 @@ export function routingFromClusters(doc: unknown, topology?: Topology, at: numbe
     return { name, healthy: members.filter((h) => h.healthy).length, total: members.length };
   });
   return { at, activeCluster: overall(listeners), listeners, clusters };
+}
+
+/**
+ * New connections Envoy opened to each host between two snapshots (host|address → count), from cx_total.
+ * Hosts without stats, or whose counter went backwards (Envoy restarted), are left out.
+ */
+export function newConnections(prev: RoutingSnapshot | undefined, next: RoutingSnapshot): Map<string, number> {
+  const out = new Map<string, number>();
+  if (!prev) return out;
+  const before = new Map<string, number>();
+  for (const l of prev.listeners) for (const h of l.hosts) if (h.totalConnections !== undefined) before.set(`${l.name}|${h.host}|${h.address}`, h.totalConnections);
+  for (const l of next.listeners) {
+    for (const h of l.hosts) {
+      const key = `${l.name}|${h.host}|${h.address}`;
+      const old = before.get(key);
+      if (old !== undefined && h.totalConnections !== undefined && h.totalConnections >= old) out.set(key, h.totalConnections - old);
+    }
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -110,6 +110,7 @@ describe('routing on the local rig', () => {
         }, { what: 'the two connections to show up on secondary-broker-0 and primary-broker-1', timeoutMs: 30_000 });
         expect(seen.listeners[0]!.hosts[0]!.activeConnections).toBe(0);
         expect(seen.listeners[1]!.hosts[1]!.activeConnections).toBe(0);
+        expect(seen.listeners[0]!.hosts[1]!.totalConnections).toBeGreaterThanOrEqual(1);
       } finally {
         for (const s of sockets) s.destroy();
       }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Chalk } from 'chalk';
 import { describe, expect, it } from 'vitest';
-import { routingFromClusters, lbSettingsFromConfigDump } from '../../src/envoy/routing.js';
+import { routingFromClusters, lbSettingsFromConfigDump, newConnections } from '../../src/envoy/routing.js';
 import { clip, clock, colors, screenLines, snapshotLines, summaryLine } from '../../src/cli/routing-screen.js';
 import { adminUrlFor, parseIntervalMs } from '../../src/cli/commands/routing.js';
 import { defaultTopology } from '../../src/config/topology.js';
@@ -50,6 +50,17 @@ describe('routing screen', () => {
     const s = snapshot('healthy');
     const lines = screenLines({ adminUrl: 'http://x', intervalMs: 1000, snapshot: s, events: [], error: { at: s.at, message: 'Envoy admin unreachable at http://x/clusters (connection refused), retrying' }, now: s.at }, plain);
     expect(lines.join('\n')).toMatch(/Envoy admin unreachable .* retrying[\s\S]*ROUTING: PRIMARY[\s\S]*\(last read at/);
+  });
+
+  it('counts connections Envoy opened between two reads (cx_total), flagged when they went to an unhealthy host', () => {
+    const before = snapshot('both-down');
+    const after = structuredClone(before);
+    after.listeners[0]!.hosts[0]!.totalConnections = (before.listeners[0]!.hosts[0]!.totalConnections ?? 0) + 3;
+    expect(newConnections(before, after).get(`broker_0_cluster|primary-broker-0|${before.listeners[0]!.hosts[0]!.address}`)).toBe(3);
+    expect(newConnections(undefined, after).size).toBe(0);
+    const row = snapshotLines(after, plain, before).find((l) => l.startsWith('listener 0'))!;
+    expect(row).toMatch(/primary-broker-0 .* \+3$/);
+    expect(snapshotLines(after, new Chalk({ level: 1 }), before).join('\n')).toContain('\u001b[31m\u001b[1m   +3');
   });
 
   it('respects NO_COLOR', () => {

@@ -73,6 +73,7 @@ async function runLive(reader: RoutingReader, view: Pick<ScreenView, 'adminUrl' 
   const print = (line: string) => process.stdout.write(line + '\n');
   const onUpdate = (u: MonitorUpdate) => {
     if (u.kind === 'snapshot') {
+      state.previous = state.snapshot;
       state.snapshot = u.snapshot;
       state.error = undefined;
       state.events.push(...u.events);
