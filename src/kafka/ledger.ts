@@ -103,7 +103,18 @@ export async function verifyLedger(
 
 /** Reads the wanted offsets of one cluster; returns the entries not found as written, with the reason. */
 async function readBack(brokers: string[], wanted: LedgerEntry[], timeoutMs: number): Promise<[LedgerEntry, string][]> {
-  const pending = new Map(wanted.map((e) => [key(e.topic, e.partition, e.offset), e]));
+  // Several entries may claim one offset (a wrong ack label): at most one of them can be right.
+  const pending = new Map<string, LedgerEntry[]>();
+  for (const e of wanted) {
+    const k = key(e.topic, e.partition, e.offset);
+    pending.set(k, [...(pending.get(k) ?? []), e]);
+  }
+  const unclaim = (e: LedgerEntry) => {
+    const k = key(e.topic, e.partition, e.offset);
+    const rest = (pending.get(k) ?? []).filter((x) => x !== e);
+    if (rest.length) pending.set(k, rest);
+    else pending.delete(k);
+  };
   const wrong: [LedgerEntry, string][] = [];
   const client = createClient({
     brokers,
@@ -122,11 +133,17 @@ async function readBack(brokers: string[], wanted: LedgerEntry[], timeoutMs: num
     for (const topic of topics) {
       let offsets: { partition: number; high: string; low: string }[];
       try {
-        offsets = await admin.fetchTopicOffsets(topic);
+        // A cluster just restarted may still be electing leaders: retry until the deadline.
+        offsets = await waitFor(() => admin.fetchTopicOffsets(topic), {
+          timeoutMs: Math.min(timeoutMs, 30_000),
+          intervalMs: 500,
+          what: `offsets of ${topic} on ${brokers.join(',')}`,
+        });
       } catch (err) {
         for (const e of wanted.filter((w) => w.topic === topic)) {
-          wrong.push([e, `topic ${topic} not readable: ${describeError(err)}`]);
-          pending.delete(key(e.topic, e.partition, e.offset));
+          const cause = (err as { lastError?: unknown }).lastError ?? err;
+          wrong.push([e, `topic ${topic} not readable: ${describeError(cause)}`]);
+          unclaim(e);
         }
         continue;
       }
@@ -135,7 +152,7 @@ async function readBack(brokers: string[], wanted: LedgerEntry[], timeoutMs: num
         const offset = BigInt(e.offset);
         if (!o || offset >= BigInt(o.high) || offset < BigInt(o.low)) {
           wrong.push([e, o ? `offset ${e.offset} outside the log [${o.low}, ${o.high})` : `partition ${e.partition} does not exist`]);
-          pending.delete(key(e.topic, e.partition, e.offset));
+          unclaim(e);
           continue;
         }
         const k = `${topic}\u0000${e.partition}`;
@@ -157,12 +174,14 @@ async function readBack(brokers: string[], wanted: LedgerEntry[], timeoutMs: num
         const r = ranges.get(`${batch.topic}\u0000${batch.partition}`);
         for (const record of batch.messages) {
           const k = key(batch.topic, batch.partition, record.offset);
-          const e = pending.get(k);
-          if (e) {
+          const claims = pending.get(k);
+          if (claims) {
             pending.delete(k);
             const m = decodeMessage(record.value);
-            if (!m || m.producer !== e.producer || m.seq !== e.seq) {
-              wrong.push([e, `offset ${e.offset} holds ${m ? `${m.producer} #${m.seq}` : 'another record'}`]);
+            for (const e of claims) {
+              if (!m || m.producer !== e.producer || m.seq !== e.seq) {
+                wrong.push([e, `offset ${e.offset} holds ${m ? `${m.producer} #${m.seq}` : 'another record'}`]);
+              }
             }
           }
           if (r && BigInt(record.offset) + 1n > r.position) r.position = BigInt(record.offset) + 1n;
@@ -178,6 +197,6 @@ async function readBack(brokers: string[], wanted: LedgerEntry[], timeoutMs: num
   } finally {
     await Promise.allSettled([consumer.disconnect(), admin.disconnect()]);
   }
-  for (const e of pending.values()) wrong.push([e, `offset ${e.offset} not returned by the broker (compacted or transaction marker?)`]);
+  for (const e of [...pending.values()].flat()) wrong.push([e, `offset ${e.offset} not returned by the broker (compacted or transaction marker?)`]);
   return wrong;
 }

@@ -2,6 +2,7 @@
 import type { Admin } from 'kafkajs';
 import type { ClusterName } from '../config/topology.js';
 import { UserError } from '../util/errors.js';
+import { waitFor } from '../util/wait.js';
 import { createClient, describeError } from './client.js';
 
 export class UnknownTopicError extends UserError {
@@ -54,13 +55,16 @@ export async function createTopicOnClusters(
       clientId: 'failover-demo-topic',
       connectionTimeoutMs: 2_000,
       requestTimeoutMs: 10_000,
-      retry: { retries: 2, initialRetryTime: 200, maxRetryTime: 1_000 },
+      // waitForLeaders polls metadata through these retries: give a 3-broker cluster a few seconds.
+      retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 1_000 },
     }).admin();
     try {
       await admin.connect();
       const { brokers: nodes } = await admin.describeCluster();
+      // kafkajs' own waitForLeaders gives up when a broker does not know the new topic yet
+      // (UNKNOWN_TOPIC_OR_PARTITION): wait for leaders here instead.
       const created = await admin.createTopics({
-        waitForLeaders: true,
+        waitForLeaders: false,
         topics: [
           {
             topic: spec.topic,
@@ -69,6 +73,14 @@ export async function createTopicOnClusters(
           },
         ],
       });
+      await waitFor(
+        async () => {
+          const { topics } = await admin.fetchTopicMetadata({ topics: [spec.topic] });
+          const partitions = topics[0]?.partitions ?? [];
+          return partitions.length > 0 && partitions.every((p) => p.leader >= 0);
+        },
+        { timeoutMs: 30_000, intervalMs: 200, what: `leaders for ${spec.topic} on the ${cluster} cluster` },
+      );
       result[cluster] = created ? 'created' : 'exists';
     } catch (err) {
       result[cluster] = `failed: ${describeError(err)}`;
