@@ -4,7 +4,7 @@
 //
 //   node scripts/bench-timing.mjs [--rounds N] [--defaults] [--no-traffic] [--fixture FILE]
 //
-// One Envoy (loopback only, ports 26100-26104), one cluster with one host whose health check goes to a
+// One Envoy (loopback only, ports 26050-26053), one cluster with one host whose health check goes to a
 // small HTTP responder in this process. Faults: `refused` (responder closed), `hung` (accepts, never
 // answers), `errorStatus` (answers 503); after each, `recovered` (answers 200 again). Every fault happens at
 // a random phase of the check cycle. Times are taken by polling Envoy's /clusters every 10 ms.
@@ -24,7 +24,7 @@ import { defaultTopology } from '../dist/config/topology.js';
 import { waitFor, delay } from '../dist/util/wait.js';
 import { runScript } from './lib.mjs';
 
-const PORTS = { admin: 26100, listener: 26101, upstream: 26102, health: 26103 };
+const PORTS = { admin: 26050, listener: 26051, upstream: 26052, health: 26053 };
 
 /** Distinct values, so a wrong interval shows in the numbers. */
 const SHORT = {

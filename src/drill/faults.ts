@@ -26,6 +26,8 @@ export interface FaultOutcome {
   expected: ExpectedRouting;
   /** Wall time of the runtime calls. */
   ms: number;
+  /** Epoch ms of the first runtime call that changes a broker (the fault happens from here on). */
+  faultAt: number;
 }
 
 function listValid(t: Topology): string {
@@ -102,8 +104,48 @@ export function envoyNext(
   return { lines, expected };
 }
 
+/** One broker's part of an action: what it did, or undefined when there was nothing to do (with the reason). */
+async function actOn(runtime: Runtime, action: FaultAction, name: string, s: BrokerStatus | undefined, onBroker: (text: string) => void): Promise<string> {
+  switch (action.kind) {
+    case 'stop':
+      if (s && !s.running) return `${name} was already stopped`;
+      onBroker(`stopping ${name}`);
+      await runtime.stopBroker(name);
+      return `stopped ${name}`;
+    case 'start':
+      if (s?.running) return `${name} was already running`;
+      onBroker(`starting ${name}`);
+      await runtime.startBroker(name);
+      return `started ${name}${s?.recoveryMode ? ' (in recovery mode)' : ''}`;
+    case 'restart': {
+      onBroker(`restarting ${name}`);
+      const r0 = Date.now();
+      await runtime.restartBroker(name);
+      return `restarted ${name} (took ${formatSeconds(Date.now() - r0)} s)`;
+    }
+    case 'recovery':
+      onBroker(`${s?.running ? 'restarting' : 'starting'} ${name} ${action.enabled ? 'in' : 'out of'} recovery mode`);
+      await runtime.setRecoveryMode(name, action.enabled);
+      return `${name}: redpanda.recovery_mode_enabled: ${action.enabled}, ${s?.running ? 'restarted' : 'started'}`;
+    case 'restore':
+      if (s?.recoveryMode) {
+        onBroker(`taking ${name} out of recovery mode`);
+        await runtime.setRecoveryMode(name, false);
+        return `${name}: out of recovery mode, ${s.running ? 'restarted' : 'started'}`;
+      }
+      if (!s?.running) {
+        onBroker(`starting ${name}`);
+        await runtime.startBroker(name);
+        return `started ${name}`;
+      }
+      return `${name} was already serving`;
+  }
+}
+
 /**
- * Performs one fault action through the runtime and says what Envoy should do next.
+ * Performs one fault action through the runtime and says what Envoy should do next. The brokers of one
+ * action are handled together (in parallel), as `docker start a b` would: a Kafka cluster that lost its
+ * controller quorum can only come back with enough of its brokers starting at once.
  * `onBroker` is called before each broker's runtime call (for progress lines).
  */
 export async function applyFault(
@@ -116,55 +158,11 @@ export async function applyFault(
   const t0 = Date.now();
   const before = (await runtime.status()).brokers;
   const state = new Map(before.map((s) => [s.name, s]));
-  const did: string[] = [];
-  for (const name of action.brokers) {
-    const s = state.get(name);
-    switch (action.kind) {
-      case 'stop':
-        if (s && !s.running) {
-          did.push(`${name} was already stopped`);
-          break;
-        }
-        onBroker(`stopping ${name}`);
-        await runtime.stopBroker(name);
-        did.push(`stopped ${name}`);
-        break;
-      case 'start':
-        if (s?.running) {
-          did.push(`${name} was already running`);
-          break;
-        }
-        onBroker(`starting ${name}`);
-        await runtime.startBroker(name);
-        did.push(`started ${name}${s?.recoveryMode ? ' (in recovery mode)' : ''}`);
-        break;
-      case 'restart': {
-        onBroker(`restarting ${name}`);
-        const r0 = Date.now();
-        await runtime.restartBroker(name);
-        did.push(`restarted ${name} (down for at most ${formatSeconds(Date.now() - r0)} s)`);
-        break;
-      }
-      case 'recovery':
-        onBroker(`${action.enabled ? 'putting' : 'taking'} ${name} ${action.enabled ? 'into' : 'out of'} recovery mode`);
-        await runtime.setRecoveryMode(name, action.enabled);
-        did.push(`${name}: redpanda.recovery_mode_enabled: ${action.enabled}, restarted`);
-        break;
-      case 'restore':
-        if (s?.recoveryMode) {
-          onBroker(`taking ${name} out of recovery mode`);
-          await runtime.setRecoveryMode(name, false);
-          did.push(`${name}: out of recovery mode, restarted`);
-        } else if (!s?.running) {
-          onBroker(`starting ${name}`);
-          await runtime.startBroker(name);
-          did.push(`started ${name}`);
-        } else {
-          did.push(`${name} was already serving`);
-        }
-        break;
-    }
-  }
+  const faultAt = Date.now();
+  const results = await Promise.allSettled(action.brokers.map((name) => actOn(runtime, action, name, state.get(name), onBroker)));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  const did = results.map((r) => (r as PromiseFulfilledResult<string>).value);
   const after = (await runtime.status()).brokers;
   const why = action.kind === 'recovery' ? 'recovery' : 'stopped';
   const { lines, expected } = envoyNext(t, runtime.kind, before, after, why);
@@ -174,5 +172,5 @@ export async function applyFault(
       `A restart shorter than ${formatSeconds(p.refused.earliestMs)} s cannot be noticed (Envoy needs ${t.healthCheck.unhealthyThreshold} failed checks); a longer one may flip routing briefly.`,
     );
   }
-  return { did, next: lines, expected, ms: Date.now() - t0 };
+  return { did, next: lines, expected, ms: Date.now() - t0, faultAt };
 }

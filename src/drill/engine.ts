@@ -1,0 +1,389 @@
+/**
+ * The drill engine: runs any scenario (./scenarios.ts) against a running demo through the Runtime
+ * interface. A producer (with a ledger) and a consumer run in the background the whole time; a poller
+ * reads Envoy's routing every `pollMs`. Each step performs its fault action, then waits — with a deadline
+ * from predictTiming — until the routing matches what the step expects (and, for `hold` steps, stays so).
+ * A failed step stops the drill and leaves the environment as it is (or restores it, if asked).
+ * The result is a DrillReport (./report.ts) with the measured times next to the predicted ones.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { brokersOf, type Topology } from '../config/topology.js';
+import { predictTiming, type TimingWindow } from '../envoy/timing.js';
+import { RoutingReader, type RoutingSnapshot } from '../envoy/routing.js';
+import { createClusterDirectory } from '../kafka/clusters.js';
+import { FailoverConsumer, type ConsumerSummary } from '../kafka/consumer.js';
+import { verifyLedger } from '../kafka/ledger.js';
+import { FailoverProducer, type ProducerSummary } from '../kafka/producer.js';
+import type { Endpoints, Runtime } from '../runtime/types.js';
+import { UserError } from '../util/errors.js';
+import { writeFileAtomic } from '../util/fs.js';
+import { delay, waitFor, WaitTimeoutError } from '../util/wait.js';
+import { describeRouting, expectedRouting, observedRouting, routingMatches, type ObservedRouting } from './expected.js';
+import { applyFault, detectionCase, serves } from './faults.js';
+import { firstRoutingChange, firstTimeIn, firstTimeWhen, renderMarkdown, renderSvg, timeIn, type AckBucket, type DrillReport, type PredictedWindow, type RoutingSample, type StepResult } from './report.js';
+import type { Scenario, ScenarioStep } from './scenarios.js';
+
+export type DrillEvent =
+  | { type: 'phase'; text: string }
+  | { type: 'phase-done'; text: string }
+  | { type: 'step-start'; index: number; step: ScenarioStep; deadlineMs: number }
+  | { type: 'step-action'; index: number; text: string }
+  | { type: 'step-waiting'; index: number; expected: string; observed: string }
+  | { type: 'step-end'; index: number; result: StepResult };
+
+export interface DrillOptions {
+  runtime: Runtime;
+  scenario: Scenario;
+  /** On a failed step: restore every broker instead of leaving the environment as it failed. */
+  restoreOnFailure?: boolean;
+  /** Routing poll period. Default 100 ms. */
+  pollMs?: number;
+  /** Producer messages per second. Default 20. */
+  rate?: number;
+  /** Extra time on top of each step's predicted latest, ms. Default 5 s + 2 poll periods. */
+  slackMs?: number;
+  onEvent?: (e: DrillEvent) => void;
+  signal?: AbortSignal;
+}
+
+/** Watches Envoy's routing in the background: the latest snapshot and every change, with times. */
+class RoutingWatcher {
+  readonly samples: RoutingSample[] = [];
+  latest?: RoutingSnapshot;
+  lastError?: Error;
+  private readonly reader: RoutingReader;
+  private running = true;
+  private loop?: Promise<void>;
+
+  constructor(adminUrl: string, topology: Topology, private readonly pollMs: number) {
+    this.reader = new RoutingReader(adminUrl, topology);
+  }
+
+  start(): void {
+    this.loop = (async () => {
+      while (this.running) {
+        try {
+          const snap = await this.reader.read();
+          this.latest = snap;
+          this.lastError = undefined;
+          const obs = observedRouting(snap);
+          const prev = this.samples.at(-1);
+          if (!prev || prev.activeCluster !== obs.activeCluster || prev.listeners.join() !== obs.listeners.join()) {
+            this.samples.push({ at: snap.at, activeCluster: obs.activeCluster, listeners: obs.listeners });
+          }
+        } catch (err) {
+          this.lastError = err as Error;
+        }
+        if (this.running) await delay(this.pollMs);
+      }
+    })();
+  }
+
+  observed(): ObservedRouting | undefined {
+    return this.latest ? observedRouting(this.latest) : undefined;
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.loop;
+    await this.reader.close();
+  }
+}
+
+/** The predicted window a step is measured against. */
+function stepWindow(step: ScenarioStep, runtime: Runtime): PredictedWindow & { window: ScenarioStep['window'] } {
+  const p = predictTiming(runtime.topology.healthCheck);
+  const c = step.window === 'recovered' ? 'recovered' : detectionCase(runtime.kind, runtime.topology, step.window);
+  const w: TimingWindow = p[c];
+  return { window: step.window, case: c, earliestMs: w.earliestMs, latestMs: w.latestMs };
+}
+
+function describeAction(step: ScenarioStep): string {
+  return step.name;
+}
+
+export async function runDrill(o: DrillOptions): Promise<DrillReport> {
+  const { runtime, scenario } = o;
+  const t = runtime.topology;
+  const pollMs = o.pollMs ?? 100;
+  const slackMs = o.slackMs ?? 5_000 + 2 * pollMs;
+  const emit = o.onEvent ?? (() => {});
+  const endpoints = runtime.endpoints();
+  const topic = t.topics[0]?.name;
+  if (!topic) throw new UserError('the topology has no topic to produce to', 'add one under `topics:` in the config');
+  const predicted = predictTiming(t.healthCheck);
+
+  // The drill starts from a healthy demo.
+  emit({ type: 'phase', text: 'checking that every broker serves' });
+  const status = await runtime.status();
+  if (!status.envoyRunning) throw new UserError('Envoy is not running', 'start the demo: `failover-demo start`');
+  const notServing = status.brokers.filter((b) => !serves(b));
+  if (notServing.length > 0) {
+    throw new UserError(
+      `the drill starts from a healthy demo, but ${notServing.map((b) => `${b.name} is ${b.running ? 'in recovery mode' : 'stopped'}`).join(', ')}`,
+      'run `failover-demo restore-primary` and `failover-demo restore-secondary` first',
+    );
+  }
+
+  const watcher = new RoutingWatcher(endpoints.envoyAdminUrl, t, pollMs);
+  watcher.start();
+  const workDir = mkdtempSync(join(tmpdir(), 'failover-demo-drill-'));
+  const ledgerFile = join(workDir, 'ledger.jsonl');
+  const clusters = createClusterDirectory(endpoints.direct);
+  const producer = new FailoverProducer({ bootstrap: endpoints.bootstrap, topic, ratePerSecond: o.rate ?? 20, ledgerFile, clusters, direct: endpoints.direct });
+  const consumer = new FailoverConsumer({ bootstrap: endpoints.bootstrap, topic, clusters, direct: endpoints.direct, from: 'latest' });
+  const ackCounts = new Map<number, AckBucket>();
+  let startedAt = Date.now();
+  const acksAt: { at: number; cluster: string }[] = [];
+  const bucket = (at: number) => {
+    const second = Math.floor((at - startedAt) / 1000);
+    let b = ackCounts.get(second);
+    if (!b) ackCounts.set(second, (b = { second, primary: 0, secondary: 0, unknown: 0, failed: 0 }));
+    return b;
+  };
+  producer.on('ack', (a) => {
+    acksAt.push({ at: a.at, cluster: a.cluster });
+    if (a.at >= startedAt) bucket(a.at)[a.cluster]++;
+  });
+  producer.on('failure', (f) => {
+    if (f.at >= startedAt) bucket(f.at).failed += f.seqs.length;
+  });
+  let producerRun: Promise<ProducerSummary> | undefined;
+  let consumerRun: Promise<ConsumerSummary> | undefined;
+  const steps: StepResult[] = [];
+  let failure: DrillReport['failure'];
+  let ledger: DrillReport['ledger'] = null;
+  let producerSummary: ProducerSummary | undefined;
+  let consumerSummary: ConsumerSummary | undefined;
+
+  const allPrimary = expectedRouting(t.brokers, () => true);
+  try {
+    emit({ type: 'phase', text: 'waiting for Envoy to route every listener to primary' });
+    await waitFor(() => {
+      const obs = watcher.observed();
+      return obs !== undefined && routingMatches(obs, allPrimary);
+    }, {
+      timeoutMs: predicted.recovered.latestMs + slackMs,
+      intervalMs: pollMs,
+      what: `Envoy to route every listener to primary (last seen: ${describeRouting(watcher.observed() ?? { activeCluster: 'none', listeners: [] })})`,
+      signal: o.signal,
+    }).catch((err) => {
+      if (err instanceof WaitTimeoutError) {
+        throw new UserError(`Envoy does not route every listener to primary: ${describeRouting(watcher.observed() ?? { activeCluster: 'none', listeners: [] })}`, 'check `failover-demo routing` and `failover-demo status`');
+      }
+      throw err;
+    });
+    emit({ type: 'phase-done', text: 'Envoy routes every listener to primary' });
+
+    emit({ type: 'phase', text: `starting a producer (${o.rate ?? 20} msg/s, ledger) and a consumer on ${topic}` });
+    producerRun = producer.run();
+    consumerRun = consumer.run();
+    producerRun.catch(() => undefined);
+    consumerRun.catch(() => undefined);
+    await waitFor(() => acksAt.length > 0, { timeoutMs: 60_000, intervalMs: 100, what: 'the first acknowledged message through Envoy', signal: o.signal });
+    emit({ type: 'phase-done', text: 'clients running: messages acknowledged by primary' });
+    startedAt = Date.now();
+
+    for (const [index, step] of scenario.steps.entries()) {
+      const window = stepWindow(step, runtime);
+      const deadlineMs = window.latestMs + slackMs;
+      emit({ type: 'step-start', index, step, deadlineMs });
+      const stepStart = Date.now();
+      let actionDoneAt = stepStart;
+      let faultAt = stepStart;
+      let error: string | undefined;
+      let reachedAt: number | undefined;
+      let heldMs: number | undefined;
+      try {
+        const outcome = await applyFault(runtime, step.action, (text) => emit({ type: 'step-action', index, text }));
+        faultAt = outcome.faultAt;
+        actionDoneAt = Date.now();
+        o.signal?.throwIfAborted();
+        await waitFor(
+          () => {
+            const obs = watcher.observed();
+            if (obs) emit({ type: 'step-waiting', index, expected: describeRouting(step.expect), observed: describeRouting(obs) });
+            return obs !== undefined && routingMatches(obs, step.expect);
+          },
+          { timeoutMs: deadlineMs, intervalMs: pollMs, what: describeRouting(step.expect), signal: o.signal },
+        );
+        // When it was first reached (it may have been before the runtime calls returned).
+        reachedAt = firstTimeWhen(watcher.samples, faultAt, (x) => routingMatches(x as ObservedRouting, step.expect)) ?? Date.now();
+        if (step.hold) {
+          // Would a broker that passes its health check have been marked healthy by now? Then it is not.
+          const holdUntil = actionDoneAt + predicted.recovered.latestMs + slackMs;
+          while (Date.now() < holdUntil) {
+            o.signal?.throwIfAborted();
+            const obs = watcher.observed();
+            if (obs && !routingMatches(obs, step.expect)) {
+              error = `routing changed to ${describeRouting(obs)} while it should have stayed ${describeRouting(step.expect)}`;
+              break;
+            }
+            await delay(pollMs, o.signal);
+          }
+          heldMs = Date.now() - actionDoneAt;
+        }
+      } catch (err) {
+        if (o.signal?.aborted) {
+          error = 'interrupted';
+        } else if (err instanceof WaitTimeoutError) {
+          error = `Envoy did not reach ${describeRouting(step.expect)} within ${(deadlineMs / 1000).toFixed(1)} s of the action (predicted at most ${(window.latestMs / 1000).toFixed(1)} s)` +
+            (watcher.lastError ? `; reading Envoy failed: ${watcher.lastError.message}` : '');
+        } else {
+          error = (err as Error).message;
+        }
+      }
+      const endedAt = Date.now();
+      const base = step.window === 'recovered' ? actionDoneAt : faultAt;
+      const observed = watcher.observed() ?? { activeCluster: 'none' as const, listeners: [] };
+      const passed = error === undefined && routingMatches(observed, step.expect);
+      const result: StepResult = {
+        name: describeAction(step),
+        ...(step.poc ? { poc: step.poc } : {}),
+        why: step.why,
+        expected: step.expect,
+        observed,
+        passed,
+        ms: (reachedAt ?? endedAt) - stepStart,
+        actionMs: actionDoneAt - stepStart,
+        ...(reachedAt !== undefined ? { settleMs: Math.max(0, reachedAt - base) } : {}),
+        predicted: { ...window, deadlineMs },
+        ...(heldMs !== undefined ? { heldMs } : {}),
+        startedAt: stepStart,
+        faultAt,
+        actionDoneAt,
+        endedAt,
+        ...(error ? { error } : {}),
+      };
+      steps.push(result);
+      emit({ type: 'step-end', index, result });
+      if (!passed) {
+        failure = { step: step.name, message: error ?? `observed ${describeRouting(observed)}`, environment: 'left as it failed' };
+        break;
+      }
+    }
+  } finally {
+    emit({ type: 'phase', text: 'stopping the clients' });
+    producer.stop();
+    consumer.stop();
+    producerSummary = await producerRun?.catch(() => undefined);
+    consumerSummary = await consumerRun?.catch(() => undefined);
+    await watcher.stop();
+    emit({ type: 'phase-done', text: 'clients stopped' });
+  }
+  const endedAt = Date.now();
+
+  try {
+    if (failure && o.restoreOnFailure && !o.signal?.aborted) {
+      emit({ type: 'phase', text: 'restoring every broker' });
+      await applyFault(runtime, { kind: 'restore', brokers: brokersOf(t).map((b) => b.name) });
+      failure.environment = 'restored';
+      emit({ type: 'phase-done', text: 'every broker restored' });
+    }
+    if (!failure || failure.environment === 'restored') {
+      emit({ type: 'phase', text: 'checking the ledger: reading every acknowledged message back from its cluster' });
+      ledger = await checkLedger(ledgerFile, endpoints.direct);
+      emit({
+        type: 'phase-done',
+        text: `ledger: ${ledger.checked} acknowledged messages checked, ${ledger.missing} missing` + (ledger.onOtherCluster ? ` (${ledger.onOtherCluster} found on the other cluster than acknowledged: split)` : ''),
+      });
+    }
+  } finally {
+    rmSync(workDir, { recursive: true, force: true });
+  }
+
+  const routing = watcher.samples;
+  const clipped = clipRouting(routing, startedAt);
+  const faultStep = steps.find((s, i) => scenario.steps[i]?.marks === 'fault');
+  const failbackStep = steps.find((s, i) => scenario.steps[i]?.marks === 'failback' && s.passed);
+  const change = faultStep ? firstRoutingChange(routing, faultStep.faultAt) : undefined;
+  const firstSecondaryAck = faultStep ? acksAt.find((a) => a.at >= faultStep.faultAt && a.cluster === 'secondary') : undefined;
+  const backOnPrimary = failbackStep ? firstTimeIn(routing, failbackStep.actionDoneAt, 'primary') : undefined;
+  const passed = !failure && steps.length === scenario.steps.length && steps.every((s) => s.passed) && ledger?.missing === 0;
+
+  return {
+    scenario: scenario.name,
+    description: scenario.description,
+    passed,
+    startedAt: new Date(startedAt).toISOString(),
+    durationMs: endedAt - startedAt,
+    runtime: runtime.kind,
+    brokers: t.brokers,
+    healthCheck: t.healthCheck,
+    steps,
+    detectionMs: change && faultStep ? change.at - faultStep.faultAt : null,
+    clientRecoveryMs: firstSecondaryAck && faultStep ? firstSecondaryAck.at - faultStep.faultAt : null,
+    failbackMs: backOnPrimary !== undefined && failbackStep ? backOnPrimary - failbackStep.actionDoneAt : null,
+    splitMs: timeIn('split', clipped, endedAt),
+    ackedMissing: ledger ? ledger.missing : null,
+    predicted: {
+      ...(faultStep ? { detection: { case: faultStep.predicted.case, earliestMs: faultStep.predicted.earliestMs, latestMs: faultStep.predicted.latestMs } } : {}),
+      ...(failbackStep ? { failback: { case: 'recovered', earliestMs: predicted.recovered.earliestMs, latestMs: predicted.recovered.latestMs } } : {}),
+    },
+    clients: {
+      sent: producerSummary?.sent ?? 0,
+      acked: producerSummary?.acked ?? 0,
+      failed: producerSummary?.failed ?? 0,
+      ackedBy: { ...(producerSummary?.ackedBy ?? {}) },
+      ...(consumerSummary
+        ? {
+            received: consumerSummary.received,
+            gaps: consumerSummary.gaps,
+            duplicates: consumerSummary.duplicates,
+            clusterSwitches: consumerSummary.clusterSwitches,
+          }
+        : {}),
+    },
+    ledger,
+    pollMs,
+    timeline: {
+      startedAt,
+      endedAt,
+      routing: clipped,
+      acks: [...ackCounts.values()].sort((a, b) => a.second - b.second),
+    },
+    ...(failure ? { failure } : {}),
+  };
+}
+
+/**
+ * Reads every acknowledged message back, straight from the cluster its acknowledgement named; what is not
+ * there is looked for at the same offset on the other cluster (where a split sends writes) before it
+ * counts as missing.
+ */
+async function checkLedger(ledgerFile: string, direct: Endpoints['direct']): Promise<NonNullable<DrillReport['ledger']>> {
+  const first = await verifyLedger(ledgerFile, direct, { timeoutMs: 60_000, maxSamples: Number.MAX_SAFE_INTEGER });
+  const otherCluster = first.missingSamples
+    .filter((m) => m.cluster === 'primary' || m.cluster === 'secondary')
+    .map(({ reason: _reason, ...e }) => ({ ...e, cluster: e.cluster === 'primary' ? ('secondary' as const) : ('primary' as const) }));
+  if (otherCluster.length === 0) {
+    return { checked: first.checked, missing: first.missing, onOtherCluster: 0, ...(first.missing ? { missingSamples: first.missingSamples.slice(0, 20) } : {}) };
+  }
+  const retry = `${ledgerFile}.other-cluster`;
+  writeFileAtomic(retry, otherCluster.map((e) => JSON.stringify(e)).join('\n') + '\n');
+  const second = await verifyLedger(retry, direct, { timeoutMs: 60_000, maxSamples: 20 });
+  const missing = first.missing - otherCluster.length + second.missing;
+  return {
+    checked: first.checked,
+    missing,
+    onOtherCluster: otherCluster.length - second.missing,
+    ...(missing ? { missingSamples: second.missingSamples } : {}),
+  };
+}
+
+/** Writes report.json, report.md and timeline.svg into `dir`; returns their paths. */
+export function writeReportFiles(dir: string, report: DrillReport): { json: string; md: string; svg: string } {
+  const files = { json: join(dir, 'report.json'), md: join(dir, 'report.md'), svg: join(dir, 'timeline.svg') };
+  writeFileAtomic(files.json, JSON.stringify(report, null, 2) + '\n');
+  writeFileAtomic(files.md, renderMarkdown(report, 'timeline.svg'));
+  writeFileAtomic(files.svg, renderSvg(report));
+  return files;
+}
+
+/** Samples from `from` on; the one in force at `from` starts at `from`. */
+function clipRouting(routing: RoutingSample[], from: number): RoutingSample[] {
+  const before = routing.filter((s) => s.at <= from).at(-1);
+  return [...(before ? [{ ...before, at: from }] : []), ...routing.filter((s) => s.at > from)];
+}

@@ -1,0 +1,366 @@
+/**
+ * The drill report: its shape (report.json, a contract: passed, steps[] with name / expected / observed /
+ * passed / ms, detectionMs, failbackMs, clientRecoveryMs, ackedMissing), and pure renderers for
+ * report.md and the timeline picture (timeline.svg).
+ */
+import type { HealthCheckSettings } from '../config/topology.js';
+import { formatSeconds } from '../envoy/timing.js';
+import { describeRouting, type ExpectedRouting, type ObservedRouting } from './expected.js';
+import type { StepWindow } from './scenarios.js';
+
+export interface PredictedWindow {
+  /** Which predictTiming window: refused / hung / errorStatus / recovered. */
+  case: string;
+  earliestMs: number;
+  latestMs: number;
+}
+
+export interface StepResult {
+  name: string;
+  /** PoC walkthrough step(s). */
+  poc?: string;
+  why: string;
+  expected: ExpectedRouting;
+  observed: ObservedRouting;
+  passed: boolean;
+  /** Step start → expected routing seen (or → giving up). */
+  ms: number;
+  /** Time the runtime calls took (stopping, restarting brokers). */
+  actionMs: number;
+  /**
+   * Time Envoy took, measured against the prediction: from the first runtime call (faultAt) for a broker
+   * that stops serving (its Schema Registry closes at the stop signal), from the end of the runtime calls
+   * for one that serves again (its Schema Registry answers only once the broker is up).
+   */
+  settleMs?: number;
+  predicted: PredictedWindow & { window: StepWindow; deadlineMs: number };
+  /** For steps whose routing must not change: how long it was watched. */
+  heldMs?: number;
+  /** Epoch ms: step start, first runtime call that changed a broker, end of the runtime calls, step end. */
+  startedAt: number;
+  faultAt: number;
+  actionDoneAt: number;
+  endedAt: number;
+  /** Why it failed. */
+  error?: string;
+}
+
+export interface RoutingSample {
+  /** Epoch ms. */
+  at: number;
+  activeCluster: string;
+  listeners: string[];
+}
+
+export interface AckBucket {
+  /** Second since the drill started. */
+  second: number;
+  primary: number;
+  secondary: number;
+  unknown: number;
+  failed: number;
+}
+
+export interface DrillReport {
+  scenario: string;
+  description: string;
+  passed: boolean;
+  /** ISO time. */
+  startedAt: string;
+  durationMs: number;
+  runtime: string;
+  brokers: number;
+  healthCheck: HealthCheckSettings;
+  steps: StepResult[];
+  /** Fault (first runtime call of the fault step) → first listener routing change seen. */
+  detectionMs: number | null;
+  /** Fault (first runtime call of the fault step) → first message acknowledged by the secondary cluster. */
+  clientRecoveryMs: number | null;
+  /** Failback step end (last broker serving again) → every listener on primary. */
+  failbackMs: number | null;
+  /** Total time Envoy routed some listeners to primary and others to secondary. */
+  splitMs: number;
+  /** Acknowledged messages not found where their ack said (read back from each cluster directly). null: not checked. */
+  ackedMissing: number | null;
+  predicted: { detection?: PredictedWindow; failback?: PredictedWindow };
+  clients: {
+    sent: number;
+    acked: number;
+    failed: number;
+    ackedBy: Record<string, number>;
+    received?: number;
+    gaps?: number;
+    duplicates?: number;
+    clusterSwitches?: number;
+  };
+  /**
+   * checked: acknowledged messages; missing: found on neither cluster at the acknowledged offset;
+   * onOtherCluster: found, but on the other cluster than the acknowledgement named (a split: the client's
+   * metadata came from one cluster while a listener sent its writes to the other).
+   */
+  ledger: { checked: number; missing: number; onOtherCluster: number; missingSamples?: unknown[] } | null;
+  /** Routing poll period: measured times are accurate to about this. */
+  pollMs: number;
+  timeline: { startedAt: number; endedAt: number; routing: RoutingSample[]; acks: AckBucket[] };
+  /** Set when the drill stopped early. */
+  failure?: { step: string; message: string; environment: 'left as it failed' | 'restored' };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measurements from the timelines (pure)
+
+/** Total ms the overall routing was `state`, up to `to`. */
+export function timeIn(state: string, routing: readonly RoutingSample[], to: number): number {
+  let total = 0;
+  routing.forEach((s, i) => {
+    if (s.activeCluster !== state) return;
+    const end = routing[i + 1]?.at ?? to;
+    total += Math.max(0, end - s.at);
+  });
+  return total;
+}
+
+/** First routing sample at or after `from` whose listeners differ from the one in force at `from`. */
+export function firstRoutingChange(routing: readonly RoutingSample[], from: number): RoutingSample | undefined {
+  let current: RoutingSample | undefined;
+  for (const s of routing) {
+    if (s.at <= from) current = s;
+    else if (!current || s.listeners.join() !== current.listeners.join()) return s;
+  }
+  return undefined;
+}
+
+/** When the routing first satisfies `pred` at or after `from` (`from` itself when the sample in force does). */
+export function firstTimeWhen(routing: readonly RoutingSample[], from: number, pred: (s: RoutingSample) => boolean): number | undefined {
+  let inForce: RoutingSample | undefined;
+  for (const s of routing) {
+    if (s.at <= from) {
+      inForce = s;
+      continue;
+    }
+    if (inForce) {
+      if (pred(inForce)) return from;
+      inForce = undefined;
+    }
+    if (pred(s)) return s.at;
+  }
+  return inForce && pred(inForce) ? from : undefined;
+}
+
+/** When the overall routing is first `state` at or after `from`. */
+export function firstTimeIn(routing: readonly RoutingSample[], from: number, state: string): number | undefined {
+  return firstTimeWhen(routing, from, (s) => s.activeCluster === state);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Markdown
+
+const ms = (v: number | null | undefined) => (v === null || v === undefined ? '—' : `${formatSeconds(v)} s`);
+const win = (w: PredictedWindow | undefined) => (w ? `${formatSeconds(w.earliestMs)}–${formatSeconds(w.latestMs)} s` : '—');
+
+function escapeCell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+export function renderMarkdown(r: DrillReport, svgFile = 'timeline.svg'): string {
+  const hc = r.healthCheck;
+  const lines = [
+    `# Drill \`${r.scenario}\`: ${r.passed ? 'passed ✓' : 'FAILED ✗'}`,
+    '',
+    `${r.description} ${r.brokers} brokers per cluster, ${r.runtime} runtime, ${r.startedAt}, ${formatSeconds(r.durationMs)} s.`,
+    `Health check: every ${formatSeconds(hc.intervalMs)} s (+0–${formatSeconds(hc.intervalJitterMs)} s jitter), timeout ${formatSeconds(hc.timeoutMs)} s, ` +
+      `unhealthy after ${hc.unhealthyThreshold}, healthy after ${hc.healthyThreshold}. Routing polled every ${r.pollMs} ms.`,
+    '',
+    `![routing timeline](${svgFile})`,
+    '',
+    '## Measured vs predicted',
+    '',
+    '| | measured | predicted (`failover-demo timing`) |',
+    '|---|---|---|',
+    `| detection (fault → Envoy routing change) | ${ms(r.detectionMs)} | ${win(r.predicted.detection)} |`,
+    `| client recovery (fault → first ack on secondary) | ${ms(r.clientRecoveryMs)} | detection + client retry/metadata refresh |`,
+    `| failback (broker serving again → all listeners on primary) | ${ms(r.failbackMs)} | ${win(r.predicted.failback)} |`,
+    `| time split (listeners on different clusters) | ${ms(r.splitMs)} | |`,
+    `| acknowledged messages missing | ${r.ackedMissing ?? 'not checked'} | 0 |`,
+    '',
+    '## Steps',
+    '',
+    '| # | step | PoC | expected | observed | Envoy took | predicted | step total | |',
+    '|---|---|---|---|---|---|---|---|---|',
+    ...r.steps.map((s, i) =>
+      `| ${i + 1} | ${escapeCell(s.name)} | ${s.poc ?? ''} | ${escapeCell(describeRouting(s.expected))} | ${escapeCell(describeRouting(s.observed))} | ` +
+        `${s.heldMs !== undefined ? `held ${ms(s.heldMs)}` : ms(s.settleMs)} | ${win(s.predicted)} (${s.predicted.case}) | ${ms(s.ms)} | ${s.passed ? '✓' : '✗'} |`,
+    ),
+    '',
+    ...r.steps.map((s, i) => `${i + 1}. ${escapeCell(s.why)}${s.error ? ` **Failed:** ${escapeCell(s.error)}` : ''}`),
+    '',
+    '## Clients',
+    '',
+    `Producer: ${r.clients.sent} sent, ${r.clients.acked} acknowledged (${Object.entries(r.clients.ackedBy)
+      .filter(([, n]) => n > 0)
+      .map(([c, n]) => `${c} ${n}`)
+      .join(', ') || 'none'}), ${r.clients.failed} failed sends.`,
+  ];
+  if (r.clients.received !== undefined) {
+    lines.push(
+      `Consumer: ${r.clients.received} received, ${r.clients.gaps ?? 0} gaps, ${r.clients.duplicates ?? 0} duplicates, ${r.clients.clusterSwitches ?? 0} cluster switches.`,
+    );
+  }
+  if (r.ledger) {
+    lines.push(
+      `Ledger: ${r.ledger.checked} acknowledged messages read back directly from the clusters; ${r.ledger.missing} missing.` +
+        (r.ledger.onOtherCluster > 0
+          ? ` ${r.ledger.onOtherCluster} of them were on the other cluster than their acknowledgement said: written during the split, when the client's metadata came from one cluster and a listener sent its writes to the other.`
+          : ''),
+    );
+  } else {
+    lines.push('Ledger: not checked.');
+  }
+  if (r.failure) {
+    lines.push('', '## Failure', '', `Step "${r.failure.step}": ${r.failure.message}`, '', `Environment: ${r.failure.environment}.`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+// ---------------------------------------------------------------------------------------------
+// SVG timeline
+
+const COLORS: Record<string, string> = {
+  primary: '#2563eb',
+  secondary: '#f59e0b',
+  none: '#dc2626',
+  split: '#a855f7',
+};
+const colorOf = (target: string) => COLORS[target] ?? '#9ca3af';
+
+function esc(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+function fmt(n: number): string {
+  return String(Math.round(n * 10) / 10);
+}
+
+/**
+ * A self-contained SVG: one lane per listener coloured by where Envoy routes it, the overall state,
+ * the acknowledged-messages rate per cluster below, each step marked with a numbered line and its
+ * predicted window shaded.
+ */
+export function renderSvg(r: DrillReport): string {
+  const { routing, acks, startedAt, endedAt } = r.timeline;
+  const spanMs = Math.max(1000, endedAt - startedAt);
+  const width = 960;
+  const left = 120;
+  const right = 20;
+  const plotW = width - left - right;
+  const laneH = 22;
+  const laneGap = 6;
+  const top = 56;
+  const lanes = [...Array.from({ length: r.brokers }, (_, i) => `listener ${i}`), 'overall'];
+  const lanesH = lanes.length * (laneH + laneGap);
+  const ackTop = top + lanesH + 24;
+  const ackH = 90;
+  const stepTop = ackTop + ackH + 34;
+  const height = stepTop + r.steps.length * 16 + 40;
+  const x = (at: number) => left + ((at - startedAt) / spanMs) * plotW;
+  const out: string[] = [];
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="12">`,
+    `<title>Drill ${esc(r.scenario)}: ${r.passed ? 'passed' : 'failed'}</title>`,
+    `<rect x="0" y="0" width="${width}" height="${height}" fill="#ffffff"/>`,
+    `<text x="${left}" y="22" font-size="16" font-weight="bold">Drill ${esc(r.scenario)} — ${r.passed ? 'passed' : 'FAILED'}</text>`,
+    `<text x="${left}" y="40" fill="#4b5563">detection ${ms(r.detectionMs)} · client recovery ${ms(r.clientRecoveryMs)} · failback ${ms(r.failbackMs)} · split ${ms(r.splitMs)} · acked missing ${r.ackedMissing ?? 'not checked'}</text>`,
+  );
+
+  // Predicted windows of each step (shaded behind the lanes).
+  out.push('<g class="predicted">');
+  for (const s of r.steps) {
+    const base = s.predicted.window === 'recovered' ? s.actionDoneAt : s.faultAt;
+    const x0 = x(base + s.predicted.earliestMs);
+    const x1 = x(base + s.predicted.latestMs);
+    out.push(`<rect x="${fmt(x0)}" y="${top - 4}" width="${fmt(Math.max(1, x1 - x0))}" height="${lanesH}" fill="#10b981" fill-opacity="0.15"><title>${esc(`${s.name}: predicted ${win(s.predicted)}`)}</title></rect>`);
+  }
+  out.push('</g>');
+
+  // Routing lanes.
+  out.push('<g class="lanes">');
+  lanes.forEach((label, li) => {
+    const y = top + li * (laneH + laneGap);
+    out.push(`<text x="${left - 8}" y="${y + laneH / 2 + 4}" text-anchor="end">${esc(label)}</text>`);
+    out.push(`<rect x="${left}" y="${y}" width="${plotW}" height="${laneH}" fill="#f3f4f6"/>`);
+    routing.forEach((s, i) => {
+      const end = routing[i + 1]?.at ?? endedAt;
+      const target = li < r.brokers ? (s.listeners[li] ?? 'missing') : s.activeCluster;
+      const x0 = x(Math.max(s.at, startedAt));
+      const x1 = x(end);
+      if (x1 <= x0) return;
+      out.push(
+        `<rect class="segment" x="${fmt(x0)}" y="${y}" width="${fmt(x1 - x0)}" height="${laneH}" fill="${colorOf(target)}"><title>${esc(`${label}: ${target} from ${formatSeconds(s.at - startedAt)} s to ${formatSeconds(end - startedAt)} s`)}</title></rect>`,
+      );
+    });
+  });
+  out.push('</g>');
+
+  // Ack rate, stacked per cluster.
+  const maxRate = Math.max(1, ...acks.map((b) => b.primary + b.secondary + b.unknown + b.failed));
+  out.push('<g class="acks">');
+  out.push(`<text x="${left - 8}" y="${ackTop + ackH / 2}" text-anchor="end">acks/s</text>`);
+  out.push(`<text x="${left - 8}" y="${ackTop + 10}" text-anchor="end" fill="#6b7280">${maxRate}</text>`);
+  out.push(`<rect x="${left}" y="${ackTop}" width="${plotW}" height="${ackH}" fill="#f9fafb" stroke="#e5e7eb"/>`);
+  const barW = Math.max(1, plotW / (spanMs / 1000));
+  for (const b of acks) {
+    let y = ackTop + ackH;
+    const bx = x(startedAt + b.second * 1000);
+    for (const [key, color] of [['primary', COLORS.primary], ['secondary', COLORS.secondary], ['unknown', '#9ca3af'], ['failed', COLORS.none]] as const) {
+      const n = b[key];
+      if (n <= 0) continue;
+      const h = (n / maxRate) * ackH;
+      y -= h;
+      out.push(`<rect x="${fmt(bx)}" y="${fmt(y)}" width="${fmt(Math.max(1, barW - 1))}" height="${fmt(h)}" fill="${color}"><title>${esc(`${b.second} s: ${n} ${key === 'failed' ? 'failed sends' : `acked by ${key}`}`)}</title></rect>`);
+    }
+  }
+  out.push('</g>');
+
+  // Time axis.
+  out.push('<g class="axis" fill="#6b7280">');
+  const stepS = spanMs > 240_000 ? 30 : spanMs > 90_000 ? 10 : 5;
+  for (let s = 0; s * 1000 <= spanMs; s += stepS) {
+    const tx = x(startedAt + s * 1000);
+    out.push(`<line x1="${fmt(tx)}" y1="${ackTop + ackH}" x2="${fmt(tx)}" y2="${ackTop + ackH + 4}" stroke="#9ca3af"/>`);
+    out.push(`<text x="${fmt(tx)}" y="${ackTop + ackH + 16}" text-anchor="middle">${s}s</text>`);
+  }
+  out.push('</g>');
+
+  // Step markers.
+  out.push('<g class="steps">');
+  r.steps.forEach((s, i) => {
+    const sx = x(s.startedAt);
+    out.push(`<line x1="${fmt(sx)}" y1="${top - 8}" x2="${fmt(sx)}" y2="${ackTop + ackH}" stroke="#111827" stroke-dasharray="4 3"/>`);
+    out.push(`<text x="${fmt(sx + 3)}" y="${top - 10}" font-weight="bold">${i + 1}</text>`);
+    const ly = stepTop + i * 16;
+    out.push(
+      `<text x="${left}" y="${ly}" fill="${s.passed ? '#047857' : '#b91c1c'}">${s.passed ? '✓' : '✗'} ${i + 1}. ${esc(s.name)} → ${esc(describeRouting(s.observed))} (${s.heldMs !== undefined ? `held ${ms(s.heldMs)}` : `Envoy ${ms(s.settleMs)}`}, predicted ${win(s.predicted)})</text>`,
+    );
+  });
+  out.push('</g>');
+
+  // Legend.
+  const ly = height - 16;
+  const legend: [string, string][] = [
+    ['primary', COLORS.primary!],
+    ['secondary', COLORS.secondary!],
+    ['no upstream / failed sends', COLORS.none!],
+    ['split', COLORS.split!],
+    ['predicted window', '#10b981'],
+  ];
+  out.push('<g class="legend">');
+  let lx = left;
+  for (const [label, color] of legend) {
+    out.push(`<rect x="${lx}" y="${ly - 10}" width="12" height="12" fill="${color}"${label === 'predicted window' ? ' fill-opacity="0.3"' : ''}/>`);
+    out.push(`<text x="${lx + 16}" y="${ly}">${esc(label)}</text>`);
+    lx += 30 + label.length * 6.5;
+  }
+  out.push('</g>');
+  out.push('</svg>');
+  return out.join('\n') + '\n';
+}

@@ -1,0 +1,164 @@
+/**
+ * Drill scenarios as data: each step is a fault action, the routing Envoy must settle on, and the
+ * timing window (from predictTiming) that bounds how long that may take. One engine (./engine.ts) runs
+ * them all. Scenarios are built for the topology's broker count; the expected routing is written out
+ * per listener (test/unit/drill-scenarios.test.ts checks it against the routing model).
+ */
+import { brokerName, type ClusterName } from '../config/topology.js';
+import { UserError } from '../util/errors.js';
+import type { FaultAction } from './faults.js';
+import { overallOf, type ExpectedRouting, type ListenerTarget } from './expected.js';
+
+/**
+ * Which predicted window bounds the step: a broker stopping to serve (killed, or restarted into recovery
+ * mode: detected as the stand-in's recovery behaviour says), or a broker serving again.
+ */
+export type StepWindow = 'stopped' | 'recovery' | 'recovered';
+
+export interface ScenarioStep {
+  name: string;
+  action: FaultAction;
+  expect: ExpectedRouting;
+  /** What this step really shows, in words (with the PoC's claim where it differs). */
+  why: string;
+  window: StepWindow;
+  /**
+   * The routing must not change: after reaching `expect`, it must hold for the recovery window
+   * (a broker that passed its health check would have been marked healthy by then).
+   */
+  hold?: boolean;
+  /** The fault whose detection / client recovery the report measures, and the failback step. */
+  marks?: 'fault' | 'failback';
+  /** PoC walkthrough step(s) this corresponds to. */
+  poc?: string;
+}
+
+export interface Scenario {
+  name: string;
+  description: string;
+  steps: ScenarioStep[];
+}
+
+export const SCENARIO_NAMES = ['recovery-mode', 'cluster-outage', 'broker-loss'] as const;
+export type ScenarioName = (typeof SCENARIO_NAMES)[number];
+
+/** Listener targets: `rest` everywhere except the positions given. */
+function routes(brokers: number, rest: ListenerTarget, except: Record<number, ListenerTarget> = {}): ExpectedRouting {
+  const listeners = Array.from({ length: brokers }, (_, i) => except[i] ?? rest);
+  return { activeCluster: overallOf(listeners), listeners };
+}
+
+const all = (brokers: number, cluster: ClusterName) => Array.from({ length: brokers }, (_, i) => brokerName(cluster, i));
+const p = (i: number) => brokerName('primary', i);
+
+/** The PoC's walkthrough, steps 5–12, with what each step really does to per-listener routing. */
+function recoveryMode(n: number): Scenario {
+  if (n < 3) throw new UserError(`the recovery-mode scenario needs 3 or more brokers per cluster (the topology has ${n})`, 'use --scenario cluster-outage or broker-loss');
+  const rest = Array.from({ length: n - 2 }, (_, i) => p(i + 2));
+  return {
+    name: 'recovery-mode',
+    description: "The PoC's recovery-mode walkthrough (its steps 5–12), every routing state asserted.",
+    steps: [
+      {
+        name: `stop ${p(0)}`,
+        poc: '5',
+        action: { kind: 'stop', brokers: [p(0)] },
+        expect: routes(n, 'primary', { 0: 'secondary' }),
+        why: `The PoC says traffic stays on primary ("2/3 healthy"). Really listener 0 moves to secondary-broker-0 while the others stay on primary: a split.`,
+        window: 'stopped',
+        marks: 'fault',
+      },
+      {
+        name: `stop ${p(1)}`,
+        poc: '6',
+        action: { kind: 'stop', brokers: [p(1)] },
+        expect: routes(n, 'primary', { 0: 'secondary', 1: 'secondary' }),
+        why: `The PoC says the cluster fails over. Really listener 1 follows listener 0; ${rest.length === 1 ? 'listener 2 stays' : 'the rest stay'} on primary: still split.`,
+        window: 'stopped',
+      },
+      {
+        name: `recovery mode on ${rest.join(', ')}; start ${p(0)}, ${p(1)} in recovery mode`,
+        poc: '7–10',
+        action: { kind: 'recovery', enabled: true, brokers: [...rest, p(0), p(1)] },
+        expect: routes(n, 'secondary'),
+        why:
+          'Recovery mode disables the Schema Registry, so the last primary listener(s) move too: everything on secondary, and it must stay there while the whole primary cluster runs again in recovery mode. ' +
+          '(PoC steps 7 and 9 happen together here: the Kafka stand-in cannot restart one broker of three without a controller quorum, Redpanda can.)',
+        window: 'recovery',
+        hold: true,
+      },
+      {
+        name: 'recovery mode off on all primary brokers',
+        poc: '11–12',
+        action: { kind: 'recovery', enabled: false, brokers: all(n, 'primary') },
+        expect: routes(n, 'primary'),
+        why: 'The brokers restart out of recovery mode; each listener returns to primary as soon as its broker passes healthy_threshold checks (each on its own: a split in between is possible).',
+        window: 'recovered',
+        marks: 'failback',
+      },
+    ],
+  };
+}
+
+function clusterOutage(n: number): Scenario {
+  return {
+    name: 'cluster-outage',
+    description: 'Every primary broker stops, then returns.',
+    steps: [
+      {
+        name: 'stop every primary broker',
+        action: { kind: 'stop', brokers: all(n, 'primary') },
+        expect: routes(n, 'secondary'),
+        why: 'Every listener loses its priority-0 broker and moves to its secondary broker.',
+        window: 'stopped',
+        marks: 'fault',
+      },
+      {
+        name: 'start every primary broker',
+        action: { kind: 'restore', brokers: all(n, 'primary') },
+        expect: routes(n, 'primary'),
+        why: 'Each listener returns to primary once its broker passes healthy_threshold checks.',
+        window: 'recovered',
+        marks: 'failback',
+      },
+    ],
+  };
+}
+
+function brokerLoss(n: number): Scenario {
+  return {
+    name: 'broker-loss',
+    description: 'One primary broker stops, then returns: the per-listener split in its simplest form.',
+    steps: [
+      {
+        name: `stop ${p(0)}`,
+        action: { kind: 'stop', brokers: [p(0)] },
+        expect: routes(n, 'primary', { 0: 'secondary' }),
+        why: n === 1 ? 'The only listener moves to secondary.' : 'Listener 0 moves to secondary-broker-0, the others stay on primary: clients now use two Kafka clusters at once.',
+        window: 'stopped',
+        marks: 'fault',
+      },
+      {
+        name: `start ${p(0)}`,
+        action: { kind: 'restore', brokers: [p(0)] },
+        expect: routes(n, 'primary'),
+        why: 'Listener 0 returns to primary once primary-broker-0 passes healthy_threshold checks.',
+        window: 'recovered',
+        marks: 'failback',
+      },
+    ],
+  };
+}
+
+export function buildScenario(name: string, brokers: number): Scenario {
+  switch (name) {
+    case 'recovery-mode':
+      return recoveryMode(brokers);
+    case 'cluster-outage':
+      return clusterOutage(brokers);
+    case 'broker-loss':
+      return brokerLoss(brokers);
+    default:
+      throw new UserError(`unknown scenario "${name}"`, `scenarios: ${SCENARIO_NAMES.join(', ')}`);
+  }
+}
