@@ -185,6 +185,9 @@ export function kafkaServerProperties(c: RedpandaNodeConfig, options: KafkaServe
     ['transaction.state.log.min.isr', String(Math.min(2, rf))],
     ['transaction.state.log.num.partitions', '6'],
     ['group.initial.rebalance.delay.ms', '0'],
+    // Redpanda keeps trying to join its cluster for as long as it runs; Kafka's broker gives up (exit 1)
+    // after 60 s without a controller quorum, e.g. when a stopped cluster's brokers come back one by one.
+    ['initial.broker.registration.timeout.ms', String(60 * 60 * 1000)],
     ['auto.create.topics.enable', 'true'],
     ['num.network.threads', '2'],
     ['num.io.threads', '2'],

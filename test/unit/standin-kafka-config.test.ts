@@ -38,6 +38,10 @@ describe('kafkaServerProperties (local target)', () => {
     );
   });
 
+  it('keeps waiting for its cluster like Redpanda instead of exiting after Kafka’s default 60 s', () => {
+    expect(Number(cfg['initial.broker.registration.timeout.ms'])).toBeGreaterThanOrEqual(30 * 60 * 1000);
+  });
+
   it('takes voters from seed_servers in order, ids 0..n-1', () => {
     const voters = brokersOf(t, 'secondary').map((x, i) => `${i}@127.0.0.1:${localPorts(t, x).rpc}`);
     expect(cfg['controller.quorum.voters']).toBe(voters.join(','));
