@@ -16,6 +16,8 @@ import { register as registerTiming } from './commands/timing.js';
 import { register as registerDrill } from './commands/drill.js';
 
 export function buildProgram(): Command {
+  // https://no-color.org: chalk 5 does not read NO_COLOR itself.
+  if (process.env.NO_COLOR) chalk.level = 0;
   const program = new Command('failover-demo')
     .description(
       'Two Redpanda clusters behind Envoy: start them, watch Envoy route, run Kafka clients through it,\n' +
