@@ -42,7 +42,7 @@ Example:
       const topology = resolveTopology(flags);
       // On a running demo its own containers/processes hold the ports: not a problem.
       const skipPorts = state !== undefined && state.runtime === kind;
-      const spinner = flags.json ? undefined : ora(`checking the ${kind} runtime`).start();
+      const spinner = flags.json ? undefined : ora({ text: `checking the ${kind} runtime`, stream: process.stderr, isSilent: !process.stderr.isTTY }).start();
       const results = kind === 'docker' ? await dockerPreflight(topology, { skipPorts }) : await localPreflight(topology, { skipPorts });
       spinner?.stop();
       const failed = results.filter((r) => r.level === 'error').length;
