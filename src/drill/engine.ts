@@ -14,9 +14,9 @@ import { predictTiming, type TimingWindow } from '../envoy/timing.js';
 import { RoutingReader, type RoutingSnapshot } from '../envoy/routing.js';
 import { createClusterDirectory } from '../kafka/clusters.js';
 import { FailoverConsumer, type ConsumerSummary } from '../kafka/consumer.js';
-import { verifyLedger } from '../kafka/ledger.js';
 import { FailoverProducer, type ProducerSummary } from '../kafka/producer.js';
-import type { Endpoints, Runtime } from '../runtime/types.js';
+import type { Runtime } from '../runtime/types.js';
+import { scanLedger } from './ledger-scan.js';
 import { UserError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { delay, waitFor, WaitTimeoutError } from '../util/wait.js';
@@ -284,7 +284,8 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
     }
     if (!failure || failure.environment === 'restored') {
       emit({ type: 'phase', text: 'checking the ledger: reading every acknowledged message back from its cluster' });
-      ledger = await checkLedger(ledgerFile, endpoints.direct);
+      const scan = await scanLedger(ledgerFile, topic, endpoints.direct);
+      ledger = { checked: scan.checked, missing: scan.missing, onOtherCluster: scan.onOtherCluster, ...(scan.missing ? { missingSamples: scan.missingSamples } : {}) };
       emit({
         type: 'phase-done',
         text: `ledger: ${ledger.checked} acknowledged messages checked, ${ledger.missing} missing` + (ledger.onOtherCluster ? ` (${ledger.onOtherCluster} found on the other cluster than acknowledged: split)` : ''),
@@ -345,31 +346,6 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
       acks: [...ackCounts.values()].sort((a, b) => a.second - b.second),
     },
     ...(failure ? { failure } : {}),
-  };
-}
-
-/**
- * Reads every acknowledged message back, straight from the cluster its acknowledgement named; what is not
- * there is looked for at the same offset on the other cluster (where a split sends writes) before it
- * counts as missing.
- */
-async function checkLedger(ledgerFile: string, direct: Endpoints['direct']): Promise<NonNullable<DrillReport['ledger']>> {
-  const first = await verifyLedger(ledgerFile, direct, { timeoutMs: 60_000, maxSamples: Number.MAX_SAFE_INTEGER });
-  const otherCluster = first.missingSamples
-    .filter((m) => m.cluster === 'primary' || m.cluster === 'secondary')
-    .map(({ reason: _reason, ...e }) => ({ ...e, cluster: e.cluster === 'primary' ? ('secondary' as const) : ('primary' as const) }));
-  if (otherCluster.length === 0) {
-    return { checked: first.checked, missing: first.missing, onOtherCluster: 0, ...(first.missing ? { missingSamples: first.missingSamples.slice(0, 20) } : {}) };
-  }
-  const retry = `${ledgerFile}.other-cluster`;
-  writeFileAtomic(retry, otherCluster.map((e) => JSON.stringify(e)).join('\n') + '\n');
-  const second = await verifyLedger(retry, direct, { timeoutMs: 60_000, maxSamples: 20 });
-  const missing = first.missing - otherCluster.length + second.missing;
-  return {
-    checked: first.checked,
-    missing,
-    onOtherCluster: otherCluster.length - second.missing,
-    ...(missing ? { missingSamples: second.missingSamples } : {}),
   };
 }
 

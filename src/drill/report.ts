@@ -272,16 +272,6 @@ export function renderSvg(r: DrillReport): string {
     `<text x="${left}" y="40" fill="#4b5563">detection ${ms(r.detectionMs)} · client recovery ${ms(r.clientRecoveryMs)} · failback ${ms(r.failbackMs)} · split ${ms(r.splitMs)} · acked missing ${r.ackedMissing ?? 'not checked'}</text>`,
   );
 
-  // Predicted windows of each step (shaded behind the lanes).
-  out.push('<g class="predicted">');
-  for (const s of r.steps) {
-    const base = s.predicted.window === 'recovered' ? s.actionDoneAt : s.faultAt;
-    const x0 = x(base + s.predicted.earliestMs);
-    const x1 = x(base + s.predicted.latestMs);
-    out.push(`<rect x="${fmt(x0)}" y="${top - 4}" width="${fmt(Math.max(1, x1 - x0))}" height="${lanesH}" fill="#10b981" fill-opacity="0.15"><title>${esc(`${s.name}: predicted ${win(s.predicted)}`)}</title></rect>`);
-  }
-  out.push('</g>');
-
   // Routing lanes.
   out.push('<g class="lanes">');
   lanes.forEach((label, li) => {
@@ -299,6 +289,16 @@ export function renderSvg(r: DrillReport): string {
       );
     });
   });
+  out.push('</g>');
+
+  // Predicted windows of each step (drawn over the lanes, translucent).
+  out.push('<g class="predicted">');
+  for (const s of r.steps) {
+    const base = s.predicted.window === 'recovered' ? s.actionDoneAt : s.faultAt;
+    const x0 = x(base + s.predicted.earliestMs);
+    const x1 = x(base + s.predicted.latestMs);
+    out.push(`<rect x="${fmt(x0)}" y="${top - 4}" width="${fmt(Math.max(1, x1 - x0))}" height="${lanesH}" fill="#10b981" fill-opacity="0.35" stroke="#047857" stroke-width="1"><title>${esc(`${s.name}: predicted ${win(s.predicted)}`)}</title></rect>`);
+  }
   out.push('</g>');
 
   // Ack rate, stacked per cluster.
