@@ -14,6 +14,7 @@
  * noticed the switch; 'latest' skips the new cluster's history (and can miss those).
  */
 import { EventEmitter } from 'node:events';
+import kafkajs from 'kafkajs';
 import { randomBytes } from 'node:crypto';
 import type { Admin, Consumer, EachBatchPayload } from 'kafkajs';
 import type { ClusterName } from '../config/topology.js';
@@ -24,6 +25,8 @@ import { decodeMessage } from './message.js';
 import { DEFAULT_FAILOVER_SETTINGS, retryOptions, type FailoverSettings } from './settings.js';
 import { LatencySamples, SequenceTracker, SlidingWindow, round1, type SequenceReport } from './stats.js';
 import { partitionCount } from './topic.js';
+
+const { KafkaJSNonRetriableError } = kafkajs;
 
 export type StartPosition = 'earliest' | 'latest';
 export const START_POSITIONS: readonly StartPosition[] = ['earliest', 'latest'];
@@ -239,6 +242,7 @@ export class FailoverConsumer extends EventEmitter<ConsumerEvents> {
       onLog: (line) => this.onKafkaLog(line),
     });
     const tracker = trackClusterId(client);
+    let instance: Instance | undefined;
     const consumer = client.consumer({
       groupId: this.groupId,
       metadataMaxAge: this.settings.metadataMaxAgeMs,
@@ -246,7 +250,8 @@ export class FailoverConsumer extends EventEmitter<ConsumerEvents> {
       sessionTimeout: this.options.sessionTimeoutMs ?? 10_000,
       heartbeatInterval: this.options.heartbeatIntervalMs ?? 1_000,
       maxWaitTimeInMs: 500,
-      retry: retryOptions(this.settings),
+      // Only the current instance restarts after a crash; one replaced after a cluster switch stays down.
+      retry: { ...retryOptions(this.settings), restartOnFailure: async () => instance !== undefined && this.current === instance },
     });
     // The connect probe (topic check) fails fast, so startInstance can show a status line and honour stop().
     const admin = createClient({
@@ -256,15 +261,17 @@ export class FailoverConsumer extends EventEmitter<ConsumerEvents> {
       requestTimeoutMs: this.settings.requestTimeoutMs,
       retry: { retries: 0 },
     }).admin();
-    const instance: Instance = { consumer, admin, tracker, crashed: false };
+    const created: Instance = { consumer, admin, tracker, crashed: false };
+    instance = created;
     consumer.on(consumer.events.CRASH, (e) => {
+      if (this.current !== created) return;
       this.lastError = describeError(e.payload.error);
-      if (!e.payload.restart) instance.crashed = true;
+      if (!e.payload.restart) created.crashed = true;
     });
     consumer.on(consumer.events.GROUP_JOIN, () => {
-      if (this.current === instance) this.setState('consuming', `consuming (group ${this.groupId})`);
+      if (this.current === created) this.setState('consuming', `consuming (group ${this.groupId})`);
     });
-    return instance;
+    return created;
   }
 
   private async stopInstance(): Promise<void> {
@@ -314,7 +321,10 @@ export class FailoverConsumer extends EventEmitter<ConsumerEvents> {
   }
 
   private async onBatch(instance: Instance, { batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload): Promise<void> {
-    if (this.current !== instance) return;
+    // A replaced instance that is still alive (its disconnect timed out) may have rejoined the group on the
+    // new cluster, where it would hold partitions and never process them: make it crash, which makes
+    // kafkajs leave the group (and restartOnFailure keeps it down).
+    if (this.current !== instance) throw new KafkaJSNonRetriableError('consumer replaced after a cluster switch');
     const id = instance.tracker.clusterId();
     // Records fetched after the metadata moved to another cluster are left for the rejoined consumer.
     if (instance.clusterId !== undefined && id !== undefined && id !== instance.clusterId) return;

@@ -324,9 +324,13 @@ export class FailoverProducer extends EventEmitter<ProducerEvents> {
     }
   }
 
+  private stopPromise?: Promise<void>;
+
+  /** Resolves on stop() (one listener, however often it is awaited). */
   private stopped(): Promise<void> {
     const signal = this.stopController.signal;
-    return new Promise((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
+    this.stopPromise ??= new Promise((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
+    return this.stopPromise;
   }
 
   private createBatch(n: number, partitions: number): PendingMessage[] {

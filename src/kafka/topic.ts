@@ -32,6 +32,20 @@ export async function partitionCount(admin: Admin, topic: string): Promise<numbe
   }
 }
 
+/**
+ * Topic settings that give Kafka the durability of Redpanda's Raft replication, which the stand-in brokers
+ * imitate: an acks=all write counts only once a majority of replicas has it, and a replica that missed
+ * acknowledged writes never becomes leader. Without them (min.insync.replicas=1 and unclean leader election
+ * on), stopping every broker of a cluster and starting it again can drop messages it had acknowledged,
+ * which the ledger check then reports as missing.
+ */
+export function durabilityConfig(replicationFactor: number): { name: string; value: string }[] {
+  return [
+    { name: 'min.insync.replicas', value: String(Math.floor(replicationFactor / 2) + 1) },
+    { name: 'unclean.leader.election.enable', value: 'false' },
+  ];
+}
+
 export interface TopicCreation {
   topic: string;
   partitions: number;
@@ -61,6 +75,7 @@ export async function createTopicOnClusters(
     try {
       await admin.connect();
       const { brokers: nodes } = await admin.describeCluster();
+      const replicationFactor = Math.max(1, Math.min(spec.replicationFactor, nodes.length));
       // kafkajs' own waitForLeaders gives up when a broker does not know the new topic yet
       // (UNKNOWN_TOPIC_OR_PARTITION): wait for leaders here instead.
       const created = await admin.createTopics({
@@ -69,7 +84,8 @@ export async function createTopicOnClusters(
           {
             topic: spec.topic,
             numPartitions: spec.partitions,
-            replicationFactor: Math.max(1, Math.min(spec.replicationFactor, nodes.length)),
+            replicationFactor,
+            configEntries: durabilityConfig(replicationFactor),
           },
         ],
       });
