@@ -64,3 +64,19 @@ describe('probe message', () => {
     expect(decodeMessage('{"producer":"x","seq":"1","sentAt":1}')).toBeUndefined();
   });
 });
+
+describe('live lines', () => {
+  it('show acked-by per cluster and the state when not producing', async () => {
+    const { producerLine, consumerLine } = await import('../../src/kafka/format.js');
+    const line = producerLine({
+      producerId: 'p', state: 'retrying', sent: 10, acked: 8, failed: 0, inFlight: 2, rate: 4, p50Ms: 3, p99Ms: 40,
+      ackedBy: { primary: 5, secondary: 3, unknown: 0 }, lastCluster: 'secondary', lastError: 'Closed connection',
+    });
+    expect(line).toContain('acked by primary 5 / secondary 3');
+    expect(line).toContain('in-flight 2');
+    expect(line).toContain('[retrying: Closed connection]');
+    const c = consumerLine({ groupId: 'g', state: 'consuming', cluster: 'primary', received: 7, rate: 1, gaps: 2, duplicates: 1, clusterSwitches: 1 });
+    expect(c).toContain('gaps 2  duplicates 1  cluster primary  switches 1');
+    expect(c).not.toContain('[');
+  });
+});
