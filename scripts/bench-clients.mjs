@@ -5,9 +5,9 @@
 //   2. client recovery after the whole primary cluster stops: fault (stopBroker on every primary broker)
 //      -> first ack on the secondary, next to Envoy's detection time (fault -> every listener routes to the
 //      secondary, polled on the admin API) and the window the health-check settings predict.
-// Reading the recovery figures: Envoy marks a host unhealthy for new connections only; connections already
-// open to a primary broker that is still shutting down stay open until that process exits, so
-// clientRecoveryMs can follow brokersStoppedMs rather than detectionMs.
+// brokersStoppedMs (fault -> every primary broker process gone) is reported next to the client figure:
+// Envoy's health check only steers new connections, and requests already sent to a broker that is still
+// shutting down wait for it (or for the client's request timeout).
 // Usage: npm run bench:clients [-- --port-base 24000 --count 10000 --runs 2 --fast --out reports/bench-clients.json]
 //   --fast uses the test suite's short health checks (500 ms interval) instead of the defaults (3 s).
 import { mkdtempSync, rmSync } from 'node:fs';
