@@ -178,7 +178,10 @@ export function kafkaServerProperties(c: RedpandaNodeConfig, options: KafkaServe
     // Small, demo-sized settings: replication never above the cluster size, no start-up delays.
     ['num.partitions', '1'],
     ['default.replication.factor', String(rf)],
-    ['min.insync.replicas', '1'],
+    // Redpanda acknowledges acks=all once a Raft majority has the write, and never elects a replica that
+    // lacks acknowledged writes. Same here: a majority must be in sync, and no unclean elections. With
+    // min.insync=1 and unclean elections, stopping and restarting a cluster lost acknowledged messages.
+    ['min.insync.replicas', String(Math.floor(rf / 2) + 1)],
     ['offsets.topic.replication.factor', String(rf)],
     ['offsets.topic.num.partitions', '6'],
     ['transaction.state.log.replication.factor', String(rf)],
@@ -194,7 +197,7 @@ export function kafkaServerProperties(c: RedpandaNodeConfig, options: KafkaServe
     ['num.recovery.threads.per.data.dir', '1'],
     ['log.retention.hours', '24'],
     ['log.segment.bytes', String(64 * 1024 * 1024)],
-    ['unclean.leader.election.enable', 'true'],
+    ['unclean.leader.election.enable', 'false'],
   ];
 }
 

@@ -38,6 +38,11 @@ describe('kafkaServerProperties (local target)', () => {
     );
   });
 
+  it('acknowledges like Raft: a majority in sync, no unclean elections (no acknowledged message lost)', () => {
+    expect(cfg['min.insync.replicas']).toBe('2');
+    expect(cfg['unclean.leader.election.enable']).toBe('false');
+  });
+
   it('keeps waiting for its cluster like Redpanda instead of exiting after Kafka’s default 60 s', () => {
     expect(Number(cfg['initial.broker.registration.timeout.ms'])).toBeGreaterThanOrEqual(30 * 60 * 1000);
   });
