@@ -48,6 +48,20 @@ export interface DrillOptions {
   signal?: AbortSignal;
 }
 
+/** "primary-broker-2: failed_outlier_check" for every host Envoy does not consider healthy (why it moved). */
+function unhealthyHosts(snap: RoutingSnapshot): string[] {
+  const seen = new Set<string>();
+  for (const l of snap.listeners) for (const h of l.hosts) if (!h.healthy) seen.add(`${h.host}: ${h.flags.join(',') || h.health}`);
+  return [...seen].sort();
+}
+
+/** Which mechanism had marked the hosts when the expected routing was reached. */
+function detectionCause(unhealthy: string[]): StepResult['detectedBy'] {
+  const hc = unhealthy.some((u) => u.includes('failed_active_hc'));
+  const outlier = unhealthy.some((u) => u.includes('failed_outlier_check') && !u.includes('failed_active_hc'));
+  return hc && outlier ? 'health check + outlier detection' : outlier ? 'outlier detection' : hc ? 'health check' : undefined;
+}
+
 /** Watches Envoy's routing in the background: the latest snapshot and every change, with times. */
 class RoutingWatcher {
   readonly samples: RoutingSample[] = [];
@@ -69,9 +83,10 @@ class RoutingWatcher {
           this.latest = snap;
           this.lastError = undefined;
           const obs = observedRouting(snap);
+          const unhealthy = unhealthyHosts(snap);
           const prev = this.samples.at(-1);
-          if (!prev || prev.activeCluster !== obs.activeCluster || prev.listeners.join() !== obs.listeners.join()) {
-            this.samples.push({ at: snap.at, activeCluster: obs.activeCluster, listeners: obs.listeners });
+          if (!prev || prev.activeCluster !== obs.activeCluster || prev.listeners.join() !== obs.listeners.join() || prev.unhealthy?.join() !== unhealthy.join()) {
+            this.samples.push({ at: snap.at, activeCluster: obs.activeCluster, listeners: obs.listeners, unhealthy });
           }
         } catch (err) {
           this.lastError = err as Error;
@@ -196,6 +211,7 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
       let error: string | undefined;
       let reachedAt: number | undefined;
       let heldMs: number | undefined;
+      let detectedBy: StepResult['detectedBy'];
       try {
         const outcome = await applyFault(runtime, step.action, (text) => emit({ type: 'step-action', index, text }));
         faultAt = outcome.faultAt;
@@ -211,6 +227,7 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
         );
         // When it was first reached (it may have been before the runtime calls returned).
         reachedAt = firstTimeWhen(watcher.samples, faultAt, (x) => routingMatches(x as ObservedRouting, step.expect)) ?? Date.now();
+        detectedBy = detectionCause(watcher.samples.filter((x) => x.at <= reachedAt!).at(-1)?.unhealthy ?? []);
         if (step.hold) {
           // Would a broker that passes its health check have been marked healthy by now? Then it is not.
           const holdUntil = actionDoneAt + predicted.recovered.latestMs + slackMs;
@@ -251,6 +268,7 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
         ...(reachedAt !== undefined ? { settleMs: Math.max(0, reachedAt - base) } : {}),
         predicted: { ...window, deadlineMs },
         ...(heldMs !== undefined ? { heldMs } : {}),
+        ...(detectedBy && step.window !== 'recovered' ? { detectedBy } : {}),
         startedAt: stepStart,
         faultAt,
         actionDoneAt,

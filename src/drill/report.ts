@@ -34,6 +34,11 @@ export interface StepResult {
    */
   settleMs?: number;
   predicted: PredictedWindow & { window: StepWindow; deadlineMs: number };
+  /**
+   * What had marked the hosts when the routing got there: the active health check, or outlier detection
+   * (connections through Envoy failing: faster than the health check while clients keep connecting).
+   */
+  detectedBy?: 'health check' | 'outlier detection' | 'health check + outlier detection';
   /** For steps whose routing must not change: how long it was watched. */
   heldMs?: number;
   /** Epoch ms: step start, first runtime call that changed a broker, end of the runtime calls, step end. */
@@ -50,6 +55,8 @@ export interface RoutingSample {
   at: number;
   activeCluster: string;
   listeners: string[];
+  /** Hosts Envoy holds unhealthy, with its flags ("primary-broker-0: failed_active_hc"): why routing moved. */
+  unhealthy?: string[];
 }
 
 export interface AckBucket {
@@ -177,7 +184,7 @@ export function renderMarkdown(r: DrillReport, svgFile = 'timeline.svg'): string
     '',
     '| | measured | predicted (`failover-demo timing`) |',
     '|---|---|---|',
-    `| detection (fault → Envoy routing change) | ${ms(r.detectionMs)} | ${win(r.predicted.detection)} |`,
+    `| detection (fault → Envoy routing change) | ${ms(r.detectionMs)}${r.steps.find((s) => s.detectedBy)?.detectedBy ? ` (${r.steps.find((s) => s.detectedBy)!.detectedBy})` : ''} | ${win(r.predicted.detection)} (health check) |`,
     `| client recovery (fault → first ack on secondary) | ${ms(r.clientRecoveryMs)} | detection + client retry/metadata refresh |`,
     `| failback (broker serving again → all listeners on primary) | ${ms(r.failbackMs)} | ${win(r.predicted.failback)} |`,
     `| time split (listeners on different clusters) | ${ms(r.splitMs)} | |`,
@@ -189,11 +196,18 @@ export function renderMarkdown(r: DrillReport, svgFile = 'timeline.svg'): string
     '|---|---|---|---|---|---|---|---|---|',
     ...r.steps.map((s, i) =>
       `| ${i + 1} | ${escapeCell(s.name)} | ${s.poc ?? ''} | ${escapeCell(describeRouting(s.expected))} | ${escapeCell(describeRouting(s.observed))} | ` +
-        `${s.heldMs !== undefined ? `held ${ms(s.heldMs)}` : ms(s.settleMs)} | ${win(s.predicted)} (${s.predicted.case}) | ${ms(s.ms)} | ${s.passed ? '✓' : '✗'} |`,
+        `${s.heldMs !== undefined ? `held ${ms(s.heldMs)}` : ms(s.settleMs)}${s.detectedBy ? ` (${s.detectedBy})` : ''} | ${win(s.predicted)} (${s.predicted.case}) | ${ms(s.ms)} | ${s.passed ? '✓' : '✗'} |`,
     ),
     '',
     ...r.steps.map((s, i) => `${i + 1}. ${escapeCell(s.why)}${s.error ? ` **Failed:** ${escapeCell(s.error)}` : ''}`),
     '',
+    ...(r.steps.some((s) => s.detectedBy?.includes('outlier'))
+      ? [
+          'Outlier detection: while clients keep connecting, Envoy ejects a broker after consecutive failed connections through its listener, ' +
+            'usually well before the health check marks it; the health check then keeps it out and brings it back (the predicted windows are for the health check).',
+          '',
+        ]
+      : []),
     '## Clients',
     '',
     `Producer: ${r.clients.sent} sent, ${r.clients.acked} acknowledged (${Object.entries(r.clients.ackedBy)
@@ -261,7 +275,7 @@ export function renderSvg(r: DrillReport): string {
   const ackTop = top + lanesH + 24;
   const ackH = 90;
   const stepTop = ackTop + ackH + 34;
-  const height = stepTop + r.steps.length * 16 + 40;
+  const height = stepTop + r.steps.length * 30 + 30;
   const x = (at: number) => left + ((at - startedAt) / spanMs) * plotW;
   const out: string[] = [];
   out.push(
@@ -285,7 +299,7 @@ export function renderSvg(r: DrillReport): string {
       const x1 = x(end);
       if (x1 <= x0) return;
       out.push(
-        `<rect class="segment" x="${fmt(x0)}" y="${y}" width="${fmt(x1 - x0)}" height="${laneH}" fill="${colorOf(target)}"><title>${esc(`${label}: ${target} from ${formatSeconds(s.at - startedAt)} s to ${formatSeconds(end - startedAt)} s`)}</title></rect>`,
+        `<rect class="segment" x="${fmt(x0)}" y="${y}" width="${fmt(x1 - x0)}" height="${laneH}" fill="${colorOf(target)}"><title>${esc(`${label}: ${target} from ${formatSeconds(s.at - startedAt)} s to ${formatSeconds(end - startedAt)} s${s.unhealthy?.length ? ` (unhealthy: ${s.unhealthy.join('; ')})` : ''}`)}</title></rect>`,
       );
     });
   });
@@ -337,9 +351,10 @@ export function renderSvg(r: DrillReport): string {
     const sx = x(s.startedAt);
     out.push(`<line x1="${fmt(sx)}" y1="${top - 8}" x2="${fmt(sx)}" y2="${ackTop + ackH}" stroke="#111827" stroke-dasharray="4 3"/>`);
     out.push(`<text x="${fmt(sx + 3)}" y="${top - 10}" font-weight="bold">${i + 1}</text>`);
-    const ly = stepTop + i * 16;
+    const ly = stepTop + i * 30;
+    out.push(`<text x="${left}" y="${ly}" fill="${s.passed ? '#047857' : '#b91c1c'}">${s.passed ? '✓' : '✗'} ${i + 1}. ${esc(s.name)} → ${esc(describeRouting(s.observed))}</text>`);
     out.push(
-      `<text x="${left}" y="${ly}" fill="${s.passed ? '#047857' : '#b91c1c'}">${s.passed ? '✓' : '✗'} ${i + 1}. ${esc(s.name)} → ${esc(describeRouting(s.observed))} (${s.heldMs !== undefined ? `held ${ms(s.heldMs)}` : `Envoy ${ms(s.settleMs)}`}, predicted ${win(s.predicted)})</text>`,
+      `<text x="${left + 16}" y="${ly + 13}" fill="#4b5563" font-size="11">${s.heldMs !== undefined ? `held ${ms(s.heldMs)}` : `Envoy took ${ms(s.settleMs)}`}, predicted ${win(s.predicted)} (${esc(s.predicted.case)}); runtime calls ${ms(s.actionMs)}${s.error ? ` — ${esc(s.error)}` : ''}</text>`,
     );
   });
   out.push('</g>');

@@ -16,10 +16,14 @@
  * - Jitter adds 0..interval_jitter to every wait.
  * - A refused connection or a timeout counts toward `unhealthy_threshold`; an HTTP status other than
  *   200 marks the host unhealthy on that one check; `healthy_threshold` passes mark it healthy.
+ * - Outlier detection is the other way a host leaves the load balancer: while clients keep connecting, a
+ *   broker whose connections fail is ejected after `consecutive_5xx` failures, often within a second (the
+ *   drills measure it), long before the health check. It has no window of its own (it follows the clients'
+ *   retry rate); a passing health check un-ejects the host. See outlierDetectionNote().
  * - Each Envoy listener's cluster holds one broker per Kafka cluster (priority 0 primary, 1 secondary)
  *   and panic routing is off, so the listener's routing flips the moment its primary host is marked.
  */
-import type { HealthCheckSettings, RecoveryBehaviour } from '../config/topology.js';
+import type { HealthCheckSettings, OutlierDetectionSettings, RecoveryBehaviour } from '../config/topology.js';
 
 export interface TimingWindow {
   /** Fastest possible time from the event to Envoy marking the host, ms. */
@@ -141,6 +145,15 @@ export type DetectionCase = 'refused' | 'hung' | 'errorStatus';
  */
 export function recoveryModeCase(behaviour: RecoveryBehaviour | undefined): DetectionCase {
   return behaviour === 'http-503' ? 'errorStatus' : 'refused';
+}
+
+/** What outlier detection adds to the windows, in words. */
+export function outlierDetectionNote(o: OutlierDetectionSettings): string {
+  return (
+    `Outlier detection: while clients keep connecting through a listener, Envoy ejects a broker after ${o.consecutive5xx} consecutive failed connections ` +
+    `(for ${formatSeconds(o.baseEjectionTimeMs)} s × times ejected, or until a health check passes) — often within a second of the fault, ` +
+    'before any window above; it depends on how fast clients retry, so it has no window of its own. The health-check windows bound it from above.'
+  );
 }
 
 /** "6.0–10.5 s" */

@@ -43,7 +43,7 @@ describe('report.md', () => {
 
   it('leads with the verdict and the measured-vs-predicted table', () => {
     expect(md.split('\n')[0]).toBe(`# Drill \`${report.scenario}\`: passed ✓`);
-    expect(md).toMatch(/\| detection \(fault → Envoy routing change\) \| \d+\.\d s \| \d+\.\d–\d+\.\d s \|/);
+    expect(md).toMatch(/\| detection \(fault → Envoy routing change\) \| \d+\.\d s[^|]* \| \d+\.\d–\d+\.\d s \(health check\) \|/);
     expect(md).toContain(`| acknowledged messages missing | ${report.ackedMissing} | 0 |`);
     expect(md).toContain('![routing timeline](timeline.svg)');
   });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { defaultTopology, type HealthCheckSettings } from '../../src/config/topology.js';
-import { formatWindow, predictTiming, recoveryModeCase, type TimingPrediction } from '../../src/envoy/timing.js';
+import { formatWindow, outlierDetectionNote, predictTiming, recoveryModeCase, type TimingPrediction } from '../../src/envoy/timing.js';
 
 const defaults = defaultTopology().healthCheck;
 
@@ -104,5 +104,13 @@ describe('helpers', () => {
 
   it('formats windows in seconds', () => {
     expect(formatWindow({ earliestMs: 6000, latestMs: 10_500 })).toBe('6.0–10.5 s');
+  });
+});
+
+describe('outlier detection note', () => {
+  it('names the consecutive-failure count and ejection time from the settings', () => {
+    const note = outlierDetectionNote(defaultTopology().outlierDetection);
+    expect(note).toContain('after 3 consecutive failed connections');
+    expect(note).toContain('30.0 s');
   });
 });

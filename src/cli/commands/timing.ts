@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import chalk from 'chalk';
 import { resolveTopology } from '../context.js';
-import { formatSeconds, formatWindow, predictTiming, recoveryModeCase, type TimingPrediction } from '../../envoy/timing.js';
+import { formatSeconds, formatWindow, outlierDetectionNote, predictTiming, recoveryModeCase, type TimingPrediction } from '../../envoy/timing.js';
 import type { HealthCheckSettings, Topology } from '../../config/topology.js';
 
 const CASES: { key: keyof Omit<TimingPrediction, 'traffic'>; label: string }[] = [
@@ -44,6 +44,7 @@ function render(t: Topology, traffic: boolean): string {
   lines.push(
     '  Each listener flips to the secondary broker the moment its primary broker is marked unhealthy (panic routing is off).',
   );
+  lines.push(`  ${outlierDetectionNote(t.outlierDetection)}`);
   return lines.join('\n');
 }
 
@@ -59,7 +60,7 @@ export function register(program: Command): void {
       if (opts.json) {
         const prediction = predictTiming(topology.healthCheck, { traffic: opts.traffic });
         process.stdout.write(
-          JSON.stringify({ healthCheck: topology.healthCheck, recoveryModeCase: recoveryModeCase(topology.local.recoveryBehaviour), ...prediction }, null, 2) + '\n',
+          JSON.stringify({ healthCheck: topology.healthCheck, recoveryModeCase: recoveryModeCase(topology.local.recoveryBehaviour), ...prediction, outlierDetection: outlierDetectionNote(topology.outlierDetection) }, null, 2) + '\n',
         );
         return;
       }
