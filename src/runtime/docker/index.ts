@@ -71,19 +71,21 @@ class DockerRuntime implements Runtime {
     // A failing `compose up` (or a broker that dies) stops every wait below at once.
     const failed = new AbortController();
     const signal = options.signal ? AbortSignal.any([options.signal, failed.signal]) : failed.signal;
+    // `compose up` never rejects here (so it cannot go unhandled while a wait below fails first).
+    let up: Promise<void> = Promise.resolve();
     try {
       progress.step(`docker compose up (project ${t.project})`);
-      const up = composeUp(composeProject(t, this.projectDir), { signal: options.signal }).catch((e: unknown) => {
-        failed.abort(e);
-        throw e;
-      });
+      up = composeUp(composeProject(t, this.projectDir), { signal }).catch((e: unknown) => void failed.abort(e));
       for (const b of brokersOf(t)) await this.waitHealthy(b, progress, signal, failed);
       await up;
+      signal.throwIfAborted();
       progress.done(`all ${brokersOf(t).length} brokers healthy, Envoy started`);
       await this.waitEnvoyHealthy(progress, signal);
       await this.createTopics(progress, signal);
     } catch (e) {
       const reason = options.signal?.aborted ? options.signal.reason : failed.signal.aborted ? failed.signal.reason : e;
+      failed.abort(reason); // stops a `compose up` still waiting on healthchecks
+      await up;
       // Interrupted or failed: nothing half-started stays behind (the error already carries the logs).
       progress.step(`${options.signal?.aborted ? 'interrupted' : 'start failed'}: removing the containers started so far`);
       await composeDown(composeProject(t, this.projectDir)).catch(() => undefined);
