@@ -72,3 +72,34 @@ export function describeRouting(r: { activeCluster: string; listeners: readonly 
   const parts = [...groups].map(([target, ids]) => `${ids.length === 1 ? 'listener' : 'listeners'} ${ids.join(', ')} → ${target}`);
   return `${r.activeCluster} (${parts.join('; ')})`;
 }
+
+/** The overall routing for `status`: what Envoy does now, and what it will settle on given the brokers. */
+export interface RoutingStatus {
+  activeCluster: ActiveCluster;
+  /** Per Envoy listener cluster: where new connections go. */
+  listeners: { name: string; index?: number; routesTo: string; routesToHost?: string }[];
+  /** What the brokers' states (running, not in recovery mode) lead to once Envoy's checks catch up. */
+  expected: ExpectedRouting;
+  /** Envoy already routes as expected. */
+  settled: boolean;
+}
+
+export function routingStatus(
+  snapshot: RoutingSnapshot,
+  brokers: readonly { name: string; running: boolean; recoveryMode: boolean }[],
+  brokerCount: number,
+): RoutingStatus {
+  const serving = new Map(brokers.map((b) => [b.name, b.running && !b.recoveryMode]));
+  const expected = expectedRouting(brokerCount, (n) => serving.get(n) === true);
+  return {
+    activeCluster: snapshot.activeCluster,
+    listeners: snapshot.listeners.map((l) => ({
+      name: l.name,
+      ...(l.index === undefined ? {} : { index: l.index }),
+      routesTo: l.routesTo,
+      ...(l.routesToHost === undefined ? {} : { routesToHost: l.routesToHost }),
+    })),
+    expected,
+    settled: routingMatches(observedRouting(snapshot), expected),
+  };
+}

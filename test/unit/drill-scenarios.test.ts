@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { brokersOf, defaultTopology, type Topology } from '../../src/config/topology.js';
 import { lbSettingsFromConfigDump, routingFromClusters } from '../../src/envoy/routing.js';
-import { describeRouting, expectedRouting, observedRouting, routingMatches } from '../../src/drill/expected.js';
+import { describeRouting, expectedRouting, observedRouting, routingMatches, routingStatus } from '../../src/drill/expected.js';
 import { envoyNext, resolveBroker, resolveBrokersOrCluster, type FaultAction } from '../../src/drill/faults.js';
 import { buildScenario, SCENARIO_NAMES } from '../../src/drill/scenarios.js';
 import type { BrokerStatus } from '../../src/runtime/types.js';
@@ -140,5 +140,29 @@ describe('fault targets and what Envoy should do next', () => {
   it('stopping a secondary broker changes no routing', () => {
     const { lines } = envoyNext(t, 'local', status([]), status(['secondary-broker-1']), 'stopped');
     expect(lines.at(-1)).toBe('Routing should stay: primary.');
+  });
+});
+
+describe('routingStatus (for `status`)', () => {
+  const DIR = join(import.meta.dirname, '..', 'fixtures', 'envoy');
+  const json = (f: string) => JSON.parse(readFileSync(join(DIR, f), 'utf8'));
+  const t = defaultTopology();
+  const brokers = (down: string[]) => brokersOf(t).map((b) => ({ name: b.name, running: !down.includes(b.name), recoveryMode: false }));
+  const snap = (state: string) => {
+    const f = json(`${state}.json`);
+    return routingFromClusters(f.clusters, json(f.capture.topologyFile), 1, { lb: lbSettingsFromConfigDump(json('config-dump.rig.json').configDump) });
+  };
+
+  it('settled when Envoy already routes as the broker states say', () => {
+    const s = routingStatus(snap('split-primary-0-down'), brokers(['primary-broker-0']), 3);
+    expect(s.activeCluster).toBe('split');
+    expect(s.listeners.map((l) => l.routesTo)).toEqual(['secondary', 'primary', 'primary']);
+    expect(s.settled).toBe(true);
+  });
+
+  it('not settled while Envoy has not noticed a stopped broker yet', () => {
+    const s = routingStatus(snap('healthy'), brokers(['primary-broker-0']), 3);
+    expect(s.settled).toBe(false);
+    expect(describeRouting(s.expected)).toBe('split (listener 0 → secondary; listeners 1, 2 → primary)');
   });
 });

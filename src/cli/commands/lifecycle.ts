@@ -5,6 +5,8 @@ import chalk from 'chalk';
 import ora, { type Ora } from 'ora';
 import { clearState, writeState } from '../../runtime/state.js';
 import { collectStatus, type StatusReport } from '../../runtime/status-report.js';
+import { readRouting } from '../../envoy/routing.js';
+import { describeRouting, routingStatus, type RoutingStatus } from '../../drill/expected.js';
 import { RUNTIME_KINDS, type Progress, type RuntimeKind } from '../../runtime/types.js';
 import { UserError } from '../../util/errors.js';
 import { projectDir } from '../../util/paths.js';
@@ -123,8 +125,26 @@ async function status(flags: { json?: boolean }): Promise<void> {
     return;
   }
   const report = await collectStatus(openRuntime(project), project, state.startedAt);
-  if (flags.json) process.stdout.write(JSON.stringify({ running: true, ...report }, null, 2) + '\n');
-  else printStatus(report);
+  const routing = report.envoy.reachable
+    ? await readRouting(report.endpoints.envoyAdminUrl, state.topology)
+        .then((snapshot) => routingStatus(snapshot, report.brokers, state.topology.brokers))
+        .catch(() => undefined)
+    : undefined;
+  if (flags.json) process.stdout.write(JSON.stringify({ running: true, ...report, ...(routing ? { routing } : {}) }, null, 2) + '\n');
+  else {
+    printStatus(report);
+    if (routing) printRouting(routing);
+  }
+}
+
+/** The overall routing, and whether Envoy has caught up with the brokers' states yet. */
+function printRouting(r: RoutingStatus): void {
+  const now = describeRouting({ activeCluster: r.activeCluster, listeners: r.listeners.map((l) => l.routesTo) });
+  const colour = r.activeCluster === 'primary' ? chalk.green : r.activeCluster === 'secondary' ? chalk.yellow : chalk.red;
+  process.stdout.write(`\n${chalk.bold('Routing')} ${colour(now)}\n`);
+  if (!r.settled) {
+    process.stdout.write(chalk.dim(`        the brokers' states lead to ${describeRouting(r.expected)} once Envoy's health checks catch up (see \`failover-demo timing\`)\n`));
+  }
 }
 
 export function register(program: Command): void {
@@ -145,7 +165,7 @@ export function register(program: Command): void {
 
   program
     .command('status')
-    .description('each process (running, id, recovery mode) and Envoy’s view of each endpoint')
+    .description('each process (running, id, recovery mode), Envoy’s view of each endpoint, and the overall routing')
     .option('--json', 'machine-readable output')
     .action((flags: { json?: boolean }) => status(flags));
 }
