@@ -4,16 +4,33 @@
  * scripts/docker/ensure.mjs (cached: a second run takes seconds). A dockerd started here is stopped at
  * the end unless FAILOVER_DEMO_KEEP_DOCKER=1.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
 import { execa } from 'execa';
 import type { TestProject } from 'vitest/node';
-import { REPO_ROOT, type DockerInfra } from './rig.js';
+import { REPO_ROOT, TEST_PORT_RANGES, type DockerInfra } from './rig.js';
+
+const RESERVED = '/proc/sys/net/ipv4/ip_local_reserved_ports';
+
+/** Adds the test ports to the kernel's reserved ports (root only); returns the value to restore. */
+function reserveTestPorts(): string | undefined {
+  try {
+    const before = readFileSync(RESERVED, 'utf8').trim();
+    writeFileSync(RESERVED, [before, ...TEST_PORT_RANGES].filter(Boolean).join(','));
+    return before;
+  } catch {
+    process.stderr.write(`could not reserve the test ports in ${RESERVED} (not root?): a client's source port may take one\n`);
+    return undefined;
+  }
+}
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const { stdout } = await execa('node', ['scripts/docker/ensure.mjs'], { cwd: REPO_ROOT, stderr: 'inherit' });
   const infra = JSON.parse(stdout) as DockerInfra;
   process.stderr.write(`docker test infrastructure: ${JSON.stringify(infra)}\n`);
   project.provide('dockerInfra', infra);
+  const reservedBefore = reserveTestPorts();
   return async () => {
+    if (reservedBefore !== undefined) writeFileSync(RESERVED, reservedBefore || '\n');
     if (infra.startedEngine && process.env.FAILOVER_DEMO_KEEP_DOCKER !== '1') {
       await execa('node', ['scripts/docker/engine.mjs', 'stop'], { cwd: REPO_ROOT, stderr: 'inherit' });
     }

@@ -30,6 +30,19 @@ declare module 'vitest' {
 /** Ports of the Docker tests (helpers share this machine: everything in the 40000 range). */
 export const TEST_PORTS = { envoyAdmin: 40901, envoyListener: 40092, directBase: 40192, localBase: 40500 } as const;
 
+/**
+ * The published ports of the test topology (3 brokers per cluster), as a ip_local_reserved_ports list.
+ * They sit inside Linux's ephemeral range (32768-60999), so any client's outgoing connection may take
+ * one as its source port, and then the pre-flight check finds the port in use. Reserving them keeps
+ * new outgoing connections off them.
+ */
+export const TEST_PORT_RANGES = [
+  `${TEST_PORTS.envoyListener}-${TEST_PORTS.envoyListener + 2}`,
+  `${TEST_PORTS.directBase}-${TEST_PORTS.directBase + 2}`,
+  `${TEST_PORTS.directBase + 100}-${TEST_PORTS.directBase + 102}`,
+  String(TEST_PORTS.envoyAdmin),
+];
+
 /** The test config file: same format users write (durations as strings, keys without Ms). */
 export function testConfigYaml(infra: DockerInfra, project: string, brokers = 3): string {
   return [
