@@ -41,7 +41,7 @@ await runScript(async () => {
     writeFileSync(out, JSON.stringify({ capture, report }, null, 2) + '\n');
     console.error(`capture-drill-report: wrote ${out}`);
   } finally {
-    await cli(['stop', '--volumes']).catch(() => undefined);
+    await cli(['stop', '--volumes', '--yes']).catch(() => undefined);
     rmSync(project, { recursive: true, force: true });
   }
 });

@@ -131,7 +131,7 @@ describe('docker runtime (stand-in images, advertised strategy)', () => {
   }, 450_000);
 
   it('stop --volumes leaves no containers, networks or volumes', async () => {
-    const r = await runCli(['stop', '--volumes'], { cwd: project.dir });
+    const r = await runCli(['stop', '--volumes', '--yes'], { cwd: project.dir });
     expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
     expect(await projectLeftovers(dockerClient(), project.topology.project)).toEqual({ containers: [], networks: [], volumes: [] });
     await runtime.stop({ removeData: true }); // safe to call twice

@@ -1,5 +1,6 @@
 /** `start`, `stop`, `status`: bring the demo up and down, and show what runs. */
 import { resolve } from 'node:path';
+import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import chalk from 'chalk';
 import ora, { type Ora } from 'ora';
@@ -85,11 +86,32 @@ async function start(flags: StartFlags): Promise<void> {
   out.write(`  failover-demo stop                    # stop everything (--volumes also drops data)\n`);
 }
 
-async function stop(flags: { volumes?: boolean }): Promise<void> {
+/** Asks a yes/no question on the terminal; false on anything but y/yes. */
+async function confirm(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await rl.question(`${question} [y/N] `);
+    return /^y(es)?$/i.test(answer.trim());
+  } finally {
+    rl.close();
+  }
+}
+
+async function stop(flags: { volumes?: boolean; yes?: boolean }): Promise<void> {
   const project = projectDir();
   if (!currentState(project)) {
     process.stdout.write(`nothing to stop: no demo was started in ${project}\n`);
     return;
+  }
+  if (flags.volumes && !flags.yes) {
+    const question = `Stop the demo and delete the brokers' data (topics, messages, consumer offsets) in ${project}?`;
+    if (!process.stdin.isTTY) {
+      throw new UserError('`stop --volumes` deletes the brokers’ data and there is no terminal to confirm it on', 'add --yes to confirm (or drop --volumes to keep the data)');
+    }
+    if (!(await confirm(question))) {
+      process.stdout.write('Nothing stopped, nothing deleted.\n');
+      return;
+    }
   }
   const runtime = openRuntime(project);
   const spinner = ora({ stream: process.stderr });
@@ -160,8 +182,9 @@ export function register(program: Command): void {
   program
     .command('stop')
     .description('stop everything `start` started (safe to run twice)')
-    .option('--volumes', 'also remove the brokers’ data')
-    .action((flags: { volumes?: boolean }) => stop(flags));
+    .option('--volumes', 'also remove the brokers’ data (asks first; see --yes)')
+    .option('-y, --yes', 'do not ask before removing data with --volumes')
+    .action((flags: { volumes?: boolean; yes?: boolean }) => stop(flags));
 
   program
     .command('status')
