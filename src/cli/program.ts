@@ -43,8 +43,30 @@ Example:
   registerFaults(program);
   registerTiming(program);
   registerDrill(program);
+  for (const command of program.commands) {
+    const examples = EXAMPLES[command.name()];
+    if (examples) command.addHelpText('after', `\nExample:\n${examples.map((e) => `  $ failover-demo ${e}`).join('\n')}`);
+  }
   return program;
 }
+
+/** Examples for commands whose own module does not add them (the others print their own). */
+const EXAMPLES: Record<string, string[]> = {
+  start: ['start                         # Docker (default)', 'start --runtime local         # processes on this machine, no Docker', 'start --config my-demo.yaml'],
+  stop: ['stop', 'stop --volumes --yes          # also delete the brokers\' data, without asking'],
+  status: ['status', 'status --json | jq .routing'],
+  produce: ['produce --rate 50 --ledger acks.jsonl', 'produce --count 1000 --json'],
+  consume: ['consume', 'consume --group demo --on-switch earliest --duration 2m --json'],
+  'verify-ledger': ['verify-ledger acks.jsonl'],
+  broker: ['broker stop primary-broker-0', 'broker restart secondary-broker-2'],
+  'fail-primary': ['fail-primary'],
+  'restore-primary': ['restore-primary'],
+  'fail-secondary': ['fail-secondary'],
+  'restore-secondary': ['restore-secondary'],
+  recovery: ['recovery enable primary-broker-2', 'recovery enable primary', 'recovery disable primary'],
+  timing: ['timing', 'timing --config my-demo.yaml --json'],
+  drill: ['drill --scenario recovery-mode --report reports/', 'drill --scenario broker-loss --restore'],
+};
 
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
