@@ -54,6 +54,11 @@ export interface EnvoySettings {
   hostListenerPort: number;
   /** Address host-side clients use to reach Envoy's published ports. */
   advertisedHost: string;
+  /**
+   * Envoy closes open connections to a host as soon as health checking (or outlier detection) marks it
+   * unhealthy (cluster close_connections_on_host_health_failure), so clients reconnect to the other cluster.
+   */
+  closeConnectionsOnHealthFailure: boolean;
 }
 
 export interface RedpandaSettings {
@@ -148,6 +153,7 @@ export function defaultTopology(env: Record<string, string | undefined> = {}): T
       listenerPort: 9092,
       hostListenerPort: 19092,
       advertisedHost: '127.0.0.1',
+      closeConnectionsOnHealthFailure: true,
     },
     redpanda: {
       image: `docker.redpanda.com/redpandadata/redpanda:${redpandaVersion}`,

@@ -52,6 +52,9 @@ interface StringSpec extends BaseSpec {
   label?: string;
   check?: (value: string) => string | undefined;
 }
+interface BooleanSpec extends BaseSpec {
+  kind: 'boolean';
+}
 interface EnumSpec extends BaseSpec {
   kind: 'enum';
   values: readonly string[];
@@ -64,11 +67,21 @@ interface ListSpec extends BaseSpec {
   kind: 'list';
   item: ObjectSpec;
 }
-export type FieldSpec = IntSpec | NumberSpec | PortSpec | DurationSpec | StringSpec | EnumSpec | ObjectSpec | ListSpec;
+export type FieldSpec =
+  | IntSpec
+  | NumberSpec
+  | PortSpec
+  | DurationSpec
+  | StringSpec
+  | BooleanSpec
+  | EnumSpec
+  | ObjectSpec
+  | ListSpec;
 
 const port = (doc: string): PortSpec => ({ kind: 'port', doc });
 const duration = (doc: string, min = 1): DurationSpec => ({ kind: 'duration', doc, min });
 const int = (doc: string, min: number, max?: number): IntSpec => ({ kind: 'int', doc, min, max });
+const flag = (doc: string): BooleanSpec => ({ kind: 'boolean', doc });
 const text = (doc: string, check?: StringSpec['check'], label?: string): StringSpec => ({ kind: 'string', doc, check, label });
 
 function checkImage(v: string): string | undefined {
@@ -139,6 +152,9 @@ export const CONFIG_SCHEMA: ObjectSpec = {
         listenerPort: port('First Kafka listener port; broker position i listens on listenerPort + i (also the published host ports).'),
         hostListenerPort: port('First container port of the host-facing listeners (Docker runtime), published as bindAddress:(listenerPort + i).'),
         advertisedHost: text('Address host-side clients use to reach the published ports.', checkHostName, 'host name or IP'),
+        closeConnectionsOnHealthFailure: flag(
+          'Close open client connections to a broker as soon as Envoy marks it unhealthy, so clients reconnect to the other cluster at once instead of waiting for the broker to finish shutting down.',
+        ),
       },
     },
     redpanda: {
@@ -311,6 +327,10 @@ function readScalar(spec: Exclude<FieldSpec, ObjectSpec | ListSpec>, value: unkn
       if (typeof value !== 'string') return fail(`expected text, got ${describe(value)}`);
       const problem = spec.check?.(value);
       return problem ? fail(`${problem}, got ${describe(value)}`) : value;
+    }
+    case 'boolean': {
+      if (typeof value !== 'boolean') return fail(`expected true or false, got ${describe(value)}`);
+      return value;
     }
     case 'enum': {
       if (typeof value !== 'string' || !spec.values.includes(value)) {
@@ -544,6 +564,8 @@ function typeName(spec: FieldSpec): string {
       return 'duration';
     case 'string':
       return spec.label ?? 'text';
+    case 'boolean':
+      return 'true | false';
     case 'enum':
       return spec.values.join(' | ');
     case 'object':

@@ -93,6 +93,9 @@ function cluster(t: Topology, name: string, type: 'STATIC' | 'STRICT_DNS', endpo
     lb_policy: 'ROUND_ROBIN',
     common_lb_config: { healthy_panic_threshold: { value: t.panicThresholdPercent } },
     health_checks: healthChecks(t),
+    // tcp_proxy connections already open to a host otherwise stay up after it is marked unhealthy (Envoy
+    // only stops sending new ones there), so clients keep talking to a stopping broker until it exits.
+    close_connections_on_host_health_failure: t.envoy.closeConnectionsOnHealthFailure,
     outlier_detection: {
       consecutive_5xx: t.outlierDetection.consecutive5xx,
       interval: envoyDuration(t.outlierDetection.intervalMs),

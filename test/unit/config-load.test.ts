@@ -54,6 +54,12 @@ panicThresholdPercent: 50
     expect(t.redpanda).toEqual(d.redpanda);
   });
 
+  it('reads true/false switches', () => {
+    expect(defaultTopology({}).envoy.closeConnectionsOnHealthFailure).toBe(true);
+    const t = loadTopology({ env, configFile: configFile('envoy: { closeConnectionsOnHealthFailure: false }\n') });
+    expect(t.envoy).toEqual({ ...defaultTopology({}).envoy, closeConnectionsOnHealthFailure: false });
+  });
+
   it('applies --brokers and --rewrite after the file', () => {
     const file = configFile('brokers: 2\nrewrite: advertised\n');
     expect(loadTopology({ env, configFile: file })).toMatchObject({ brokers: 2, rewrite: 'advertised' });
@@ -144,6 +150,12 @@ describe('loadTopology: one clear message per problem', () => {
     expect(problemsIn('topics: { name: x }\n')).toEqual(['topics: expected a list, got a mapping']);
     expect(problemsIn('envoy: { advertisedHost: 5 }\n')).toEqual(['envoy.advertisedHost: expected text, got 5']);
     expect(problemsIn('healthCheck: { path: 42 }\n')).toEqual(['healthCheck.path: expected text, got 42']);
+    expect(problemsIn('envoy: { closeConnectionsOnHealthFailure: yes }\n')).toEqual([
+      'envoy.closeConnectionsOnHealthFailure: expected true or false, got "yes"',
+    ]);
+    expect(problemsIn('envoy: { closeConnectionsOnHealthFailure: 1 }\n')).toEqual([
+      'envoy.closeConnectionsOnHealthFailure: expected true or false, got 1',
+    ]);
     expect(problemsIn('- 1\n- 2\n')[0]).toMatch(/^the file must be a mapping of keys/);
   });
 
@@ -258,6 +270,7 @@ describe('configReference', () => {
     expect(paths).toContain('healthCheck.unhealthyEdgeInterval');
     expect(paths).toContain('topics[].replicationFactor');
     expect(paths).toContain('local.recoveryBehaviour');
+    expect(configReference().find((k) => k.path === 'envoy.closeConnectionsOnHealthFailure')?.type).toBe('true | false');
     // every topology key has a reference entry (Ms keys written without the suffix)
     const doc = toConfigDocument(defaultTopology({}));
     const leafPaths = (o: Record<string, unknown>, prefix = ''): string[] =>

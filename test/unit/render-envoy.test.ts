@@ -83,6 +83,22 @@ describe('renderEnvoyConfig: health checks and load balancing from the topology'
     expect(c.common_lb_config.healthy_panic_threshold.value).toBe(0);
     expect(c.outlier_detection).toEqual({ consecutive_5xx: 3, interval: '10s', base_ejection_time: '30s', max_ejection_percent: 50 });
   });
+
+  // Without it, tcp_proxy connections already open to a host marked unhealthy stay up until the broker exits.
+  for (const target of ['local', 'docker'] as const) {
+    for (const rewrite of ['kafka-filter', 'advertised'] as const) {
+      it(`${target}, ${rewrite}: every cluster closes connections on health failure unless turned off`, () => {
+        const on = envoy(topology({ rewrite }), target).static_resources.clusters;
+        expect(on.length).toBeGreaterThan(0);
+        for (const c of on) expect(c.close_connections_on_host_health_failure).toBe(true);
+        const t = topology({ rewrite });
+        t.envoy = { ...t.envoy, closeConnectionsOnHealthFailure: false };
+        const off = envoy(t, target).static_resources.clusters;
+        expect(off).toHaveLength(on.length);
+        for (const c of off) expect(c.close_connections_on_host_health_failure).toBe(false);
+      });
+    }
+  }
 });
 
 describe('renderEnvoyConfig: local target', () => {
