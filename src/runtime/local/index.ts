@@ -292,7 +292,11 @@ class LocalRuntime implements Runtime {
     await stopRecorded(this.layout.brokerPidFile(b.name));
   }
 
-  /** Starts the broker if it is not running, and waits until its Kafka API accepts connections. */
+  /**
+   * Starts the broker if it is not running, and waits until its Kafka API accepts connections — when it
+   * can: a broker whose cluster has no majority running (the rest of a stopped cluster) keeps waiting for
+   * its peers, as Redpanda does, and opens its Kafka API only once they are back.
+   */
   async startBroker(name: string): Promise<void> {
     const b = this.broker(name);
     if (!existsSync(this.layout.redpandaYaml(b.name))) {
@@ -302,6 +306,8 @@ class LocalRuntime implements Runtime {
       const kafkaLibs = await ensureKafka(this.topology.local.kafkaVersion);
       this.spawnBroker(b, kafkaLibs);
     }
+    const running = brokersOf(this.topology, b.cluster).filter((p) => isRunning(readProcessRecord(this.layout.brokerPidFile(p.name)))).length;
+    if (running <= this.topology.brokers / 2) return;
     const port = localPorts(this.topology, b).direct;
     await waitUnlessFatal(
       () => tcpAccepts('127.0.0.1', port),
