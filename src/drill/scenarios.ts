@@ -77,13 +77,19 @@ function recoveryMode(n: number): Scenario {
         window: 'stopped',
       },
       {
-        name: `recovery mode on ${rest.join(', ')}; start ${p(0)}, ${p(1)} in recovery mode`,
-        poc: '7–10',
-        action: { kind: 'recovery', enabled: true, brokers: [...rest, p(0), p(1)] },
+        name: `recovery mode on ${rest.join(', ')}`,
+        poc: '7–8',
+        action: { kind: 'recovery', enabled: true, brokers: rest },
         expect: routes(n, 'secondary'),
-        why:
-          'Recovery mode disables the Schema Registry, so the last primary listener(s) move too: everything on secondary, and it must stay there while the whole primary cluster runs again in recovery mode. ' +
-          '(PoC steps 7 and 9 happen together here: the Kafka stand-in cannot restart one broker of three without a controller quorum, Redpanda can.)',
+        why: 'Recovery mode disables the Schema Registry while the Kafka API stays up, so the last primary listener(s) move too: everything on secondary.',
+        window: 'recovery',
+      },
+      {
+        name: `start ${p(0)}, ${p(1)} in recovery mode`,
+        poc: '9–10',
+        action: { kind: 'recovery', enabled: true, brokers: [p(0), p(1)] },
+        expect: routes(n, 'secondary'),
+        why: 'The whole primary cluster runs again, healthy as a cluster but every broker in recovery mode: Envoy must keep every listener on secondary.',
         window: 'recovery',
         hold: true,
       },

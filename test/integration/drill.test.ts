@@ -22,7 +22,7 @@ afterAll(async () => {
 });
 
 describe.each([
-  ['recovery-mode', 4],
+  ['recovery-mode', 5],
   ['cluster-outage', 2],
 ] as const)('drill --scenario %s', (scenario, stepCount) => {
   const dir = mkdtempSync(join(tmpdir(), `drill-report-${scenario}-`));

@@ -45,10 +45,12 @@ describe('scenario data agrees with the routing model', () => {
 
   it('recovery-mode shows the split the PoC hides, then everything on secondary held while in recovery mode', () => {
     const s = buildScenario('recovery-mode', 3);
-    expect(s.steps.map((x) => x.expect.activeCluster)).toEqual(['split', 'split', 'secondary', 'primary']);
+    expect(s.steps.map((x) => x.expect.activeCluster)).toEqual(['split', 'split', 'secondary', 'secondary', 'primary']);
     expect(s.steps[0]!.expect.listeners).toEqual(['secondary', 'primary', 'primary']);
-    expect(s.steps[2]!.hold).toBe(true);
-    expect(s.steps.map((x) => x.window)).toEqual(['stopped', 'stopped', 'recovery', 'recovered']);
+    // PoC steps 7–8 (last broker into recovery mode) and 9–10 (the others back, in recovery mode) apart
+    expect(s.steps.map((x) => x.poc)).toEqual(['5', '6', '7–8', '9–10', '11–12']);
+    expect(s.steps[3]!.hold).toBe(true);
+    expect(s.steps.map((x) => x.window)).toEqual(['stopped', 'stopped', 'recovery', 'recovery', 'recovered']);
   });
 
   it('unknown scenario and too few brokers are user errors naming the fix', () => {
