@@ -127,7 +127,11 @@ export function parseRedpandaYaml(text: string): RedpandaNodeConfig {
  */
 export function kraftClusterId(seedServers: readonly SocketAddress[]): string {
   const key = seedServers.map((s) => `${s.address}:${s.port}`).join(',');
-  return createHash('sha256').update(key).digest().subarray(0, 16).toString('base64url');
+  const bytes = createHash('sha256').update(key).digest().subarray(0, 16);
+  // An id starting with '-' reads as an option to kafka-storage (Kafka's own Uuid.randomUuid() avoids
+  // them too): with the top bit clear, the first character is one of A–Z, a–f.
+  bytes[0]! &= 0x7f;
+  return bytes.toString('base64url');
 }
 
 /** Kafka listener names are case-insensitive upper-case identifiers. */

@@ -87,6 +87,13 @@ describe('kraftClusterId', () => {
     expect(primary[0]).toMatch(/^[A-Za-z0-9_-]{22}$/);
     expect(Buffer.from(primary[0]!, 'base64url')).toHaveLength(16);
   });
+
+  it('never starts with "-", which kafka-storage would read as an option', () => {
+    // The default local topology's secondary seed list once hashed to "-p_Z881IGNbWf9O6bTCvzA".
+    const ids = Array.from({ length: 2000 }, (_, i) => kraftClusterId([{ address: '127.0.0.1', port: 19102 + i }]));
+    ids.push(kraftClusterId(parseRedpandaYaml(rendered('secondary-broker-0', 'local')).seedServers));
+    expect(ids.filter((id) => id.startsWith('-'))).toEqual([]);
+  });
 });
 
 describe('parseRedpandaYaml errors', () => {
