@@ -9,7 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { ClusterName } from '../config/topology.js';
-import { createClient } from '../kafka/client.js';
+import { directClient } from '../kafka/client.js';
 import { readLedger } from '../kafka/ledger.js';
 import { decodeMessage } from '../kafka/message.js';
 import { waitFor } from '../util/wait.js';
@@ -28,13 +28,7 @@ export interface LedgerScan {
 /** Sequence numbers of `producer`'s messages on one cluster's copy of `topic`. */
 export async function sequencesOn(brokers: string[], topic: string, producer: string, timeoutMs = 60_000): Promise<Set<number>> {
   const found = new Set<number>();
-  const client = createClient({
-    brokers,
-    clientId: 'failover-demo-drill-ledger',
-    connectionTimeoutMs: 3_000,
-    requestTimeoutMs: 10_000,
-    retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 2_000 },
-  });
+  const client = directClient(brokers, 'failover-demo-drill-ledger');
   const admin = client.admin();
   const consumer = client.consumer({ groupId: `failover-demo-drill-ledger-${randomBytes(4).toString('hex')}`, allowAutoTopicCreation: false, maxWaitTimeInMs: 200 });
   try {

@@ -56,6 +56,25 @@ export function createClient(o: ClientOptions): KafkaClient {
   });
 }
 
+/**
+ * A client that talks straight to one cluster's brokers (bypassing Envoy): admin tasks and checks such as
+ * topic creation, readiness and ledger reads. Defaults suit a few short requests; `overrides` tune them.
+ */
+export function directClient(
+  brokers: string[],
+  clientId: string,
+  overrides: Partial<Pick<ClientOptions, 'connectionTimeoutMs' | 'requestTimeoutMs' | 'retry' | 'onLog'>> = {},
+): KafkaClient {
+  return createClient({
+    brokers,
+    clientId,
+    connectionTimeoutMs: 3_000,
+    requestTimeoutMs: 10_000,
+    retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 2_000 },
+    ...overrides,
+  });
+}
+
 interface InternalCluster {
   brokerPool?: { metadata?: { clusterId?: string } | null };
 }

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import type { ClusterName } from '../config/topology.js';
 import { UserError } from '../util/errors.js';
 import { waitFor } from '../util/wait.js';
-import { createClient, describeError } from './client.js';
+import { describeError, directClient } from './client.js';
 import { createClusterDirectory } from './clusters.js';
 import { decodeMessage } from './message.js';
 import type { LedgerEntry } from './producer.js';
@@ -116,13 +116,7 @@ async function readBack(brokers: string[], wanted: LedgerEntry[], timeoutMs: num
     else pending.delete(k);
   };
   const wrong: [LedgerEntry, string][] = [];
-  const client = createClient({
-    brokers,
-    clientId: 'failover-demo-ledger',
-    connectionTimeoutMs: 3_000,
-    requestTimeoutMs: 10_000,
-    retry: { retries: 3, initialRetryTime: 200, maxRetryTime: 1_000 },
-  });
+  const client = directClient(brokers, 'failover-demo-ledger', { retry: { retries: 3, initialRetryTime: 200, maxRetryTime: 1_000 } });
   const admin = client.admin();
   const consumer = client.consumer({ groupId: `failover-demo-ledger-${randomBytes(4).toString('hex')}`, allowAutoTopicCreation: false, maxWaitTimeInMs: 200 });
   try {

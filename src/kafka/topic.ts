@@ -1,9 +1,9 @@
 /** Topic checks and creation, with errors a person can act on. */
 import type { Admin } from 'kafkajs';
-import type { ClusterName } from '../config/topology.js';
+import type { ClusterName, TopicSpec } from '../config/topology.js';
 import { UserError } from '../util/errors.js';
 import { waitFor } from '../util/wait.js';
-import { createClient, describeError } from './client.js';
+import { describeError, directClient } from './client.js';
 
 export class UnknownTopicError extends UserError {
   constructor(readonly topic: string) {
@@ -46,6 +46,48 @@ export function durabilityConfig(replicationFactor: number): { name: string; val
   ];
 }
 
+/**
+ * Creates the `topics` missing on one cluster, straight to its `brokers` (not via Envoy), with
+ * replication capped at the cluster size (`clusterSize`, default the brokers its metadata lists) and
+ * durabilityConfig; then waits until every partition of every topic has a leader. Returns the names it
+ * created. (kafkajs' own waitForLeaders asks too early for a KRaft cluster and fails with
+ * UNKNOWN_TOPIC_OR_PARTITION, so we poll ourselves.) The same path serves `start` and `--create-topic`,
+ * so every topic the demo creates has the same durability.
+ */
+export async function ensureTopics(
+  brokers: string[],
+  topics: readonly TopicSpec[],
+  { clusterSize, signal, cluster }: { clusterSize?: number; signal?: AbortSignal; cluster?: string } = {},
+): Promise<string[]> {
+  const admin = directClient(brokers, 'failover-demo-topics', { connectionTimeoutMs: 2_000, requestTimeoutMs: 15_000 }).admin();
+  try {
+    await admin.connect();
+    const existing = new Set(await admin.listTopics());
+    const missing = topics.filter((t) => !existing.has(t.name));
+    if (missing.length > 0) {
+      const size = clusterSize ?? (await admin.describeCluster()).brokers.length;
+      await admin.createTopics({
+        waitForLeaders: false,
+        topics: missing.map((t) => {
+          const replicationFactor = Math.max(1, Math.min(t.replicationFactor, size));
+          return { topic: t.name, numPartitions: t.partitions, replicationFactor, configEntries: durabilityConfig(replicationFactor) };
+        }),
+      });
+    }
+    const names = topics.map((t) => t.name);
+    await waitFor(
+      async () => {
+        const { topics: meta } = await admin.fetchTopicMetadata({ topics: names });
+        return meta.every((m) => m.partitions.length > 0 && m.partitions.every((p) => p.leader >= 0));
+      },
+      { what: `leaders for ${names.join(', ')}${cluster ? ` on the ${cluster} cluster` : ''}`, timeoutMs: 30_000, intervalMs: 250, signal },
+    );
+    return missing.map((t) => t.name);
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
 export interface TopicCreation {
   topic: string;
   partitions: number;
@@ -54,54 +96,22 @@ export interface TopicCreation {
 }
 
 /**
- * Creates the topic on every reachable cluster, straight to its brokers (not via Envoy: the clusters
- * are independent and both need it). Returns what happened per cluster.
+ * Creates the topic on every reachable cluster (ensureTopics per cluster: the clusters are independent
+ * and both need it). Returns what happened per cluster; a failure is reported, not thrown.
  */
 export async function createTopicOnClusters(
   direct: Partial<Record<ClusterName, string[]>>,
   spec: TopicCreation,
 ): Promise<Partial<Record<ClusterName, 'created' | 'exists' | string>>> {
   const result: Partial<Record<ClusterName, string>> = {};
+  const topic: TopicSpec = { name: spec.topic, partitions: spec.partitions, replicationFactor: spec.replicationFactor };
   for (const [cluster, brokers] of Object.entries(direct) as [ClusterName, string[]][]) {
     if (!brokers.length) continue;
-    const admin = createClient({
-      brokers,
-      clientId: 'failover-demo-topic',
-      connectionTimeoutMs: 2_000,
-      requestTimeoutMs: 10_000,
-      // waitForLeaders polls metadata through these retries: give a 3-broker cluster a few seconds.
-      retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 1_000 },
-    }).admin();
     try {
-      await admin.connect();
-      const { brokers: nodes } = await admin.describeCluster();
-      const replicationFactor = Math.max(1, Math.min(spec.replicationFactor, nodes.length));
-      // kafkajs' own waitForLeaders gives up when a broker does not know the new topic yet
-      // (UNKNOWN_TOPIC_OR_PARTITION): wait for leaders here instead.
-      const created = await admin.createTopics({
-        waitForLeaders: false,
-        topics: [
-          {
-            topic: spec.topic,
-            numPartitions: spec.partitions,
-            replicationFactor,
-            configEntries: durabilityConfig(replicationFactor),
-          },
-        ],
-      });
-      await waitFor(
-        async () => {
-          const { topics } = await admin.fetchTopicMetadata({ topics: [spec.topic] });
-          const partitions = topics[0]?.partitions ?? [];
-          return partitions.length > 0 && partitions.every((p) => p.leader >= 0);
-        },
-        { timeoutMs: 30_000, intervalMs: 200, what: `leaders for ${spec.topic} on the ${cluster} cluster` },
-      );
-      result[cluster] = created ? 'created' : 'exists';
+      const created = await ensureTopics(brokers, [topic], { cluster });
+      result[cluster] = created.length ? 'created' : 'exists';
     } catch (err) {
       result[cluster] = `failed: ${describeError(err)}`;
-    } finally {
-      await admin.disconnect().catch(() => undefined);
     }
   }
   return result;

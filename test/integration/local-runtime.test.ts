@@ -13,6 +13,7 @@ import kafkajs from 'kafkajs';
 import { localPorts, brokersOf } from '../../src/config/topology.js';
 import { readRouting, type RoutingSnapshot } from '../../src/envoy/routing.js';
 import { predictTiming } from '../../src/envoy/timing.js';
+import { durabilityConfig } from '../../src/kafka/topic.js';
 import { createLocalRuntime } from '../../src/runtime/local/index.js';
 import { localLayout } from '../../src/runtime/local/layout.js';
 import { groupAlive, readProcessRecord, type ProcessRecord } from '../../src/runtime/local/processes.js';
@@ -23,7 +24,7 @@ import { UserError } from '../../src/util/errors.js';
 import { waitFor } from '../../src/util/wait.js';
 import { FAST_HEALTH_CHECK, rigTopology, startRig, type Rig } from './rig.js';
 
-const { Kafka, logLevel } = kafkajs;
+const { Kafka, logLevel, ConfigResourceTypes, ConfigSource } = kafkajs;
 const PORT_BASE = 20000;
 
 let rig: Rig;
@@ -58,6 +59,28 @@ describe('local runtime', () => {
     expect(hosts.every((h) => h.healthy)).toBe(true);
     expect(s.listeners.map((l) => l.routesTo)).toEqual(['primary', 'primary', 'primary']);
     expect(s.activeCluster).toBe('primary');
+  });
+
+  it('start creates the topology topics on both clusters with the same durability as --create-topic', async () => {
+    const spec = rig.topology.topics[0]!;
+    for (const cluster of ['primary', 'secondary'] as const) {
+      const admin = new Kafka({ brokers: rig.endpoints.direct[cluster], clientId: 'local-runtime-test', logLevel: logLevel.NOTHING }).admin();
+      await admin.connect();
+      try {
+        const { resources } = await admin.describeConfigs({
+          includeSynonyms: false,
+          resources: [{ type: ConfigResourceTypes.TOPIC, name: spec.name, configNames: ['min.insync.replicas', 'unclean.leader.election.enable'] }],
+        });
+        // Set on the topic itself (not inherited from the broker's defaults, which may match).
+        const configs = Object.fromEntries(
+          resources[0]!.configEntries.filter((e) => e.configSource === ConfigSource.TOPIC_CONFIG).map((e) => [e.configName, e.configValue]),
+        );
+        const replicationFactor = Math.min(spec.replicationFactor, rig.topology.brokers);
+        expect(configs, cluster).toEqual(Object.fromEntries(durabilityConfig(replicationFactor).map((c) => [c.name, c.value])));
+      } finally {
+        await admin.disconnect();
+      }
+    }
   });
 
   it('produces 1,000 messages through Envoy and consumes exactly those back through Envoy', async () => {

@@ -10,6 +10,7 @@ import { brokersOf, CLUSTER_NAMES, directHostPort, findBroker, type BrokerRef, t
 import { readRecoveryMode, setRecoveryModeInFile } from '../../config/redpanda-yaml-edit.js';
 import { EnvoyAdmin } from '../../envoy/admin.js';
 import { routingFromClusters } from '../../envoy/routing.js';
+import { ensureTopics } from '../../kafka/topic.js';
 import { brokerConfigDir, ENVOY_SERVICE } from '../../render/compose.js';
 import { renderFiles } from '../../render/files.js';
 import { writeRenderedFiles } from '../../render/write.js';
@@ -20,7 +21,6 @@ import { silentProgress, type Endpoints, type Progress, type Runtime, type Runti
 import { composeDown, composeProject, composeUp } from './compose.js';
 import { containerLogTail, containerState, dockerClient, restartContainer, startContainer, stopContainer } from './engine.js';
 import { dockerPreflight, preflightError } from './preflight.js';
-import { ensureTopics } from '../local/readiness.js';
 
 /** How long one broker container may take to pass its healthcheck (JVM start on a busy machine). */
 const BROKER_HEALTHY_TIMEOUT_MS = 240_000;
@@ -228,7 +228,7 @@ class DockerRuntime implements Runtime {
     for (const cluster of CLUSTER_NAMES) {
       progress.step(`creating topics ${names} on the ${cluster} cluster`);
       try {
-        const created = await ensureTopics(direct[cluster], this.topology.topics, this.topology.brokers, signal);
+        const created = await ensureTopics(direct[cluster], this.topology.topics, { clusterSize: this.topology.brokers, signal, cluster });
         progress.done(`${cluster}: ${created.length ? `created ${created.join(', ')}` : 'topics already there'}`);
       } catch (e) {
         if (signal?.aborted) throw signal.reason;

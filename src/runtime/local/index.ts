@@ -20,6 +20,7 @@ import {
 } from '../../config/topology.js';
 import { renderEnvoyConfig } from '../../render/envoy.js';
 import { renderRedpandaYaml } from '../../render/redpanda.js';
+import { ensureTopics } from '../../kafka/topic.js';
 import { readRecoveryMode, setRecoveryModeInFile } from '../../config/redpanda-yaml-edit.js';
 import { tcpAccepts } from '../../standin/net.js';
 import { ensureEnvoy, ensureJava, ensureKafka } from '../../util/installs.js';
@@ -40,7 +41,7 @@ import {
 import { localLayout, type LocalLayout } from './layout.js';
 import { assertPortsFree, type PortClaim } from './ports.js';
 import { isRunning, readProcessRecord, spawnDetached, stopRecorded, tailLog, type ProcessRecord } from './processes.js';
-import { allHostsHealthy, brokersInMetadata, ensureTopics, readRoutingOrUndefined } from './readiness.js';
+import { allHostsHealthy, brokersInMetadata, readRoutingOrUndefined } from './readiness.js';
 
 /** How long start-up phases may take on a slow machine before we give up with the logs' tail. */
 const BROKERS_READY_TIMEOUT_MS = 180_000;
@@ -185,7 +186,7 @@ class LocalRuntime implements Runtime {
 
       for (const cluster of ['primary', 'secondary'] as const) {
         progress.step(`creating topics on the ${cluster} cluster`);
-        const created = await ensureTopics(this.endpoints().direct[cluster], t.topics, t.brokers, signal);
+        const created = await ensureTopics(this.endpoints().direct[cluster], t.topics, { clusterSize: t.brokers, signal, cluster });
         progress.done(created.length ? `${cluster}: created ${created.join(', ')}` : `${cluster}: topics already there`);
       }
     } catch (err) {
