@@ -52,6 +52,10 @@ export function consumerSummaryText(s: ConsumerSummary): string[] {
 export function ledgerText(v: LedgerVerification): string[] {
   const per = Object.entries(v.byCluster).map(([c, n]) => `${c} ${n}`).join(', ');
   const lines = [`checked ${v.checked} acked message(s) (${per || 'none'}): ${v.missing} missing`];
+  if (v.relabelled > 0) {
+    const on = Object.entries(v.foundOn).map(([c, n]) => `${c} ${n}`).join(', ');
+    lines.push(`  ${v.relabelled} were acknowledged by the other cluster than their label said (found at their acked offset there); really on: ${on}`);
+  }
   for (const m of v.missingSamples) lines.push(`  missing ${m.producer} #${m.seq} ${m.cluster} ${m.topic}[${m.partition}]@${m.offset}: ${m.reason}`);
   return lines;
 }

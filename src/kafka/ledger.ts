@@ -24,8 +24,12 @@ export interface LedgerVerification {
   missing: number;
   /** First few missing entries, with the reason. */
   missingSamples: MissingEntry[];
-  /** Entries per cluster. */
+  /** Entries per cluster, by the label the producer gave each ack. */
   byCluster: Partial<Record<ClusterName | 'unknown', number>>;
+  /** Entries found, per cluster where they really are (at the acked partition and offset). */
+  foundOn: Partial<Record<ClusterName, number>>;
+  /** Entries labelled with one cluster but found, at their acked partition and offset, on the other. */
+  relabelled: number;
 }
 
 export async function readLedger(file: string): Promise<LedgerEntry[]> {
@@ -78,6 +82,13 @@ export async function verifyLedger(
   }
   for (const e of byCluster.unknown ?? []) miss(e, 'acked by a cluster that is neither primary nor secondary (unknown cluster id)');
 
+  // First pass: each entry where its label says. Second pass: an entry not at its (partition, offset) on
+  // the labelled cluster is looked for at exactly that (partition, offset) on the other cluster. The label
+  // comes from the client's metadata, which can still name the old cluster for a moment after Envoy
+  // switched; the offset comes from the ack itself. Found there with the right producer and sequence, the
+  // entry is proven acknowledged by that other cluster ("relabelled"), not lost.
+  const found: Partial<Record<ClusterName, number>> = {};
+  const retry: Record<ClusterName, [LedgerEntry, string][]> = { primary: [], secondary: [] };
   for (const cluster of ['primary', 'secondary'] as const) {
     const wanted = byCluster[cluster];
     if (!wanted?.length) continue;
@@ -88,16 +99,38 @@ export async function verifyLedger(
     }
     try {
       const notFound = await readBack(brokers, wanted, options.timeoutMs ?? 60_000);
-      for (const [e, reason] of notFound) miss(e, reason);
+      found[cluster] = wanted.length - notFound.length;
+      retry[cluster === 'primary' ? 'secondary' : 'primary'].push(...notFound);
     } catch (err) {
       for (const e of wanted) miss(e, `cannot read the ${cluster} cluster: ${describeError(err)}`);
     }
+  }
+  let relabelled = 0;
+  for (const cluster of ['primary', 'secondary'] as const) {
+    const candidates = retry[cluster];
+    if (!candidates.length) continue;
+    const brokers = direct[cluster];
+    let stillMissing = candidates;
+    if (brokers?.length) {
+      try {
+        const notFound = new Set((await readBack(brokers, candidates.map(([e]) => e), options.timeoutMs ?? 60_000)).map(([e]) => e));
+        stillMissing = candidates.filter(([e]) => notFound.has(e));
+        const here = candidates.length - stillMissing.length;
+        relabelled += here;
+        found[cluster] = (found[cluster] ?? 0) + here;
+      } catch {
+        // keep the first pass's reasons
+      }
+    }
+    for (const [e, reason] of stillMissing) miss(e, reason);
   }
   return {
     checked: entries.length,
     missing: missingCount,
     missingSamples: missing,
     byCluster: Object.fromEntries(Object.entries(byCluster).map(([c, list]) => [c, list.length])),
+    foundOn: found,
+    relabelled,
   };
 }
 

@@ -82,6 +82,23 @@ export async function ensureTopics(
       },
       { what: `leaders for ${names.join(', ')}${cluster ? ` on the ${cluster} cluster` : ''}`, timeoutMs: 30_000, intervalMs: 250, signal },
     );
+    // Each broker learns of a new topic on its own schedule: a client that asks another broker right after
+    // (a producer through Envoy) must find it too, so wait until every broker of the cluster knows it.
+    for (const address of brokers) {
+      const one = directClient([address], 'failover-demo-topics-check', { retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 500 } }).admin();
+      try {
+        await one.connect();
+        await waitFor(
+          async () => {
+            const { topics: meta } = await one.fetchTopicMetadata({ topics: names });
+            return meta.every((m) => m.partitions.length > 0 && m.partitions.every((p) => p.leader >= 0));
+          },
+          { what: `broker ${address} to know ${names.join(', ')}`, timeoutMs: 30_000, intervalMs: 200, signal },
+        );
+      } finally {
+        await one.disconnect().catch(() => undefined);
+      }
+    }
     return missing.map((t) => t.name);
   } finally {
     await admin.disconnect().catch(() => undefined);
