@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { brokersOf, defaultTopology } from '../dist/config/topology.js';
+import { brokersOf, defaultTopology, FAST_HEALTH_CHECK } from '../dist/config/topology.js';
 import { createLocalRuntime } from '../dist/runtime/local/index.js';
 import { writeState } from '../dist/runtime/state.js';
 import { readRouting } from '../dist/envoy/routing.js';
@@ -37,18 +37,6 @@ const { values } = parseArgs({
     out: { type: 'string', default: 'reports/bench-clients.json' },
   },
 });
-
-const FAST_HEALTH_CHECK = {
-  timeoutMs: 500,
-  intervalMs: 500,
-  intervalJitterMs: 0,
-  unhealthyThreshold: 2,
-  healthyThreshold: 2,
-  noTrafficIntervalMs: 500,
-  unhealthyIntervalMs: 500,
-  unhealthyEdgeIntervalMs: 500,
-  healthyEdgeIntervalMs: 500,
-};
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);

@@ -29,18 +29,7 @@ export interface RigOptions {
   healthCheck?: Partial<HealthCheckSettings>;
 }
 
-/** Health checks fast enough for tests (detection ≈ 1 s instead of ≈ 10 s). */
-export const FAST_HEALTH_CHECK: Partial<HealthCheckSettings> = {
-  timeoutMs: 500,
-  intervalMs: 500,
-  intervalJitterMs: 0,
-  unhealthyThreshold: 2,
-  healthyThreshold: 2,
-  noTrafficIntervalMs: 500,
-  unhealthyIntervalMs: 500,
-  unhealthyEdgeIntervalMs: 500,
-  healthyEdgeIntervalMs: 500,
-};
+export { FAST_HEALTH_CHECK } from '../../src/config/topology.js';
 
 export function rigTopology(o: RigOptions): Topology {
   const t = defaultTopology();
