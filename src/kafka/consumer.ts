@@ -296,10 +296,41 @@ export class FailoverConsumer extends EventEmitter<ConsumerEvents> {
     }
     if (id !== undefined && instance.clusterId !== undefined && id !== instance.clusterId) {
       await this.switchTo(instance.clusterId, id);
+      return;
+    }
+    // kafkajs refreshes a consumer's metadata only when something asks for it: one whose fetches keep
+    // working after Envoy switched (same topic and partitions on the other cluster) can read the new cluster
+    // under the old cluster id indefinitely. So ask, through Envoy, on a fresh connection now and then.
+    const probed = instance.clusterId === undefined || instance.crashed ? undefined : await this.probeClusterId();
+    if (probed !== undefined && this.current === instance && !this.switching && probed !== instance.clusterId) {
+      await this.switchTo(instance.clusterId!, probed);
     } else if (instance.crashed) {
       this.setState('retrying', `consumer stopped (${this.lastError ?? 'unknown error'}); rejoining`);
       await this.stopInstance();
       await this.startInstance(this.options.onSwitch ?? 'earliest');
+    }
+  }
+
+  private lastProbeAt = 0;
+
+  /** The cluster id Envoy's bootstrap listener leads to right now (at most every 2 s), or undefined. */
+  private async probeClusterId(): Promise<string | undefined> {
+    if (Date.now() - this.lastProbeAt < 2_000) return undefined;
+    this.lastProbeAt = Date.now();
+    const admin = createClient({
+      brokers: this.options.bootstrap,
+      clientId: `failover-demo-consumer-${this.groupId}-cluster-probe`,
+      connectionTimeoutMs: this.settings.connectionTimeoutMs,
+      requestTimeoutMs: this.settings.requestTimeoutMs,
+      retry: { retries: 0 },
+    }).admin();
+    try {
+      await admin.connect();
+      return (await admin.describeCluster()).clusterId || undefined;
+    } catch {
+      return undefined;
+    } finally {
+      await admin.disconnect().catch(() => undefined);
     }
   }
 
