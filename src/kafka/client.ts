@@ -100,6 +100,11 @@ export function trackClusterId(kafka: KafkaClient): ClusterIdTracker {
   };
 }
 
+/** A kafkajs log line as one status-line text: the message and, when kafkajs gave one, the error behind it. */
+export function logLineText(line: KafkaLogLine): string {
+  return line.error && !line.message.includes(line.error) ? `${line.message}: ${line.error}` : line.message;
+}
+
 /** First line of an error's message, for status lines. */
 export function describeError(err: unknown): string {
   const e = err as { message?: string; name?: string } | undefined;

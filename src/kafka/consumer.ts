@@ -19,7 +19,7 @@ import { randomBytes } from 'node:crypto';
 import type { Admin, Consumer, EachBatchPayload } from 'kafkajs';
 import type { ClusterName } from '../config/topology.js';
 import { delay } from '../util/wait.js';
-import { createClient, describeError, trackClusterId, type ClusterIdTracker, type KafkaLogLine } from './client.js';
+import { createClient, describeError, logLineText, trackClusterId, type ClusterIdTracker, type KafkaLogLine } from './client.js';
 import { createClusterDirectory, type ClusterDirectory, type ClusterLabel } from './clusters.js';
 import { decodeMessage } from './message.js';
 import { DEFAULT_FAILOVER_SETTINGS, retryOptions, type FailoverSettings } from './settings.js';
@@ -233,16 +233,19 @@ export class FailoverConsumer extends EventEmitter<ConsumerEvents> {
   }
 
   private createInstance(): Instance {
+    let instance: Instance | undefined;
     const client = createClient({
       brokers: this.options.bootstrap,
       clientId: `failover-demo-consumer-${this.groupId}`,
       connectionTimeoutMs: this.settings.connectionTimeoutMs,
       requestTimeoutMs: this.settings.requestTimeoutMs,
       retry: retryOptions(this.settings),
-      onLog: (line) => this.onKafkaLog(line),
+      // A replaced instance still winding down (its old member id unknown on the new cluster) is not news.
+      onLog: (line) => {
+        if (instance !== undefined && this.current === instance) this.onKafkaLog(line);
+      },
     });
     const tracker = trackClusterId(client);
-    let instance: Instance | undefined;
     const consumer = client.consumer({
       groupId: this.groupId,
       metadataMaxAge: this.settings.metadataMaxAgeMs,
@@ -385,8 +388,8 @@ export class FailoverConsumer extends EventEmitter<ConsumerEvents> {
 
   private onKafkaLog(line: KafkaLogLine): void {
     if (line.level !== 'error') return;
-    this.lastError = line.message;
-    if (this.state === 'consuming') this.setState('retrying', `retrying: ${line.message}`);
+    this.lastError = logLineText(line);
+    if (this.state === 'consuming') this.setState('retrying', `retrying: ${this.lastError}`);
   }
 
   private setState(state: ConsumerState, text: string): void {
