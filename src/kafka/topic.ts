@@ -1,4 +1,4 @@
-/** Topic checks and creation, with errors a person can act on. */
+/** Topic checks and creation (and the group coordinator's readiness), with errors a person can act on. */
 import type { Admin } from 'kafkajs';
 import type { ClusterName, TopicSpec } from '../config/topology.js';
 import { UserError } from '../util/errors.js';
@@ -100,6 +100,41 @@ export async function ensureTopics(
       }
     }
     return missing.map((t) => t.name);
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+/** Kafka's and Redpanda's name for the topic that holds consumer groups and their offsets. */
+export const OFFSETS_TOPIC = '__consumer_offsets';
+
+/**
+ * Readies one cluster's consumer-group coordinator, straight to its `brokers`. Kafka and Redpanda create the
+ * offsets topic on the first FindCoordinator and answer "coordinator not available" / "loading" until its
+ * partitions have leaders. Left to the first consumer, a cold cluster pays that during a failover, when the
+ * secondary sees its first group on a busy machine; `start` pays it instead, on both clusters.
+ */
+export async function ensureGroupCoordinator(
+  brokers: string[],
+  { signal, cluster }: { signal?: AbortSignal; cluster?: string } = {},
+): Promise<void> {
+  const admin = directClient(brokers, 'failover-demo-coordinator', { connectionTimeoutMs: 2_000, requestTimeoutMs: 15_000 }).admin();
+  const where = cluster ? ` on the ${cluster} cluster` : '';
+  try {
+    await admin.connect();
+    await waitFor(
+      async () => {
+        try {
+          await admin.describeGroups(['failover-demo-warm-up']);
+        } catch {
+          return false;
+        }
+        const { topics } = await admin.fetchTopicMetadata({ topics: [OFFSETS_TOPIC] }).catch(() => ({ topics: [] }));
+        const offsets = topics.find((t) => t.name === OFFSETS_TOPIC);
+        return offsets !== undefined && offsets.partitions.length > 0 && offsets.partitions.every((p) => p.leader >= 0);
+      },
+      { what: `the consumer-group coordinator${where}`, timeoutMs: 60_000, intervalMs: 250, signal },
+    );
   } finally {
     await admin.disconnect().catch(() => undefined);
   }

@@ -13,7 +13,7 @@ import kafkajs from 'kafkajs';
 import { localPorts, brokersOf } from '../../src/config/topology.js';
 import { readRouting, type RoutingSnapshot } from '../../src/envoy/routing.js';
 import { predictTiming } from '../../src/envoy/timing.js';
-import { durabilityConfig } from '../../src/kafka/topic.js';
+import { durabilityConfig, OFFSETS_TOPIC } from '../../src/kafka/topic.js';
 import { createLocalRuntime } from '../../src/runtime/local/index.js';
 import { localLayout } from '../../src/runtime/local/layout.js';
 import { groupAlive, readProcessRecord, type ProcessRecord } from '../../src/runtime/local/processes.js';
@@ -77,6 +77,20 @@ describe('local runtime', () => {
         );
         const replicationFactor = Math.min(spec.replicationFactor, rig.topology.brokers);
         expect(configs, cluster).toEqual(Object.fromEntries(durabilityConfig(replicationFactor).map((c) => [c.name, c.value])));
+      } finally {
+        await admin.disconnect();
+      }
+    }
+  });
+
+  it('start readies the consumer-group coordinator on both clusters (its offsets topic exists before any consumer)', async () => {
+    // No consumer group has been near either cluster yet: without the warm-up neither holds the topic, and
+    // the secondary would first create it when a consumer fails over to it.
+    for (const cluster of ['primary', 'secondary'] as const) {
+      const admin = new Kafka({ brokers: rig.endpoints.direct[cluster], clientId: 'local-runtime-test', logLevel: logLevel.NOTHING }).admin();
+      await admin.connect();
+      try {
+        expect(await admin.listTopics(), cluster).toContain(OFFSETS_TOPIC);
       } finally {
         await admin.disconnect();
       }

@@ -10,7 +10,7 @@ import { brokersOf, CLUSTER_NAMES, directHostPort, findBroker, type BrokerRef, t
 import { readRecoveryMode, setRecoveryModeInFile } from '../../config/redpanda-yaml-edit.js';
 import { EnvoyAdmin } from '../../envoy/admin.js';
 import { routingFromClusters } from '../../envoy/routing.js';
-import { ensureTopics } from '../../kafka/topic.js';
+import { ensureGroupCoordinator, ensureTopics } from '../../kafka/topic.js';
 import { brokerConfigDir, ENVOY_SERVICE } from '../../render/compose.js';
 import { renderFiles } from '../../render/files.js';
 import { writeRenderedFiles } from '../../render/write.js';
@@ -221,7 +221,7 @@ class DockerRuntime implements Runtime {
     }
   }
 
-  /** The topology's topics on both clusters, straight to their brokers (the clusters are independent). */
+  /** The topology's topics and a ready group coordinator on both clusters, straight to their brokers (the clusters are independent). */
   private async createTopics(progress: Progress, signal?: AbortSignal): Promise<void> {
     const { direct } = this.endpoints();
     const names = this.topology.topics.map((x) => x.name).join(', ');
@@ -230,9 +230,12 @@ class DockerRuntime implements Runtime {
       try {
         const created = await ensureTopics(direct[cluster], this.topology.topics, { clusterSize: this.topology.brokers, signal, cluster });
         progress.done(`${cluster}: ${created.length ? `created ${created.join(', ')}` : 'topics already there'}`);
+        progress.step(`readying the consumer-group coordinator on the ${cluster} cluster`);
+        await ensureGroupCoordinator(direct[cluster], { signal, cluster });
+        progress.done(`${cluster}: group coordinator ready`);
       } catch (e) {
         if (signal?.aborted) throw signal.reason;
-        throw new UserError(`creating topics ${names} on the ${cluster} cluster failed: ${(e as Error).message}`, 'check the brokers with `failover-demo status` and `docker logs <broker>`');
+        throw new UserError(`preparing the ${cluster} cluster (topics ${names}, group coordinator) failed: ${(e as Error).message}`, 'check the brokers with `failover-demo status` and `docker logs <broker>`');
       }
     }
   }

@@ -20,7 +20,7 @@ import {
 } from '../../config/topology.js';
 import { renderEnvoyConfig } from '../../render/envoy.js';
 import { renderRedpandaYaml } from '../../render/redpanda.js';
-import { ensureTopics } from '../../kafka/topic.js';
+import { ensureGroupCoordinator, ensureTopics } from '../../kafka/topic.js';
 import { readRecoveryMode, setRecoveryModeInFile } from '../../config/redpanda-yaml-edit.js';
 import { tcpAccepts } from '../../standin/net.js';
 import { ensureEnvoy, ensureJava, ensureKafka } from '../../util/installs.js';
@@ -188,6 +188,9 @@ class LocalRuntime implements Runtime {
         progress.step(`creating topics on the ${cluster} cluster`);
         const created = await ensureTopics(this.endpoints().direct[cluster], t.topics, { clusterSize: t.brokers, signal, cluster });
         progress.done(created.length ? `${cluster}: created ${created.join(', ')}` : `${cluster}: topics already there`);
+        progress.step(`readying the consumer-group coordinator on the ${cluster} cluster`);
+        await ensureGroupCoordinator(this.endpoints().direct[cluster], { signal, cluster });
+        progress.done(`${cluster}: group coordinator ready`);
       }
     } catch (err) {
       progress.step('start failed: stopping what was started');
