@@ -7,8 +7,10 @@
  * cluster factory (looked up by its symbol description) to keep a reference to that object. If a kafkajs
  * upgrade changes that internal, `clusterId()` returns undefined and callers fall back to describeCluster.
  */
+import { connect, isIP, Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import kafkajs from 'kafkajs';
-import type { Kafka as KafkaClient, LogEntry, RetryOptions } from 'kafkajs';
+import type { ISocketFactory, Kafka as KafkaClient, LogEntry, RetryOptions } from 'kafkajs';
 
 const { Kafka, logLevel } = kafkajs;
 
@@ -30,6 +32,8 @@ export interface ClientOptions {
   retry: RetryOptions;
   /** Receives kafkajs' warn/error lines (default: dropped). */
   onLog?: (line: KafkaLogLine) => void;
+  /** Opens the client's TCP connections (default: kafkajs' own, plain TCP). */
+  socketFactory?: ISocketFactory;
 }
 
 const LEVEL_NAMES: Record<number, KafkaLogLevel> = {
@@ -47,6 +51,7 @@ export function createClient(o: ClientOptions): KafkaClient {
     connectionTimeout: o.connectionTimeoutMs,
     requestTimeout: o.requestTimeoutMs,
     retry: o.retry,
+    ...(o.socketFactory ? { socketFactory: o.socketFactory } : {}),
     logLevel: onLog ? logLevel.WARN : logLevel.NOTHING,
     logCreator: () => (entry: LogEntry) => {
       if (!onLog) return;
@@ -73,6 +78,45 @@ export function directClient(
     retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 2_000 },
     ...overrides,
   });
+}
+
+/**
+ * A kafkajs socket factory that can cut its client off: `block()` makes every later connection attempt fail
+ * at once, `close()` also destroys the connections already open. Used to retire a consumer after a cluster
+ * switch: through Envoy, any connection it opened from then on would reach the new cluster, where it must
+ * not take part in the group its successor joins.
+ */
+export interface SocketGate {
+  factory: ISocketFactory;
+  block(): void;
+  close(): void;
+}
+
+export function socketGate(reason: string): SocketGate {
+  const open = new Set<Socket>();
+  let blocked = false;
+  return {
+    factory: ({ host, port, ssl, onConnect }) => {
+      if (blocked) {
+        const refused = new Socket();
+        process.nextTick(() => refused.destroy(new Error(reason)));
+        return refused;
+      }
+      const socket = ssl ? tlsConnect({ host, port, ...(isIP(host) ? {} : { servername: host }), ...ssl }, onConnect) : connect({ host, port }, onConnect);
+      socket.setKeepAlive(true, 60_000);
+      open.add(socket);
+      socket.once('close', () => open.delete(socket));
+      return socket;
+    },
+    block: () => {
+      blocked = true;
+    },
+    close: () => {
+      blocked = true;
+      for (const socket of open) socket.destroy();
+      open.clear();
+    },
+  };
 }
 
 interface InternalCluster {

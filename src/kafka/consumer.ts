@@ -19,7 +19,7 @@ import { randomBytes } from 'node:crypto';
 import type { Admin, Consumer, EachBatchPayload } from 'kafkajs';
 import type { ClusterName } from '../config/topology.js';
 import { delay } from '../util/wait.js';
-import { createClient, describeError, logLineText, trackClusterId, type ClusterIdTracker, type KafkaLogLine } from './client.js';
+import { createClient, describeError, logLineText, socketGate, trackClusterId, type ClusterIdTracker, type KafkaLogLine, type SocketGate } from './client.js';
 import { createClusterDirectory, type ClusterDirectory, type ClusterLabel } from './clusters.js';
 import { decodeMessage } from './message.js';
 import { DEFAULT_FAILOVER_SETTINGS, retryOptions, type FailoverSettings } from './settings.js';
@@ -124,6 +124,8 @@ interface Instance {
   consumer: Consumer;
   admin: Admin;
   tracker: ClusterIdTracker;
+  /** Its connections: closed when it is replaced, so it cannot reach the cluster its successor joins. */
+  gate: SocketGate;
   /** Cluster id this instance joined on (set at the first id seen). */
   clusterId?: string;
   crashed: boolean;
@@ -225,7 +227,7 @@ export class FailoverConsumer extends EventEmitter<ConsumerEvents> {
       } catch (err) {
         if ((err as Error).name === 'UnknownTopicError') throw err;
         this.lastError = describeError(err);
-        await this.stopInstance();
+        await this.stopInstance({ retire: true });
         this.setState('connecting', `cannot reach Kafka through Envoy at ${this.options.bootstrap.join(',')} (${this.lastError}); retrying`);
         await delay(1_000, this.stopController.signal).catch(() => undefined);
       }
@@ -234,12 +236,14 @@ export class FailoverConsumer extends EventEmitter<ConsumerEvents> {
 
   private createInstance(): Instance {
     let instance: Instance | undefined;
+    const gate = socketGate('consumer retired after a cluster switch');
     const client = createClient({
       brokers: this.options.bootstrap,
       clientId: `failover-demo-consumer-${this.groupId}`,
       connectionTimeoutMs: this.settings.connectionTimeoutMs,
       requestTimeoutMs: this.settings.requestTimeoutMs,
       retry: retryOptions(this.settings),
+      socketFactory: gate.factory,
       // A replaced instance still winding down (its old member id unknown on the new cluster) is not news.
       onLog: (line) => {
         if (instance !== undefined && this.current === instance) this.onKafkaLog(line);
@@ -264,7 +268,7 @@ export class FailoverConsumer extends EventEmitter<ConsumerEvents> {
       requestTimeoutMs: this.settings.requestTimeoutMs,
       retry: { retries: 0 },
     }).admin();
-    const created: Instance = { consumer, admin, tracker, crashed: false };
+    const created: Instance = { consumer, admin, tracker, gate, crashed: false };
     instance = created;
     consumer.on(consumer.events.CRASH, (e) => {
       if (this.current !== created) return;
@@ -277,15 +281,24 @@ export class FailoverConsumer extends EventEmitter<ConsumerEvents> {
     return created;
   }
 
-  private async stopInstance(): Promise<void> {
+  /**
+   * Disconnects the current kafkajs consumer. `retire` (a cluster switch or a crash, a successor follows):
+   * first refuse it any new connection, since through Envoy that would reach the cluster its successor is
+   * about to join, where it could rejoin the group (its old member id is unknown there, so kafkajs asks
+   * for a new one) and hold a share of the partitions until its session times out. Its connections opened
+   * before still serve a clean LeaveGroup. In every case, whatever it still holds is closed at the end.
+   */
+  private async stopInstance({ retire = false }: { retire?: boolean } = {}): Promise<void> {
     const instance = this.current;
     this.current = undefined;
     if (!instance) return;
+    if (retire) instance.gate.block();
     // A consumer whose cluster vanished may hang while leaving its group: do not wait forever.
     await Promise.race([
       Promise.allSettled([instance.consumer.disconnect(), instance.admin.disconnect()]),
       delay(this.settings.requestTimeoutMs),
     ]);
+    instance.gate.close();
   }
 
   /** Notices a cluster change (or a consumer kafkajs gave up on) and rejoins on the new cluster. */
@@ -309,7 +322,7 @@ export class FailoverConsumer extends EventEmitter<ConsumerEvents> {
       await this.switchTo(instance.clusterId!, probed);
     } else if (instance.crashed) {
       this.setState('retrying', `consumer stopped (${this.lastError ?? 'unknown error'}); rejoining`);
-      await this.stopInstance();
+      await this.stopInstance({ retire: true });
       await this.startInstance(this.options.onSwitch ?? 'earliest');
     }
   }
@@ -347,7 +360,7 @@ export class FailoverConsumer extends EventEmitter<ConsumerEvents> {
       this.cluster = to;
       this.emit('clusterSwitch', event);
       this.setState('switching', `cluster switch ${from} -> ${to}: rejoining group ${this.groupId} there`);
-      await this.stopInstance();
+      await this.stopInstance({ retire: true });
       await this.startInstance(this.options.onSwitch ?? 'earliest');
     } finally {
       this.switching = false;

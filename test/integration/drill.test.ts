@@ -31,6 +31,9 @@ describe.each([
 
   beforeAll(async () => {
     run = await rig!.cli(['drill', '--scenario', scenario, '--report', dir, '--restore'], { timeoutMs: 400_000 });
+    if (!existsSync(join(dir, 'report.json'))) {
+      throw new Error(`the drill wrote no report (exit ${run.exitCode}):\n${run.stdout}\n${run.stderr}`);
+    }
     report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as DrillReport;
   }, 420_000);
 
