@@ -11,6 +11,7 @@ import { connect, isIP, Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import kafkajs from 'kafkajs';
 import type { ISocketFactory, Kafka as KafkaClient, LogEntry, RetryOptions } from 'kafkajs';
+import { applyKafkajsFixes } from './kafkajs-fixes.js';
 
 const { Kafka, logLevel } = kafkajs;
 
@@ -44,6 +45,7 @@ const LEVEL_NAMES: Record<number, KafkaLogLevel> = {
 };
 
 export function createClient(o: ClientOptions): KafkaClient {
+  applyKafkajsFixes();
   const onLog = o.onLog;
   return new Kafka({
     brokers: o.brokers,
