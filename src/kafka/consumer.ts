@@ -138,6 +138,8 @@ export class FailoverConsumer extends EventEmitter<ConsumerEvents> {
   private current?: Instance;
   private state: ConsumerState = 'connecting';
   private cluster?: ClusterLabel;
+  /** Id of the cluster the consumer last read from (whichever instance): a new one there is a switch. */
+  private clusterId?: string;
   private received = 0;
   private foreign = 0;
   private readonly receivedBy: Record<ClusterLabel, number> = { primary: 0, secondary: 0, unknown: 0 };
@@ -222,7 +224,7 @@ export class FailoverConsumer extends EventEmitter<ConsumerEvents> {
         this.setState('joining', `joining group ${this.groupId}`);
         await instance.consumer.run({ eachBatchAutoResolve: false, eachBatch: (payload) => this.onBatch(instance, payload) });
         instance.clusterId = instance.tracker.clusterId();
-        this.cluster = await this.clusters.nameOf(instance.clusterId);
+        await this.landedOn(instance.clusterId);
         return;
       } catch (err) {
         if ((err as Error).name === 'UnknownTopicError') throw err;
@@ -274,6 +276,8 @@ export class FailoverConsumer extends EventEmitter<ConsumerEvents> {
       if (this.current !== created) return;
       this.lastError = describeError(e.payload.error);
       if (!e.payload.restart) created.crashed = true;
+      // kafkajs restarts it itself (say, every broker closed the connection): the status line says so.
+      else this.setState('retrying', `kafkajs consumer restarting: ${this.lastError}`);
     });
     consumer.on(consumer.events.GROUP_JOIN, () => {
       if (this.current === created) this.setState('consuming', `consuming (group ${this.groupId})`);
@@ -308,7 +312,7 @@ export class FailoverConsumer extends EventEmitter<ConsumerEvents> {
     const id = instance.tracker.clusterId();
     if (instance.clusterId === undefined && id !== undefined) {
       instance.clusterId = id;
-      this.cluster = await this.clusters.nameOf(id);
+      await this.landedOn(id);
     }
     if (id !== undefined && instance.clusterId !== undefined && id !== instance.clusterId) {
       await this.switchTo(instance.clusterId, id);
@@ -350,15 +354,36 @@ export class FailoverConsumer extends EventEmitter<ConsumerEvents> {
     }
   }
 
+  /**
+   * A (new) instance reads from cluster `id`. When that is not the cluster the consumer read from before,
+   * it is a cluster switch, however the consumer got there: noticed while reading (switchTo), or a
+   * consumer kafkajs gave up on during the failover (say, no group coordinator) restarted on the other side.
+   */
+  private async landedOn(id: string | undefined): Promise<void> {
+    if (id === undefined) return;
+    if (this.clusterId !== undefined && this.clusterId !== id) {
+      await this.recordSwitch(this.clusterId, id);
+      return;
+    }
+    this.clusterId = id;
+    this.cluster = await this.clusters.nameOf(id);
+  }
+
+  private async recordSwitch(fromId: string, toId: string): Promise<ClusterSwitchEvent> {
+    const from = await this.clusters.nameOf(fromId);
+    const to = await this.clusters.nameOf(toId);
+    const event: ClusterSwitchEvent = { at: Date.now(), from, to, fromId, toId };
+    this.switches.push(event);
+    this.clusterId = toId;
+    this.cluster = to;
+    this.emit('clusterSwitch', event);
+    return event;
+  }
+
   private async switchTo(fromId: string, toId: string): Promise<void> {
     this.switching = true;
     try {
-      const from = await this.clusters.nameOf(fromId);
-      const to = await this.clusters.nameOf(toId);
-      const event: ClusterSwitchEvent = { at: Date.now(), from, to, fromId, toId };
-      this.switches.push(event);
-      this.cluster = to;
-      this.emit('clusterSwitch', event);
+      const { from, to } = await this.recordSwitch(fromId, toId);
       this.setState('switching', `cluster switch ${from} -> ${to}: rejoining group ${this.groupId} there`);
       await this.stopInstance({ retire: true });
       await this.startInstance(this.options.onSwitch ?? 'earliest');
