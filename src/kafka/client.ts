@@ -122,12 +122,20 @@ export function socketGate(reason: string): SocketGate {
 }
 
 interface InternalCluster {
-  brokerPool?: { metadata?: { clusterId?: string } | null };
+  brokerPool?: {
+    metadata?: {
+      clusterId?: string;
+      topicMetadata?: { topic: string; partitionMetadata?: { partitionId: number; leader?: number }[] }[];
+    } | null;
+    brokers?: Record<string, { nodeId?: number } | undefined>;
+  };
 }
 
 /** Reads the cluster id of the Metadata response that the last producer/consumer/admin of `kafka` holds. */
 export interface ClusterIdTracker {
   clusterId(): string | undefined;
+  /** What kafkajs' metadata says about one partition (its leader and the broker it would send to): for error messages. */
+  describePartition(topic: string, partition: number): string;
 }
 
 export function trackClusterId(kafka: KafkaClient): ClusterIdTracker {
@@ -143,6 +151,15 @@ export function trackClusterId(kafka: KafkaClient): ClusterIdTracker {
   }
   return {
     clusterId: () => cluster?.brokerPool?.metadata?.clusterId ?? undefined,
+    describePartition: (topic, partition) => {
+      const pool = cluster?.brokerPool;
+      if (!pool?.metadata) return 'kafkajs holds no metadata';
+      const partitions = pool.metadata.topicMetadata?.find((t) => t.topic === topic)?.partitionMetadata ?? [];
+      const entry = partitions.find((p) => p.partitionId === partition);
+      if (!entry) return `kafkajs metadata lists partitions [${partitions.map((p) => p.partitionId).join(',')}] of ${topic}`;
+      const broker = pool.brokers?.[String(entry.leader)];
+      return `kafkajs metadata: leader node ${entry.leader}, ${broker ? `whose broker object has node id ${broker.nodeId}` : 'no broker object for it'}`;
+    },
   };
 }
 

@@ -371,7 +371,8 @@ export class FailoverProducer extends EventEmitter<ProducerEvents> {
       });
       const acks = result.filter((r) => r.partition === partition);
       if (acks.length !== 1 || acks[0]!.baseOffset === undefined || BigInt(acks[0]!.baseOffset) < 0n) {
-        throw new Error(`kafkajs reported the send done but returned ${acks.length} acknowledgement(s) for partition ${partition}`);
+        const view = this.tracker.describePartition(this.options.topic, partition);
+        throw new Error(`kafkajs reported the send done but returned ${acks.length} acknowledgement(s) for partition ${partition} (${view})`);
       }
       await this.recordAcks(batch, BigInt(acks[0]!.baseOffset));
     } catch (err) {
