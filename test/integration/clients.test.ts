@@ -11,6 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { brokersOf } from '../../src/config/topology.js';
 import { FailoverConsumer } from '../../src/kafka/consumer.js';
 import { FailoverProducer, type AckEvent } from '../../src/kafka/producer.js';
+import { createClient } from '../../src/kafka/client.js';
+import { kafkajsUnfixedRemoveBroker } from '../../src/kafka/kafkajs-fixes.js';
 import { sequencesOn } from '../../src/drill/ledger-scan.js';
 import { verifyLedger } from '../../src/kafka/ledger.js';
 import { createTopicOnClusters } from '../../src/kafka/topic.js';
@@ -37,6 +39,32 @@ async function freshTopic(name: string): Promise<string> {
   const result = await createTopicOnClusters(rig.endpoints.direct, { topic: name, partitions: 3, replicationFactor: rig.topology.brokers });
   expect(result).toEqual({ primary: 'created', secondary: 'created' });
   return name;
+}
+
+interface PoolBroker {
+  nodeId: number | null;
+  metadata(topics?: string[]): Promise<unknown>;
+}
+interface BrokerPool {
+  brokers: Record<string, PoolBroker>;
+  seedBroker: PoolBroker;
+  metadata: { topicMetadata: { topic: string; partitionMetadata: { partitionId: number; leader: number }[] }[] };
+  refreshMetadata(topics: string[]): Promise<void>;
+  removeBroker(destination: { host: string; port: number }): void;
+}
+
+/** kafkajs' internal broker pool of a client's producer (the object src/kafka/client.ts reads cluster ids from). */
+function withBrokerPool(kafka: ReturnType<typeof createClient>): () => BrokerPool {
+  const target = kafka as unknown as Record<symbol, (...args: unknown[]) => { brokerPool: BrokerPool }>;
+  const symbol = Object.getOwnPropertySymbols(target).find((s) => s.description === 'private:Kafka:createCluster')!;
+  const create = target[symbol]!;
+  let pool: BrokerPool | undefined;
+  target[symbol] = (...args) => {
+    const cluster = create(...args);
+    pool = cluster.brokerPool;
+    return cluster;
+  };
+  return () => pool!;
 }
 
 describe('produce / consume through Envoy', () => {
@@ -100,6 +128,52 @@ describe('produce / consume through Envoy', () => {
     expect(bad.exitCode).toBe(1);
     expect(bad.stderr).toContain('--on-switch must be "earliest" or "latest"');
     for (const r of [unknown, bad]) expect(r.stderr).not.toMatch(/\n\s+at /);
+  }, 60_000);
+
+  it('kafkajs fix: a connection that closes while metadata refreshes leaves every broker filed under its own node, and every partition acks', async () => {
+    const topic = await freshTopic('clients-seed-race');
+    const [seedHost, seedPort] = rig.endpoints.bootstrap[0]!.split(':') as [string, string];
+    // What a send's closed connection does in kafkajs (removeBroker of the seed's address), timed the way a
+    // failover times it: while a metadata refresh waits for its response.
+    const run = async (removeBroker: BrokerPool['removeBroker'] | undefined) => {
+      const kafka = createClient({ brokers: rig.endpoints.bootstrap, clientId: 'seed-race', connectionTimeoutMs: 3_000, requestTimeoutMs: 10_000, retry: { retries: 3 } });
+      const pool = withBrokerPool(kafka);
+      const producer = kafka.producer({ allowAutoTopicCreation: false });
+      await producer.connect();
+      try {
+        for (const partition of [0, 1, 2]) await producer.send({ topic, acks: -1, messages: [{ value: 'warm-up', partition }] });
+        const p = pool();
+        for (const broker of new Set(Object.values(p.brokers))) {
+          const metadata = broker.metadata.bind(broker);
+          broker.metadata = async (topics) => {
+            (removeBroker ?? p.removeBroker).call(p, { host: seedHost, port: Number(seedPort) });
+            return metadata(topics);
+          };
+        }
+        await p.refreshMetadata([topic]);
+        const filing = Object.entries(p.brokers).map(([key, broker]) => [key, String(broker.nodeId)]);
+        const partitions = p.metadata.topicMetadata.find((t) => t.topic === topic)!.partitionMetadata;
+        const leaders = [0, 1, 2].map((id) => String(partitions.find((m) => m.partitionId === id)!.leader));
+        const acked: number[] = [];
+        for (const partition of [0, 1, 2]) {
+          const result = await producer.send({ topic, acks: -1, messages: [{ value: 'after', partition }] });
+          acked.push(result.filter((r) => r.partition === partition).length);
+        }
+        return { filing, leaders, acked };
+      } finally {
+        await producer.disconnect();
+      }
+    };
+
+    const fixed = await run(undefined);
+    expect(fixed.filing.every(([key, nodeId]) => key === nodeId)).toBe(true);
+    expect(fixed.acked).toEqual([1, 1, 1]);
+    // kafkajs' own removeBroker, same steps: a broker filed under another node's id, and that node's
+    // partitions resolve with no acknowledgement. This is the bug, so the check above is a real one.
+    const unfixed = await run(kafkajsUnfixedRemoveBroker());
+    const misfiled = new Set(unfixed.filing.filter(([key, nodeId]) => key !== nodeId).map(([key]) => key));
+    expect(misfiled.size).toBeGreaterThan(0);
+    expect(unfixed.acked).toEqual(unfixed.leaders.map((leader) => (misfiled.has(leader) ? 0 : 1)));
   }, 60_000);
 
   it('failover: a steady producer keeps acking on the secondary when every primary broker stops; every acked message is on the cluster that acked it; the consumer switches once', async () => {
