@@ -193,6 +193,18 @@ async function readBack(brokers: string[], wanted: LedgerEntry[], timeoutMs: num
     }
     if (ranges.size === 0) return wrong;
 
+    // Start each partition at its first wanted offset, every time the group (re)joins: on a cluster that
+    // has just restarted, kafkajs may crash and restart this consumer before its group exists, and a seek
+    // made then throws ("Consumer group was not initialized"). Without a seek it reads from the start.
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      for (const r of ranges.values()) {
+        try {
+          consumer.seek({ topic: r.topic, partition: r.partition, offset: r.from.toString() });
+        } catch {
+          // the next join seeks again
+        }
+      }
+    });
     await consumer.connect();
     await consumer.subscribe({ topics: [...new Set([...ranges.values()].map((r) => r.topic))], fromBeginning: true });
     await consumer.run({
@@ -215,7 +227,6 @@ async function readBack(brokers: string[], wanted: LedgerEntry[], timeoutMs: num
         }
       },
     });
-    for (const r of ranges.values()) consumer.seek({ topic: r.topic, partition: r.partition, offset: r.from.toString() });
     await waitFor(() => [...ranges.values()].every((r) => r.position > r.to), {
       timeoutMs,
       intervalMs: 100,
