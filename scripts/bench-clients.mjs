@@ -8,7 +8,7 @@
 // brokersStoppedMs (fault -> every primary broker process gone) is reported next to the client figure:
 // Envoy's health check only steers new connections, and requests already sent to a broker that is still
 // shutting down wait for it (or for the client's request timeout).
-// Usage: npm run bench:clients [-- --port-base 24000 --count 10000 --runs 2 --fast --out reports/bench-clients.json]
+// Usage: npm run bench:clients [-- --port-base 24000 --count 100000 --runs 2 --fast --out reports/bench-clients.json]
 //   --fast uses the test suite's short health checks (500 ms interval) instead of the defaults (3 s).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, cpus, totalmem } from 'node:os';
@@ -28,7 +28,7 @@ import { consoleProgress, runScript } from './lib.mjs';
 const { values } = parseArgs({
   options: {
     'port-base': { type: 'string', default: '24000' },
-    count: { type: 'string', default: '10000' },
+    count: { type: 'string', default: '100000' },
     runs: { type: 'string', default: '2' },
     rate: { type: 'string', default: '200' },
     'rate-seconds': { type: 'string', default: '10' },
