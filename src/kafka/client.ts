@@ -6,6 +6,7 @@
  * Cluster object, which the public API does not expose. `trackClusterId` wraps the client's private
  * cluster factory (looked up by its symbol description) to keep a reference to that object. If a kafkajs
  * upgrade changes that internal, `clusterId()` returns undefined and callers fall back to describeCluster.
+ * `captureKafkajsCluster` is that wrapper on its own.
  */
 import { connect, isIP, Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
@@ -138,21 +139,31 @@ export interface ClusterIdTracker {
   describePartition(topic: string, partition: number): string;
 }
 
-export function trackClusterId(kafka: KafkaClient): ClusterIdTracker {
+/**
+ * kafkajs' internal Cluster object of the last producer/consumer/admin `kafka` creates (undefined before
+ * one is created, or if a kafkajs upgrade renames the private factory). Wraps the client's private cluster
+ * factory, looked up by its symbol description. Call it before creating the producer/consumer/admin.
+ */
+export function captureKafkajsCluster<T = InternalCluster>(kafka: KafkaClient): () => T | undefined {
   const target = kafka as unknown as Record<symbol, unknown>;
   const symbol = Object.getOwnPropertySymbols(target).find((s) => s.description === 'private:Kafka:createCluster');
-  let cluster: InternalCluster | undefined;
+  let cluster: T | undefined;
   if (symbol && typeof target[symbol] === 'function') {
-    const create = target[symbol] as (...args: unknown[]) => InternalCluster;
+    const create = target[symbol] as (...args: unknown[]) => T;
     target[symbol] = (...args: unknown[]) => {
       cluster = create(...args);
       return cluster;
     };
   }
+  return () => cluster;
+}
+
+export function trackClusterId(kafka: KafkaClient): ClusterIdTracker {
+  const current = captureKafkajsCluster(kafka);
   return {
-    clusterId: () => cluster?.brokerPool?.metadata?.clusterId ?? undefined,
+    clusterId: () => current()?.brokerPool?.metadata?.clusterId ?? undefined,
     describePartition: (topic, partition) => {
-      const pool = cluster?.brokerPool;
+      const pool = current()?.brokerPool;
       if (!pool?.metadata) return 'kafkajs holds no metadata';
       const partitions = pool.metadata.topicMetadata?.find((t) => t.topic === topic)?.partitionMetadata ?? [];
       const entry = partitions.find((p) => p.partitionId === partition);

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { brokersOf } from '../../src/config/topology.js';
 import { FailoverConsumer } from '../../src/kafka/consumer.js';
 import { FailoverProducer, type AckEvent } from '../../src/kafka/producer.js';
-import { createClient } from '../../src/kafka/client.js';
+import { captureKafkajsCluster, createClient } from '../../src/kafka/client.js';
 import { kafkajsUnfixedRemoveBroker } from '../../src/kafka/kafkajs-fixes.js';
 import { sequencesOn } from '../../src/drill/ledger-scan.js';
 import { verifyLedger } from '../../src/kafka/ledger.js';
@@ -51,20 +51,6 @@ interface BrokerPool {
   metadata: { topicMetadata: { topic: string; partitionMetadata: { partitionId: number; leader: number }[] }[] };
   refreshMetadata(topics: string[]): Promise<void>;
   removeBroker(destination: { host: string; port: number }): void;
-}
-
-/** kafkajs' internal broker pool of a client's producer (the object src/kafka/client.ts reads cluster ids from). */
-function withBrokerPool(kafka: ReturnType<typeof createClient>): () => BrokerPool {
-  const target = kafka as unknown as Record<symbol, (...args: unknown[]) => { brokerPool: BrokerPool }>;
-  const symbol = Object.getOwnPropertySymbols(target).find((s) => s.description === 'private:Kafka:createCluster')!;
-  const create = target[symbol]!;
-  let pool: BrokerPool | undefined;
-  target[symbol] = (...args) => {
-    const cluster = create(...args);
-    pool = cluster.brokerPool;
-    return cluster;
-  };
-  return () => pool!;
 }
 
 describe('produce / consume through Envoy', () => {
@@ -137,12 +123,12 @@ describe('produce / consume through Envoy', () => {
     // failover times it: while a metadata refresh waits for its response.
     const run = async (removeBroker: BrokerPool['removeBroker'] | undefined) => {
       const kafka = createClient({ brokers: rig.endpoints.bootstrap, clientId: 'seed-race', connectionTimeoutMs: 3_000, requestTimeoutMs: 10_000, retry: { retries: 3 } });
-      const pool = withBrokerPool(kafka);
+      const cluster = captureKafkajsCluster<{ brokerPool: BrokerPool }>(kafka);
       const producer = kafka.producer({ allowAutoTopicCreation: false });
       await producer.connect();
       try {
         for (const partition of [0, 1, 2]) await producer.send({ topic, acks: -1, messages: [{ value: 'warm-up', partition }] });
-        const p = pool();
+        const p = cluster()!.brokerPool;
         for (const broker of new Set(Object.values(p.brokers))) {
           const metadata = broker.metadata.bind(broker);
           broker.metadata = async (topics) => {
