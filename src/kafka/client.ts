@@ -7,6 +7,10 @@
  * cluster factory (looked up by its symbol description) to keep a reference to that object. If a kafkajs
  * upgrade changes that internal, `clusterId()` returns undefined and callers fall back to describeCluster.
  * `captureKafkajsCluster` is that wrapper on its own.
+ *
+ * Every client is created with the kafkajs fixes of src/kafka/kafkajs-fixes.ts in place: the first
+ * `createClient` applies them, and throws (a UserError naming the fix, the installed and the expected kafkajs
+ * version) when the installed kafkajs is not the one they were written for.
  */
 import { connect, isIP, Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
@@ -45,6 +49,7 @@ const LEVEL_NAMES: Record<number, KafkaLogLevel> = {
   [logLevel.DEBUG]: 'debug',
 };
 
+/** A kafkajs client; throws the UserError of applyKafkajsFixes when the kafkajs fixes cannot be applied. */
 export function createClient(o: ClientOptions): KafkaClient {
   applyKafkajsFixes();
   const onLog = o.onLog;

@@ -23,12 +23,22 @@
  *    "leader node 2, whose broker object has node id 0" and hundreds of failed sends.
  *    Fix: removeBroker keeps the seed broker it had. The seed is the bootstrap address (Envoy here), which a
  *    failover does not change, and a later refresh files it under the node at that address again.
+ *
+ * Both fixes replace methods of kafkajs' internal classes, so they hold only for the kafkajs they were
+ * written against: package.json pins it (KAFKAJS_FIXES_TARGET). `applyKafkajsFixes` installs them once, at
+ * the first client (src/kafka/client.ts). Before it touches anything, `checkKafkajsFixable` compares the
+ * installed kafkajs (its version, and each method a fix replaces) with that target; any difference is a
+ * UserError naming the fix and the versions, never a client that silently runs without the fixes.
  */
 import { createRequire } from 'node:module';
 import kafkajs from 'kafkajs';
+import { UserError } from '../util/errors.js';
 
 const { KafkaJSError } = kafkajs;
 const require = createRequire(import.meta.url);
+
+/** The kafkajs version the fixes were written against (and package.json pins). */
+export const KAFKAJS_FIXES_TARGET = '2.2.4';
 
 interface RunnerLike {
   running: boolean;
@@ -42,8 +52,56 @@ interface BrokerPoolLike {
 
 type RemoveBroker = BrokerPoolLike['removeBroker'];
 
-let applied: boolean | undefined;
-let unfixedRemoveBroker: RemoveBroker | undefined;
+/** The parts of kafkajs the fixes replace, as loaded (undefined where a module or field is missing). */
+export interface KafkajsInternals {
+  /** `version` of kafkajs/package.json. */
+  version?: string;
+  /** kafkajs/src/consumer/runner.js */
+  Runner?: { prototype?: Partial<RunnerLike> };
+  /** kafkajs/src/cluster/brokerPool.js */
+  BrokerPool?: { prototype?: Partial<BrokerPoolLike> };
+}
+
+/** The internals once checked: every part the fixes replace is there. */
+interface FixableInternals {
+  Runner: { prototype: RunnerLike };
+  BrokerPool: { prototype: BrokerPoolLike };
+}
+
+/** Each fix, the method it replaces and where that lives: for the error that names a fix that cannot be applied. */
+const FIXES = [
+  {
+    name: 'consumer stopped during a fetcher rebuild',
+    method: 'Runner.prototype.fetch',
+    module: 'kafkajs/src/consumer/runner.js',
+    present: (k: KafkajsInternals) => typeof k.Runner?.prototype?.fetch === 'function',
+  },
+  {
+    name: 'producer seed broker kept on removeBroker',
+    method: 'BrokerPool.prototype.removeBroker',
+    module: 'kafkajs/src/cluster/brokerPool.js',
+    present: (k: KafkajsInternals) => typeof k.BrokerPool?.prototype?.removeBroker === 'function',
+  },
+] as const;
+
+/**
+ * Why the fixes cannot be applied to `internals`: a UserError naming each problem (a kafkajs version other
+ * than the target, each fix whose method is missing) with the installed and the expected kafkajs version
+ * and the way out; undefined when they can be applied. Pure: reads `internals`, changes nothing.
+ */
+export function checkKafkajsFixable(internals: KafkajsInternals): UserError | undefined {
+  const installed = internals.version ?? 'unknown (kafkajs/package.json not readable)';
+  const problems: string[] = [];
+  if (internals.version !== KAFKAJS_FIXES_TARGET) problems.push('the installed version is not the one the fixes were written for');
+  FIXES.forEach((fix, i) => {
+    if (!fix.present(internals)) problems.push(`fix ${i + 1} (${fix.name}) needs ${fix.method}, which ${fix.module} lacks`);
+  });
+  if (problems.length === 0) return undefined;
+  return new UserError(
+    `cannot apply the kafkajs fixes (installed kafkajs ${installed}, expected ${KAFKAJS_FIXES_TARGET}): ${problems.join('; ')}. Reinstall with \`npm ci\`.`,
+    `\`npm ci\` installs kafkajs ${KAFKAJS_FIXES_TARGET} as pinned in package.json and package-lock.json; src/kafka/kafkajs-fixes.ts says what each fix is for`,
+  );
+}
 
 function load<T>(path: string): T | undefined {
   try {
@@ -53,28 +111,48 @@ function load<T>(path: string): T | undefined {
   }
 }
 
-/** Installs the fixes once; returns whether they are in place (false if kafkajs' internals are not as expected). */
-export function applyKafkajsFixes(): boolean {
-  if (applied !== undefined) return applied;
-  applied = false;
-  const Runner = load<{ prototype: RunnerLike }>('kafkajs/src/consumer/runner.js');
-  const BrokerPool = load<{ prototype: BrokerPoolLike }>('kafkajs/src/cluster/brokerPool.js');
-  const fetch = Runner?.prototype?.fetch;
-  const removeBroker = BrokerPool?.prototype?.removeBroker;
-  if (!Runner || !BrokerPool || typeof fetch !== 'function' || typeof removeBroker !== 'function') return applied;
+/** The installed kafkajs' parts the fixes replace (undefined where a module does not load). */
+export function loadKafkajsInternals(): KafkajsInternals {
+  return {
+    version: load<{ version?: string }>('kafkajs/package.json')?.version,
+    Runner: load('kafkajs/src/consumer/runner.js'),
+    BrokerPool: load('kafkajs/src/cluster/brokerPool.js'),
+  };
+}
 
+let outcome: { error?: UserError } | undefined;
+let unfixedRemoveBroker: RemoveBroker | undefined;
+
+/**
+ * Installs the fixes into the installed kafkajs, once per process; later calls only report that first
+ * outcome. Returns true when they are in place, throws the UserError of `checkKafkajsFixable` when the
+ * installed kafkajs is not the one they were written for (then nothing is patched).
+ */
+export function applyKafkajsFixes(): true {
+  if (!outcome) {
+    const internals = loadKafkajsInternals();
+    const error = checkKafkajsFixable(internals);
+    if (!error) installKafkajsFixes(internals as FixableInternals);
+    outcome = { error };
+  }
+  if (outcome.error) throw outcome.error;
+  return true;
+}
+
+/** The two fixes, patched into kafkajs' prototypes; called once, by applyKafkajsFixes, after the check passed. */
+function installKafkajsFixes({ Runner, BrokerPool }: FixableInternals): void {
+  const fetch = Runner.prototype.fetch;
   Runner.prototype.fetch = async function patchedFetch(this: RunnerLike, nodeId: number) {
     if (!this.running) throw new KafkaJSError('consumer stopped while its fetchers were being rebuilt', { retriable: true });
     return fetch.call(this, nodeId);
   };
+  const removeBroker = BrokerPool.prototype.removeBroker;
   unfixedRemoveBroker = removeBroker;
   BrokerPool.prototype.removeBroker = function patchedRemoveBroker(this: BrokerPoolLike, destination) {
     const seed = this.seedBroker;
     removeBroker.call(this, destination);
     this.seedBroker = seed;
   };
-  applied = true;
-  return applied;
 }
 
 /** kafkajs' own BrokerPool.removeBroker, for the test that shows the bug fix 2 is for is real. */
