@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import chalk from 'chalk';
 import ora, { type Ora } from 'ora';
 import { clearState, writeState } from '../../runtime/state.js';
-import { collectStatus, type StatusReport } from '../../runtime/status-report.js';
+import { collectStatus, statusTable, type Paint, type StatusReport, type Tone } from '../../runtime/status-report.js';
 import { readRouting } from '../../envoy/routing.js';
 import { describeRouting, routingStatus, type RoutingStatus } from '../../drill/expected.js';
 import { RUNTIME_KINDS, type Progress, type RuntimeKind } from '../../runtime/types.js';
@@ -120,21 +120,15 @@ async function stop(flags: { volumes?: boolean; yes?: boolean }): Promise<void> 
   process.stdout.write(`${chalk.green('Stopped')} the ${runtime.kind} demo in ${project}${flags.volumes ? ' and removed its data' : ''}.\n`);
 }
 
+const TONES: Record<Tone, (text: string) => string> = { plain: (t) => t, dim: chalk.dim, good: chalk.green, bad: chalk.red, warn: chalk.yellow };
+const paintTone: Paint = (text, tone) => TONES[tone](text);
+
 function printStatus(r: StatusReport): void {
   const out = process.stdout;
   const yes = (b: boolean, t: string, f: string) => (b ? chalk.green(t) : chalk.red(f));
   out.write(`${chalk.bold('Runtime')} ${r.runtime}  ${chalk.dim(r.project)}${r.startedAt ? chalk.dim(`  started ${r.startedAt}`) : ''}\n`);
   out.write(`${chalk.bold('Envoy')}   ${yes(r.envoyRunning, 'running', 'stopped')}  admin ${r.endpoints.envoyAdminUrl}\n\n`);
-  const health = new Map<string, boolean[]>();
-  if (r.envoy.reachable) for (const e of r.envoy.endpoints) health.set(e.host, [...(health.get(e.host) ?? []), e.healthy]);
-  out.write(chalk.dim(`${'broker'.padEnd(22)}${'process'.padEnd(18)}${'recovery'.padEnd(10)}envoy\n`));
-  for (const b of r.brokers) {
-    const proc = b.running ? chalk.green(`running ${b.id ?? ''}`.padEnd(18)) : chalk.red('stopped'.padEnd(18));
-    const rec = b.recoveryMode ? chalk.yellow('on'.padEnd(10)) : 'off'.padEnd(10);
-    const h = health.get(b.name);
-    const envoy = !r.envoy.reachable ? chalk.dim('?') : !h ? chalk.dim('not an endpoint') : h.every(Boolean) ? chalk.green('healthy') : chalk.red('unhealthy');
-    out.write(`${b.name.padEnd(22)}${proc}${rec}${envoy}\n`);
-  }
+  out.write(statusTable(r, paintTone));
   if (!r.envoy.reachable) out.write(`\n${chalk.yellow('Envoy admin not reachable:')} ${r.envoy.error}\n`);
 }
 
