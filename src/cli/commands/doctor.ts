@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import chalk from 'chalk';
 import ora from 'ora';
 import { currentState, resolveTopology, type TopologyFlags } from '../context.js';
-import { dockerPreflight, localPreflight, type CheckResult } from '../../runtime/docker/preflight.js';
+import { dockerPreflight, localPreflight, localRuntimeNote, type CheckResult } from '../../runtime/docker/preflight.js';
 import { RUNTIME_KINDS, type RuntimeKind } from '../../runtime/types.js';
 import { UserError } from '../../util/errors.js';
 
@@ -46,8 +46,9 @@ Example:
       const results = kind === 'docker' ? await dockerPreflight(topology, { skipPorts }) : await localPreflight(topology, { skipPorts });
       spinner?.stop();
       const failed = results.filter((r) => r.level === 'error').length;
+      const note = localRuntimeNote(results);
       if (flags.json) {
-        process.stdout.write(JSON.stringify({ runtime: kind, ok: failed === 0, checks: results }, null, 2) + '\n');
+        process.stdout.write(JSON.stringify({ runtime: kind, ok: failed === 0, checks: results, ...(note ? { note } : {}) }, null, 2) + '\n');
       } else {
         const width = Math.max(...results.map((r) => r.name.length));
         for (const r of results) {
@@ -57,6 +58,7 @@ Example:
         process.stdout.write(
           failed === 0 ? chalk.green(`\nready to run the ${kind} runtime\n`) : chalk.red(`\n${failed} check(s) failed: fix them before \`failover-demo start\`\n`),
         );
+        if (note) process.stdout.write(`${chalk.yellow(note)}\n`);
       }
       if (failed > 0) process.exitCode = 1;
     });

@@ -1,6 +1,8 @@
 /**
  * Pre-flight checks of the Docker runtime (`failover-demo doctor`, and `start` before it touches
  * anything): Docker CLI, daemon, Compose v2, ports, images, memory. Each failed check names its fix.
+ * When Docker itself cannot be used (CLI, daemon or Compose failed), `localRuntimeNote` says so and names
+ * the local runtime, which runs the demo right now without Docker; `start` and `doctor` both show it.
  */
 import { totalmem } from 'node:os';
 import { execa } from 'execa';
@@ -51,6 +53,11 @@ export function requiredMemoryBytes(t: Topology): number {
   return brokersOf(t).length * perBroker + 512 * 2 ** 20;
 }
 
+/** Names of the checks without which the Docker runtime cannot run at all (unlike ports, images, memory). */
+const DOCKER_CLI = 'Docker CLI';
+const DOCKER_DAEMON = 'Docker daemon';
+const COMPOSE = 'Compose v2';
+
 const gib = (n: number) => `${(n / 2 ** 30).toFixed(1)} GiB`;
 
 const DOCKER_INSTALL_FIX = 'install Docker Engine (https://docs.docker.com/engine/install/) or Docker Desktop, and put `docker` on PATH';
@@ -66,11 +73,11 @@ async function checkCli(env: NodeJS.ProcessEnv): Promise<CheckResult> {
   try {
     const { stdout } = await execa('docker', ['version', '--format', '{{.Client.Version}}'], { env, reject: false, timeout: 15_000 });
     const v = stdout.trim();
-    if (v) return { name: 'Docker CLI', level: 'ok', detail: `docker ${v}` };
+    if (v) return { name: DOCKER_CLI, level: 'ok', detail: `docker ${v}` };
   } catch {
     /* not found: below */
   }
-  return { name: 'Docker CLI', level: 'error', detail: '`docker` was not found on PATH', fix: DOCKER_INSTALL_FIX };
+  return { name: DOCKER_CLI, level: 'error', detail: '`docker` was not found on PATH', fix: DOCKER_INSTALL_FIX };
 }
 
 async function checkDaemon(env: NodeJS.ProcessEnv): Promise<{ result: CheckResult; memTotal?: number }> {
@@ -81,7 +88,7 @@ async function checkDaemon(env: NodeJS.ProcessEnv): Promise<{ result: CheckResul
       new Promise((_, reject) => setTimeout(() => reject(new Error('no answer within 10 s')), 10_000).unref()),
     ])) as { ServerVersion?: string; MemTotal?: number };
     return {
-      result: { name: 'Docker daemon', level: 'ok', detail: `Docker Engine ${info.ServerVersion ?? '?'} reachable` },
+      result: { name: DOCKER_DAEMON, level: 'ok', detail: `Docker Engine ${info.ServerVersion ?? '?'} reachable` },
       memTotal: info.MemTotal,
     };
   } catch (err) {
@@ -92,7 +99,7 @@ async function checkDaemon(env: NodeJS.ProcessEnv): Promise<{ result: CheckResul
       e.code === 'EACCES'
         ? 'add your user to the `docker` group (then log in again), or use Docker Desktop / rootless Docker'
         : daemonFix(env);
-    return { result: { name: 'Docker daemon', level: 'error', detail: `cannot reach the Docker daemon at ${where} (${why})`, fix } };
+    return { result: { name: DOCKER_DAEMON, level: 'error', detail: `cannot reach the Docker daemon at ${where} (${why})`, fix } };
   }
 }
 
@@ -109,10 +116,10 @@ export async function composeVersion(env: NodeJS.ProcessEnv = process.env): Prom
 
 async function checkCompose(env: NodeJS.ProcessEnv): Promise<CheckResult> {
   const v = await composeVersion(env);
-  if (!v) return { name: 'Compose v2', level: 'error', detail: '`docker compose` is not available (the Compose v2 CLI plugin is missing)', fix: COMPOSE_FIX };
+  if (!v) return { name: COMPOSE, level: 'error', detail: '`docker compose` is not available (the Compose v2 CLI plugin is missing)', fix: COMPOSE_FIX };
   const major = Number(/^v?(\d+)/.exec(v)?.[1]);
-  if (!(major >= 2)) return { name: 'Compose v2', level: 'error', detail: `docker compose ${v} found, but v2 or newer is needed`, fix: COMPOSE_FIX };
-  return { name: 'Compose v2', level: 'ok', detail: `docker compose ${v}` };
+  if (!(major >= 2)) return { name: COMPOSE, level: 'error', detail: `docker compose ${v} found, but v2 or newer is needed`, fix: COMPOSE_FIX };
+  return { name: COMPOSE, level: 'ok', detail: `docker compose ${v}` };
 }
 
 async function checkPorts(t: Topology, claims: PortClaim[], host: string): Promise<CheckResult[]> {
@@ -256,11 +263,27 @@ export async function localPreflight(t: Topology, options: PreflightOptions = {}
   return results;
 }
 
+/**
+ * When Docker itself cannot be used here (its CLI missing, its daemon unreachable, Compose missing): one line
+ * saying so and naming `failover-demo start --runtime local`, which runs the demo right now without Docker.
+ * Undefined when those checks passed (other failures, e.g. a busy port, are not a reason to switch runtime).
+ */
+export function localRuntimeNote(results: readonly CheckResult[]): string | undefined {
+  const failed = results.filter((r) => r.level === 'error' && [DOCKER_CLI, DOCKER_DAEMON, COMPOSE].includes(r.name)).map((r) => r.name);
+  if (failed.length === 0) return undefined;
+  return (
+    `Docker cannot be used here (${failed.join(', ')} failed). To run the demo right now without Docker: ` +
+    '`failover-demo start --runtime local` (real Envoy and Kafka stand-ins for the brokers, as processes on this machine; ' +
+    '`failover-demo doctor --runtime local` checks what it needs).'
+  );
+}
+
 /** One UserError listing every failed check and its fix; nothing when all passed (warnings pass). */
 export function preflightError(results: readonly CheckResult[]): UserError | undefined {
   const failed = results.filter((r) => r.level === 'error');
   if (failed.length === 0) return undefined;
-  const message = failed.map((r) => `${r.name}: ${r.detail}`).join('\n');
+  const note = localRuntimeNote(results);
+  const message = [...failed.map((r) => `${r.name}: ${r.detail}`), ...(note ? [note] : [])].join('\n');
   const hint = failed.map((r) => r.fix).filter((f): f is string => Boolean(f)).join('\n');
   return new UserError(message, hint || undefined);
 }
