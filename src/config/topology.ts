@@ -63,9 +63,15 @@ export interface EnvoySettings {
 
 export interface RedpandaSettings {
   image: string;
-  /** In-network Kafka API port of each broker. */
+  /**
+   * First Kafka API listener of each broker (`internal`): it advertises the broker itself. Redpanda's own
+   * Kafka clients (Schema Registry, HTTP Proxy) bootstrap from the first listener and then connect to its
+   * advertised addresses, so it must never point at Envoy. The kafka-filter strategy's Envoy connects here.
+   */
   kafkaPort: number;
-  /** Second Kafka API port of each broker, used for host-facing traffic. */
+  /** `advertised` strategy: listener for in-network clients via Envoy; advertises envoy:(listenerPort + i). */
+  proxiedKafkaPort: number;
+  /** `advertised` strategy: listener for host clients via Envoy; advertises advertisedHost:(listenerPort + i). */
   hostKafkaPort: number;
   rpcPort: number;
   adminPort: number;
@@ -131,8 +137,8 @@ export const FAST_HEALTH_CHECK: Readonly<Partial<HealthCheckSettings>> = {
   healthyEdgeIntervalMs: 500,
 };
 
-export const DEFAULT_REDPANDA_VERSION = 'v25.3.4';
-export const DEFAULT_ENVOY_VERSION = 'contrib-v1.31-latest';
+export const DEFAULT_REDPANDA_VERSION = 'v26.2.1';
+export const DEFAULT_ENVOY_VERSION = 'contrib-v1.40-latest';
 
 /** The PoC's settings. `env` lets REDPANDA_VERSION / ENVOY_VERSION pick image tags, as the PoC did. */
 export function defaultTopology(env: Record<string, string | undefined> = {}): Topology {
@@ -174,6 +180,7 @@ export function defaultTopology(env: Record<string, string | undefined> = {}): T
     redpanda: {
       image: `docker.redpanda.com/redpandadata/redpanda:${redpandaVersion}`,
       kafkaPort: 9092,
+      proxiedKafkaPort: 9093,
       hostKafkaPort: 19092,
       rpcPort: 33145,
       adminPort: 9644,

@@ -162,8 +162,9 @@ export const CONFIG_SCHEMA: ObjectSpec = {
       doc: 'The Redpanda brokers (Docker runtime).',
       fields: {
         image: text('Redpanda image. REDPANDA_VERSION picks the tag.', checkImage),
-        kafkaPort: port('In-network Kafka API port of each broker.'),
-        hostKafkaPort: port('Kafka API port for host-facing traffic (via Envoy) on each broker.'),
+        kafkaPort: port("First Kafka API listener of each broker; it advertises the broker itself, for Redpanda's own clients (Schema Registry, HTTP Proxy) and the kafka-filter strategy's Envoy."),
+        proxiedKafkaPort: port('`advertised` strategy: Kafka API port for in-network clients via Envoy (advertises envoy:listenerPort + i).'),
+        hostKafkaPort: port('`advertised` strategy: Kafka API port for host clients via Envoy (advertises advertisedHost:listenerPort + i).'),
         rpcPort: port('Internal RPC port.'),
         adminPort: port('Redpanda admin API port (inside the Docker network only).'),
         pandaproxyPort: port('HTTP Proxy port (inside the Docker network only).'),
@@ -474,8 +475,9 @@ export function portGroups(t: Topology): { name: string; uses: PortUse[] }[] {
     {
       name: "each broker container's ports",
       uses: [
-        { port: r.kafkaPort, key: 'redpanda.kafkaPort', what: 'Kafka API (in-network)' },
-        { port: r.hostKafkaPort, key: 'redpanda.hostKafkaPort', what: 'Kafka API (host-facing)' },
+        { port: r.kafkaPort, key: 'redpanda.kafkaPort', what: 'Kafka API (internal)' },
+        { port: r.proxiedKafkaPort, key: 'redpanda.proxiedKafkaPort', what: 'Kafka API (in-network, via Envoy)' },
+        { port: r.hostKafkaPort, key: 'redpanda.hostKafkaPort', what: 'Kafka API (host-facing, via Envoy)' },
         { port: r.directPortBase, key: 'redpanda.directPortBase', what: 'Kafka API (direct)' },
         { port: r.rpcPort, key: 'redpanda.rpcPort', what: 'RPC' },
         { port: r.adminPort, key: 'redpanda.adminPort', what: 'admin API' },

@@ -69,12 +69,36 @@ function brokerService(t: Topology, b: BrokerRef): Record<string, unknown> {
     volumes: [`${brokerVolumeName(b)}:${REDPANDA_DATA_DIRECTORY}`, `./${brokerConfigDir(b)}:/config:ro`],
     ports: [publish(t, directHostPort(t, b), t.redpanda.directPortBase)],
     networks: [COMPOSE_NETWORK],
-    healthcheck: {
-      test: ['CMD', 'curl', '-sf', `http://localhost:${t.redpanda.adminPort}/v1/status/ready`],
-      interval: '2s',
-      timeout: '2s',
-      retries: 60,
-    },
+    healthcheck: brokerHealthcheck(t),
+  };
+}
+
+/**
+ * Ready only when Redpanda says so: its Admin API starts before the Kafka API and `/v1/status/ready`
+ * answers 200 while booting too, with the state in the body ({"status":"booting"} → {"status":"ready"}).
+ */
+export function brokerHealthcheck(t: Topology): Record<string, unknown> {
+  return {
+    test: ['CMD-SHELL', `curl -sf http://localhost:${t.redpanda.adminPort}/v1/status/ready | grep -Eq '"status" *: *"ready"'`],
+    interval: '2s',
+    timeout: '2s',
+    retries: 60,
+    start_period: '5s',
+  };
+}
+
+/**
+ * Envoy is ready once its admin `/ready` answers LIVE (200; other states answer 503): listeners and
+ * clusters initialised. The Envoy images have bash and grep but no curl, so bash's /dev/tcp asks (HTTP/1.1:
+ * the admin API answers HTTP/1.0 with 426).
+ */
+export function envoyHealthcheck(t: Topology): Record<string, unknown> {
+  const ask = `exec 3<>/dev/tcp/127.0.0.1/${t.envoy.adminPort} && printf 'GET /ready HTTP/1.1\\r\\nHost: localhost\\r\\nConnection: close\\r\\n\\r\\n' >&3 && grep -q '^LIVE' <&3`;
+  return {
+    test: ['CMD', 'bash', '-c', ask],
+    interval: '2s',
+    timeout: '2s',
+    retries: 30,
   };
 }
 
@@ -91,6 +115,7 @@ function envoyService(t: Topology): Record<string, unknown> {
       publish(t, t.envoy.adminPort, t.envoy.adminPort),
     ],
     networks: [COMPOSE_NETWORK],
+    healthcheck: envoyHealthcheck(t),
     depends_on: Object.fromEntries(brokersOf(t).map((b) => [b.name, { condition: 'service_healthy' }])),
   };
 }

@@ -11,8 +11,10 @@
  *   - `kafka-filter`: the contrib kafka_broker filter rewrites broker ids to envoy:(listenerPort+i) on the
  *     in-network set and advertisedHost:(listenerPort+i) on the host set; both sets share the clusters.
  *   - `advertised`: no filter; the brokers advertise Envoy's addresses themselves, on two Kafka listeners
- *     (kafkaPort for in-network clients, hostKafkaPort for host clients), so the host set gets its own
- *     clusters (`broker_<i>_host_cluster`) pointing at hostKafkaPort.
+ *     (proxiedKafkaPort for in-network clients, hostKafkaPort for host clients), so each set has its own
+ *     clusters (`broker_<i>_cluster` on proxiedKafkaPort, `broker_<i>_host_cluster` on hostKafkaPort).
+ *     The brokers' first Kafka listener (kafkaPort) advertises the broker itself, for Redpanda's own
+ *     clients; Envoy does not use it with this strategy.
  * - `local`: everything on 127.0.0.1, always the `advertised` strategy (the PyPI Envoy is the standard
  *   build, without contrib filters), brokers at their localPorts().
  */
@@ -197,7 +199,7 @@ function dockerConfig(t: Topology): Json {
     ]),
   );
   const networkClusters = positions(t).map((i) =>
-    cluster(t, envoyClusterName(i), 'STRICT_DNS', upstreams(i, t.redpanda.kafkaPort)),
+    cluster(t, envoyClusterName(i), 'STRICT_DNS', upstreams(i, filterStrategy ? t.redpanda.kafkaPort : t.redpanda.proxiedKafkaPort)),
   );
   const hostClusters = filterStrategy
     ? []

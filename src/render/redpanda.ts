@@ -6,10 +6,11 @@
  *   properties; Redpanda reads it when the cluster first forms. The PoC put these under `redpanda:` in
  *   redpanda.yaml, where node config does not belong.
  *
- * Kafka API listeners (the Kafka stand-in of the local runtime translates them by these names):
- * - `internal`  (docker) in-network clients, via Envoy's in-network listener set
- * - `external`  host clients, via Envoy's host-facing listeners (docker) / Envoy's listeners (local)
- * - `direct`    tooling that bypasses Envoy (topic setup, ledger checks)
+ * Kafka API listeners (the Kafka stand-in translates them by these names), first one first:
+ * - `internal`  (docker) the broker itself: Redpanda's own clients, and Envoy with the kafka-filter strategy
+ * - `proxied`   (docker, advertised) in-network clients via Envoy's in-network listener set
+ * - `external`  (advertised) host clients via Envoy's host-facing listeners (docker) / Envoy's listeners (local)
+ * - `direct`    tooling that bypasses Envoy (topic setup, ledger checks); first in the local target
  */
 import { stringify } from 'yaml';
 import {
@@ -27,7 +28,7 @@ export const REDPANDA_DATA_DIRECTORY = '/var/lib/redpanda/data';
 /** The node property `failover-demo recovery enable|disable` toggles. */
 export const RECOVERY_MODE_KEY = ['redpanda', 'recovery_mode_enabled'] as const;
 
-export type KafkaListenerName = 'internal' | 'external' | 'direct';
+export type KafkaListenerName = 'internal' | 'proxied' | 'external' | 'direct';
 
 interface KafkaListener {
   name: KafkaListenerName;
@@ -37,44 +38,45 @@ interface KafkaListener {
   advertisedPort: number;
 }
 
-/** The Kafka API listeners of one broker, bound and advertised, for the given target. */
+/**
+ * The Kafka API listeners of one broker, bound and advertised, for the given target.
+ *
+ * The first listener always advertises the broker itself. Redpanda's Schema Registry and HTTP Proxy
+ * run an internal Kafka client that bootstraps from the first Kafka listener and then connects to the
+ * addresses that listener advertises; every Schema Registry route, the health-checked /schemas/types
+ * too, waits for that client to write and read its internal topic. If the first listener advertised
+ * Envoy, that client would go through Envoy, which routes nothing until a health check passes: the
+ * Schema Registry would never answer and no broker would ever be marked healthy.
+ */
 export function kafkaListeners(t: Topology, b: BrokerRef, target: RenderTarget): KafkaListener[] {
   const envoyPort = t.envoy.listenerPort + b.index;
   if (target === 'local') {
     const ports = localPorts(t, b);
     const loopback = '127.0.0.1';
     return [
-      { name: 'external', address: loopback, port: ports.client, advertisedAddress: loopback, advertisedPort: envoyPort },
       { name: 'direct', address: loopback, port: ports.direct, advertisedAddress: loopback, advertisedPort: ports.direct },
+      { name: 'external', address: loopback, port: ports.client, advertisedAddress: loopback, advertisedPort: envoyPort },
     ];
   }
   const any = '0.0.0.0';
   const rp = t.redpanda;
-  // kafka-filter: the broker advertises itself and Envoy's filter rewrites; advertised: the broker
-  // advertises Envoy's listener for its position, on the address each kind of client can reach.
-  const viaFilter = t.rewrite === 'kafka-filter';
+  const internal: KafkaListener = { name: 'internal', address: any, port: rp.kafkaPort, advertisedAddress: b.name, advertisedPort: rp.kafkaPort };
+  const direct: KafkaListener = {
+    name: 'direct',
+    address: any,
+    port: rp.directPortBase,
+    advertisedAddress: t.envoy.advertisedHost,
+    advertisedPort: directHostPort(t, b),
+  };
+  // kafka-filter: Envoy connects to `internal` and its filter rewrites the broker addresses it hands out.
+  if (t.rewrite === 'kafka-filter') return [internal, direct];
+  // advertised: two more listeners that advertise Envoy's listener for this position, each on the
+  // address its kind of client can reach (in the Docker network, on the host).
   return [
-    {
-      name: 'internal',
-      address: any,
-      port: rp.kafkaPort,
-      advertisedAddress: viaFilter ? b.name : ENVOY_DOCKER_HOST,
-      advertisedPort: viaFilter ? rp.kafkaPort : envoyPort,
-    },
-    {
-      name: 'external',
-      address: any,
-      port: rp.hostKafkaPort,
-      advertisedAddress: viaFilter ? b.name : t.envoy.advertisedHost,
-      advertisedPort: viaFilter ? rp.hostKafkaPort : envoyPort,
-    },
-    {
-      name: 'direct',
-      address: any,
-      port: rp.directPortBase,
-      advertisedAddress: t.envoy.advertisedHost,
-      advertisedPort: directHostPort(t, b),
-    },
+    internal,
+    { name: 'proxied', address: any, port: rp.proxiedKafkaPort, advertisedAddress: ENVOY_DOCKER_HOST, advertisedPort: envoyPort },
+    { name: 'external', address: any, port: rp.hostKafkaPort, advertisedAddress: t.envoy.advertisedHost, advertisedPort: envoyPort },
+    direct,
   ];
 }
 
@@ -131,22 +133,51 @@ export function defaultTopicReplications(t: Topology): number {
   return n % 2 === 1 ? n : n - 1;
 }
 
-/** Cluster properties, applied by Redpanda when the cluster first forms. */
-export function buildBootstrapConfig(t: Topology): Record<string, unknown> {
-  return {
-    auto_create_topics_enabled: true,
-    default_topic_replications: defaultTopicReplications(t),
-    default_topic_partitions: t.topics[0]?.partitions ?? 1,
-  };
+/** One cluster property with the reason it is set, written as a comment above it. */
+export interface ClusterProperty {
+  key: string;
+  value: string | number | boolean;
+  why: string;
 }
 
-/** .bootstrap.yaml text (the same for every broker of either cluster). */
+/**
+ * Cluster properties, applied by Redpanda when the cluster first forms. `redpanda start --mode
+ * dev-container` (the compose command) also writes cluster properties, but under `redpanda:` in
+ * redpanda.yaml, and Redpanda imports those only when there is no .bootstrap.yaml. We always ship one,
+ * so the dev-container values we want are here, explicitly (rpk's list: src/go/rpk/pkg/cli/redpanda/start.go).
+ * Left out on purpose: `write_caching_default: true` (the drill counts acknowledged messages; with write
+ * caching an ack does not wait for the write to reach disk).
+ */
+export function clusterProperties(t: Topology): ClusterProperty[] {
+  return [
+    { key: 'auto_create_topics_enabled', value: true, why: 'clients may produce to a topic before `start` creates it (dev-container sets it too)' },
+    { key: 'default_topic_replications', value: defaultTopicReplications(t), why: 'Raft wants an odd replica count, at most 3 and at most the brokers per cluster' },
+    { key: 'default_topic_partitions', value: t.topics[0]?.partitions ?? 1, why: 'auto-created topics get as many partitions as the demo topic' },
+    {
+      key: 'group_initial_rebalance_delay',
+      value: 0,
+      why: 'ms; a consumer that rejoins its group on the other cluster during a failover starts at once instead of after 3 s (dev-container)',
+    },
+    { key: 'group_topic_partitions', value: 3, why: 'a small __consumer_offsets, quick to create on a demo cluster (dev-container; default 16)' },
+    { key: 'storage_min_free_bytes', value: 10485760, why: '10 MiB: a laptop disk with less than the default 5 GiB free still takes writes (dev-container)' },
+    { key: 'topic_partitions_per_shard', value: 1000, why: 'the demo runs with --smp 1 (dev-container)' },
+    { key: 'fetch_reads_debounce_timeout', value: 10, why: 'ms; dev-container value' },
+    { key: 'log_segment_size_min', value: 1, why: 'bytes; dev-container value' },
+  ];
+}
+
+/** Cluster properties as a plain object (what .bootstrap.yaml holds). */
+export function buildBootstrapConfig(t: Topology): Record<string, unknown> {
+  return Object.fromEntries(clusterProperties(t).map((p) => [p.key, p.value]));
+}
+
+/** .bootstrap.yaml text (the same for every broker of either cluster), each key with its reason. */
 export function renderBootstrapYaml(t: Topology): string {
   const head = [
     '# Redpanda cluster properties, rendered by `failover-demo render`. Read when the cluster first',
     '# forms; later changes need `rpk cluster config set` (or `failover-demo stop --volumes` and a fresh start).',
     '',
-    '',
-  ].join('\n');
-  return head + stringify(buildBootstrapConfig(t), { lineWidth: 0, aliasDuplicateObjects: false });
+  ];
+  const body = clusterProperties(t).flatMap((p) => ['', `# ${p.why}`, stringify({ [p.key]: p.value }, { lineWidth: 0 }).trimEnd()]);
+  return [...head, ...body.slice(1), ''].join('\n');
 }

@@ -8,7 +8,10 @@
  *
  * It translates redpanda.yaml into server.properties (./kafka-config.ts), formats the KRaft storage on
  * first start, launches the Kafka JVM, and once the broker's Kafka port accepts connections starts the
- * Schema Registry stand-in as the recovery-mode flag (read now, at start, as Redpanda does) says.
+ * Schema Registry stand-in as the recovery-mode flag (read now, at start, as Redpanda does) says. Like
+ * Redpanda's, that registry answers only after its internal Kafka client has written and read back
+ * `_schemas` through the addresses the config gives it (./internal-client.ts). The Admin API's
+ * `/v1/status/ready` is up from the start and says "booting" until the Kafka API accepts connections.
  * SIGTERM/SIGINT stop both; if the JVM dies the responders close and this process exits with it.
  * --cds-archive: a JVM class-data-sharing archive of Kafka's classes (see ./cds.ts): used when there,
  * built in the background after the broker is ready when not.
@@ -27,7 +30,8 @@ import {
   parseRedpandaYaml,
   type RedpandaNodeConfig,
 } from './kafka-config.js';
-import { startResponders, type StandinResponders } from './schema-registry.js';
+import { startAdminApi, startSchemaRegistry, type StandinResponders } from './schema-registry.js';
+import { SchemaRegistryInternalClient } from './internal-client.js';
 import { KafkaCds, removeStaleCdsFiles } from './cds.js';
 import { dialAddress, tcpAccepts } from './net.js';
 
@@ -100,12 +104,24 @@ export async function runBrokerStandin(o: BrokerStandinOptions): Promise<number>
 
   let stopping = false;
   let responders: StandinResponders | undefined;
+  let internalClient: SchemaRegistryInternalClient | undefined;
+  let kafkaUp = false;
   let jvmProcess: ChildProcess | undefined;
+  const admin = await startAdminApi(config.admin, () => ({
+    status: kafkaUp ? 'ready' : 'booting',
+    standin: {
+      recoveryMode: config.recoveryModeEnabled,
+      schemaRegistry: responders ? (responders.mode ?? 'disabled') : 'not started',
+      ...(internalClient ? { internalClient: internalClient.status } : {}),
+    },
+  }));
   const onSignal = (sig: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
     log(`${sig}: stopping`);
+    internalClient?.stop();
     void responders?.close();
+    void admin.close();
     if (jvmProcess && jvmProcess.exitCode === null) {
       jvmProcess.kill('SIGTERM');
       setTimeout(() => jvmProcess?.kill('SIGKILL'), 20_000).unref();
@@ -140,18 +156,27 @@ export async function runBrokerStandin(o: BrokerStandinOptions): Promise<number>
   })();
   const first = await Promise.race([ready, jvmExit.then(() => false)]);
   if (first && !stopping) {
-    responders = await startResponders({
+    kafkaUp = true;
+    // Recovery mode disables the Schema Registry, and with it its internal client.
+    if (!config.recoveryModeEnabled && config.schemaRegistry.length > 0) internalClient = new SchemaRegistryInternalClient({ config, log });
+    responders = await startSchemaRegistry({
       schemaRegistry: config.schemaRegistry,
-      admin: config.admin,
       recoveryModeEnabled: config.recoveryModeEnabled,
       behaviour: o.recoveryBehaviour,
+      gate: internalClient?.ready,
     });
-    log(`Kafka accepts connections on ${kafkaAddr.address}:${kafkaAddr.port}; Schema Registry stand-in: ${responders.mode ?? 'disabled (recovery mode, refusing connections)'}`);
-    if (stopping) await responders.close();
-    else cds.buildInBackground();
+    log(
+      `Kafka accepts connections on ${kafkaAddr.address}:${kafkaAddr.port}; Schema Registry stand-in: ` +
+        (responders.mode === 'serving' ? `serving once its internal client (bootstrap ${internalClient?.status.bootstrap.join(', ')}) has read _schemas` : (responders.mode ?? 'disabled (recovery mode, refusing connections)')),
+    );
+    if (stopping) {
+      internalClient?.stop();
+      await responders.close();
+    } else cds.buildInBackground();
   }
   const code = await jvmExit;
-  await responders?.close();
+  internalClient?.stop();
+  await Promise.all([responders?.close(), admin.close()]);
   cds.cleanup();
   return code;
 }

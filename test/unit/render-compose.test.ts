@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { brokersOf, defaultTopology, directHostPort, type Topology } from '../../src/config/topology.js';
-import { renderCompose } from '../../src/render/compose.js';
+import { brokerHealthcheck, envoyHealthcheck, renderCompose } from '../../src/render/compose.js';
 import { renderFiles } from '../../src/render/files.js';
 import { writeRenderedFiles } from '../../src/render/write.js';
 
@@ -48,16 +48,17 @@ describe('renderCompose', () => {
         const s = c.services[b.name];
         expect(s.container_name).toBe(b.name);
         expect(s.hostname).toBe(b.name);
-        expect(s.image).toBe('docker.redpanda.com/redpandadata/redpanda:v25.3.4');
+        expect(s.image).toBe('docker.redpanda.com/redpandadata/redpanda:v26.2.1');
         expect(s.networks).toEqual(['demo']);
         expect(s.volumes).toEqual([`${b.name}-data:/var/lib/redpanda/data`, `./redpanda-config/${b.name}:/config:ro`]);
         expect(s.command.slice(0, 2)).toEqual(['redpanda', 'start']);
         expect(s.command).toEqual(expect.arrayContaining(['--smp', '1', '--memory', '1G']));
-        expect(s.healthcheck.test).toEqual(['CMD', 'curl', '-sf', 'http://localhost:9644/v1/status/ready']);
+        expect(s.healthcheck).toEqual(brokerHealthcheck(t));
         expect(s.ports).toEqual([{ host_ip: '127.0.0.1', published: String(directHostPort(t, b)), target: 29092, protocol: 'tcp' }]);
       }
       const envoy = c.services.envoy;
-      expect(envoy.image).toBe('envoyproxy/envoy:contrib-v1.31-latest');
+      expect(envoy.image).toBe('envoyproxy/envoy:contrib-v1.40-latest');
+      expect(envoy.healthcheck).toEqual(envoyHealthcheck(t));
       expect(envoy.volumes).toEqual(['./envoy-proxy/envoy.yaml:/etc/envoy/envoy.yaml:ro']);
       expect(envoy.ports).toEqual([
         ...Array.from({ length: brokers }, (_, i) => ({ host_ip: '127.0.0.1', published: String(9092 + i), target: 19092 + i, protocol: 'tcp' })),
@@ -81,6 +82,78 @@ describe('renderCompose', () => {
     const c = compose(t);
     const mounts = Object.values(c.services).flatMap((s: Any) => s.volumes.filter((v: string) => v.startsWith('./')).map((v: string) => v.split(':')[0]!.slice(2)));
     for (const m of mounts) expect(paths.some((p) => p === m || p.startsWith(`${m}/`))).toBe(true);
+  });
+});
+
+/** The part of the broker health check after the pipe: what decides on the Admin API's answer. */
+function brokerReadyFilter(test: string): string {
+  const parts = test.split(' | ');
+  expect(parts).toHaveLength(2);
+  return parts[1]!;
+}
+
+/** Runs `echo <body> | <filter>` with sh, the body passed as an argument (no quoting); returns the exit code. */
+function runFilter(filter: string, body: string): number {
+  try {
+    execFileSync('sh', ['-c', `echo "$1" | ${filter}`, 'sh', body], { stdio: ['ignore', 'pipe', 'pipe'] });
+    return 0;
+  } catch (err) {
+    const status = (err as { status?: number | null }).status;
+    if (typeof status !== 'number') throw err;
+    return status;
+  }
+}
+
+describe('renderCompose: health checks', () => {
+  // Compose interpolates `$` in these strings; a literal one must be written `$$`.
+  const noInterpolation = /\$(?!\$)/;
+
+  it('a broker is healthy only when /v1/status/ready says "ready" (it answers 200 while booting too)', () => {
+    const t = topology();
+    const hc = compose(t).services['primary-broker-0'].healthcheck;
+    expect(hc.test[0]).toBe('CMD-SHELL');
+    expect(hc.test).toHaveLength(2);
+    const cmd: string = hc.test[1];
+    expect(cmd).toContain(`http://localhost:${t.redpanda.adminPort}/v1/status/ready`);
+    expect(cmd).toContain('"ready"');
+    expect(cmd).not.toMatch(noInterpolation);
+    expect(hc).toMatchObject({ interval: '2s', timeout: '2s', retries: 60 });
+  });
+
+  it('the admin port follows redpanda.adminPort', () => {
+    const t = topology();
+    t.redpanda = { ...t.redpanda, adminPort: 19644 };
+    expect(brokerHealthcheck(t).test).toEqual(['CMD-SHELL', expect.stringContaining('http://localhost:19644/v1/status/ready')]);
+  });
+
+  it("the broker check's filter passes Redpanda's ready body and fails its booting body", () => {
+    const filter = brokerReadyFilter(compose(topology()).services['primary-broker-0'].healthcheck.test[1]);
+    expect(filter).toMatch(/^grep /);
+    expect(runFilter(filter, '{"status":"ready"}')).toBe(0);
+    expect(runFilter(filter, '{"status":"booting"}')).toBe(1);
+    expect(runFilter(filter, '{"status": "ready"}')).toBe(0);
+    expect(runFilter(filter, '')).toBe(1);
+  });
+
+  it("Envoy is healthy once its admin /ready answers LIVE, asked with bash's /dev/tcp (the image has no curl)", () => {
+    const t = topology();
+    const hc = compose(t).services.envoy.healthcheck;
+    expect(hc.test.slice(0, 3)).toEqual(['CMD', 'bash', '-c']);
+    expect(hc.test).toHaveLength(4);
+    const script: string = hc.test[3];
+    expect(script).toContain(`/dev/tcp/127.0.0.1/${t.envoy.adminPort}`);
+    expect(script).toContain('GET /ready ');
+    expect(script).toContain("grep -q '^LIVE'");
+    expect(script).not.toContain('curl');
+    expect(script).not.toMatch(noInterpolation);
+    expect(hc.interval).toBeDefined();
+    expect(hc.retries).toBeGreaterThan(0);
+  });
+
+  it("Envoy's check follows envoy.adminPort", () => {
+    const t = topology();
+    t.envoy = { ...t.envoy, adminPort: 19901 };
+    expect(envoyHealthcheck(t).test).toEqual(['CMD', 'bash', '-c', expect.stringContaining('/dev/tcp/127.0.0.1/19901')]);
   });
 });
 

@@ -179,7 +179,7 @@ describe('renderEnvoyConfig: docker target, kafka-filter strategy', () => {
 
 describe('renderEnvoyConfig: docker target, advertised strategy', () => {
   for (const brokers of [1, 3, 5]) {
-    it(`${brokers} broker(s): no Kafka filter; host-facing listeners get their own clusters on hostKafkaPort`, () => {
+    it(`${brokers} broker(s): no Kafka filter; in-network clusters on proxiedKafkaPort, host-facing clusters on hostKafkaPort`, () => {
       const t = topology({ brokers, rewrite: 'advertised' });
       const cfg = envoy(t, 'docker');
       const listeners = cfg.static_resources.listeners;
@@ -190,9 +190,10 @@ describe('renderEnvoyConfig: docker target, advertised strategy', () => {
       for (let i = 0; i < brokers; i++) {
         expect(tcpProxyOf(listeners[i]).cluster).toBe(`broker_${i}_cluster`);
         expect(tcpProxyOf(listeners[brokers + i]).cluster).toBe(`broker_${i}_host_cluster`);
-        expect(endpointsOf(byName.get(`broker_${i}_cluster`)).map((e) => [e.priority, e.address, e.port])).toEqual([
-          [0, `primary-broker-${i}`, 9092],
-          [1, `secondary-broker-${i}`, 9092],
+        // not kafkaPort: the brokers' first listener advertises the broker itself, not Envoy
+        expect(endpointsOf(byName.get(`broker_${i}_cluster`)).map((e) => [e.priority, e.address, e.port, e.hcPort])).toEqual([
+          [0, `primary-broker-${i}`, 9093, 8081],
+          [1, `secondary-broker-${i}`, 9093, 8081],
         ]);
         expect(endpointsOf(byName.get(`broker_${i}_host_cluster`)).map((e) => [e.priority, e.address, e.port, e.hcPort])).toEqual([
           [0, `primary-broker-${i}`, 19092, 8081],
@@ -202,4 +203,24 @@ describe('renderEnvoyConfig: docker target, advertised strategy', () => {
       expectConsistent(cfg);
     });
   }
+
+  it('follows redpanda.proxiedKafkaPort and redpanda.hostKafkaPort', () => {
+    const t = topology({ brokers: 3, rewrite: 'advertised' });
+    t.redpanda = { ...t.redpanda, kafkaPort: 9192, proxiedKafkaPort: 9193, hostKafkaPort: 19192 };
+    const byName = new Map(envoy(t, 'docker').static_resources.clusters.map((c: Any) => [c.name, c]));
+    for (let i = 0; i < 3; i++) {
+      expect(endpointsOf(byName.get(`broker_${i}_cluster`)).map((e) => e.port)).toEqual([9193, 9193]);
+      expect(endpointsOf(byName.get(`broker_${i}_host_cluster`)).map((e) => e.port)).toEqual([19192, 19192]);
+    }
+  });
+});
+
+describe('renderEnvoyConfig: docker target, kafka-filter strategy ports', () => {
+  it('both listener sets use the clusters on redpanda.kafkaPort (the listener advertising the broker itself)', () => {
+    const t = topology({ brokers: 3, rewrite: 'kafka-filter' });
+    t.redpanda = { ...t.redpanda, kafkaPort: 9192, proxiedKafkaPort: 9193, hostKafkaPort: 19192 };
+    const clusters = envoy(t, 'docker').static_resources.clusters;
+    expect(clusters.map((c: Any) => c.name)).toEqual(['broker_0_cluster', 'broker_1_cluster', 'broker_2_cluster']);
+    for (const c of clusters) expect(endpointsOf(c).map((e) => e.port)).toEqual([9192, 9192]);
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { brokersOf, defaultTopology, localPorts } from '../../src/config/topology.js';
+import { brokersOf, defaultTopology, directHostPort, localPorts } from '../../src/config/topology.js';
 import { renderRedpandaYaml } from '../../src/render/redpanda.js';
 import {
   kafkaServerProperties,
@@ -7,6 +7,7 @@ import {
   parseRedpandaYaml,
   RedpandaYamlError,
 } from '../../src/standin/kafka-config.js';
+import { internalClientBootstrap } from '../../src/standin/internal-client.js';
 
 // Inputs are what the real renderer writes (no hand-typed fixtures).
 const t = defaultTopology({});
@@ -23,18 +24,18 @@ describe('kafkaServerProperties (local target)', () => {
     expect(cfg['node.id']).toBe('1');
   });
 
-  it('puts the controller on rpc_server and replication on rpc + 1, and the Kafka listeners as named', () => {
+  it('puts the controller on rpc_server and replication on rpc + 1, and the Kafka listeners as named, `direct` first', () => {
     expect(cfg['listeners']).toBe(
-      `CONTROLLER://127.0.0.1:${p.rpc},REPLICATION://127.0.0.1:${p.replication},EXTERNAL://127.0.0.1:${p.client},DIRECT://127.0.0.1:${p.direct}`,
+      `CONTROLLER://127.0.0.1:${p.rpc},REPLICATION://127.0.0.1:${p.replication},DIRECT://127.0.0.1:${p.direct},EXTERNAL://127.0.0.1:${p.client}`,
     );
     expect(cfg['controller.listener.names']).toBe('CONTROLLER');
     expect(cfg['inter.broker.listener.name']).toBe('REPLICATION');
-    expect(cfg['listener.security.protocol.map']).toBe('CONTROLLER:PLAINTEXT,REPLICATION:PLAINTEXT,EXTERNAL:PLAINTEXT,DIRECT:PLAINTEXT');
+    expect(cfg['listener.security.protocol.map']).toBe('CONTROLLER:PLAINTEXT,REPLICATION:PLAINTEXT,DIRECT:PLAINTEXT,EXTERNAL:PLAINTEXT');
   });
 
-  it('advertises Envoy’s listener for the broker’s position on the client listener', () => {
+  it('advertises Envoy’s listener for the broker’s position on the client listener, and itself on `direct`', () => {
     expect(cfg['advertised.listeners']).toBe(
-      `REPLICATION://127.0.0.1:${p.replication},EXTERNAL://127.0.0.1:${t.envoy.listenerPort + 1},DIRECT://127.0.0.1:${p.direct}`,
+      `REPLICATION://127.0.0.1:${p.replication},DIRECT://127.0.0.1:${p.direct},EXTERNAL://127.0.0.1:${t.envoy.listenerPort + 1}`,
     );
   });
 
@@ -65,13 +66,90 @@ describe('kafkaServerProperties (local target)', () => {
 });
 
 describe('kafkaServerProperties (docker target)', () => {
-  it('binds 0.0.0.0, advertises container names on the controller quorum, and keeps all three Kafka listeners', () => {
+  it('binds 0.0.0.0, advertises container names on the controller quorum; kafka-filter: `internal` (the broker itself) and `direct`', () => {
     const cfg = props(rendered('primary-broker-2', 'docker'));
+    expect(t.rewrite).toBe('kafka-filter');
     expect(cfg['log.dirs']).toBe('/var/lib/redpanda/data');
     expect(cfg['controller.quorum.voters']).toBe(`0@primary-broker-0:${t.redpanda.rpcPort},1@primary-broker-1:${t.redpanda.rpcPort},2@primary-broker-2:${t.redpanda.rpcPort}`);
     expect(cfg['listeners']).toContain(`CONTROLLER://0.0.0.0:${t.redpanda.rpcPort}`);
     expect(cfg['advertised.listeners']).toContain(`REPLICATION://primary-broker-2:${t.redpanda.rpcPort + 1}`);
-    expect(cfg['listeners']).toMatch(/INTERNAL:\/\/0\.0\.0\.0:\d+,EXTERNAL:\/\/0\.0\.0\.0:\d+,DIRECT:\/\/0\.0\.0\.0:\d+$/);
+    expect(cfg['listeners']).toMatch(/REPLICATION:\/\/0\.0\.0\.0:\d+,INTERNAL:\/\/0\.0\.0\.0:9092,DIRECT:\/\/0\.0\.0\.0:29092$/);
+    expect(cfg['advertised.listeners']).toMatch(/,INTERNAL:\/\/primary-broker-2:9092,DIRECT:\/\/127\.0\.0\.1:\d+$/);
+    expect(cfg['listeners']).not.toContain('EXTERNAL');
+  });
+
+  it('advertised: `internal` (the broker itself) first, then `proxied` and `external` advertising Envoy, then `direct`', () => {
+    const a = defaultTopology({});
+    a.rewrite = 'advertised';
+    const b = brokersOf(a).find((x) => x.name === 'secondary-broker-1')!;
+    const cfg = Object.fromEntries(kafkaServerProperties(parseRedpandaYaml(renderRedpandaYaml(a, b, 'docker'))));
+    expect(cfg['listeners']).toMatch(
+      /REPLICATION:\/\/0\.0\.0\.0:\d+,INTERNAL:\/\/0\.0\.0\.0:9092,PROXIED:\/\/0\.0\.0\.0:9093,EXTERNAL:\/\/0\.0\.0\.0:19092,DIRECT:\/\/0\.0\.0\.0:29092$/,
+    );
+    expect(cfg['advertised.listeners']).toBe(
+      `REPLICATION://secondary-broker-1:${a.redpanda.rpcPort + 1},INTERNAL://secondary-broker-1:9092,PROXIED://envoy:9093,EXTERNAL://127.0.0.1:9093,DIRECT://127.0.0.1:${directHostPort(a, b)}`,
+    );
+  });
+});
+
+describe('schema_registry_client.brokers', () => {
+  const base = rendered('primary-broker-1', 'docker');
+
+  it('is not rendered, so the internal client bootstraps from the first Kafka listener', () => {
+    expect(parseRedpandaYaml(base).schemaRegistryClientBrokers).toEqual([]);
+  });
+
+  it('is read into schemaRegistryClientBrokers when a redpanda.yaml sets it', () => {
+    const withClient = `${base}schema_registry_client:\n  brokers:\n    - address: primary-broker-0\n      port: 9092\n    - address: 10.0.0.7\n      port: 19092\n`;
+    expect(parseRedpandaYaml(withClient).schemaRegistryClientBrokers).toEqual([
+      { address: 'primary-broker-0', port: 9092 },
+      { address: '10.0.0.7', port: 19092 },
+    ]);
+    // a single mapping is a list of one, as for the other address lists
+    const single = `${base}schema_registry_client:\n  brokers:\n    address: primary-broker-2\n    port: 9092\n`;
+    expect(parseRedpandaYaml(single).schemaRegistryClientBrokers).toEqual([{ address: 'primary-broker-2', port: 9092 }]);
+  });
+
+  it('names the bad key', () => {
+    expect(() => parseRedpandaYaml(`${base}schema_registry_client:\n  brokers:\n    - address: primary-broker-0\n      port: 0\n`)).toThrow(
+      'schema_registry_client.brokers[0].port must be a port number',
+    );
+  });
+});
+
+describe('internalClientBootstrap', () => {
+  it('uses schema_registry_client.brokers when set', () => {
+    const brokers = [
+      { address: 'primary-broker-0', port: 9092 },
+      { address: 'primary-broker-1', port: 9092 },
+    ];
+    expect(internalClientBootstrap({ schemaRegistryClientBrokers: brokers, kafkaApi: [{ name: 'internal', address: '0.0.0.0', port: 9092 }] })).toEqual(brokers);
+  });
+
+  it('else dials the first kafka_api listener, a wildcard bind on loopback', () => {
+    expect(
+      internalClientBootstrap({
+        schemaRegistryClientBrokers: [],
+        kafkaApi: [
+          { name: 'internal', address: '0.0.0.0', port: 9092 },
+          { name: 'direct', address: '0.0.0.0', port: 29092 },
+        ],
+      }),
+    ).toEqual([{ address: '127.0.0.1', port: 9092 }]);
+    expect(internalClientBootstrap({ schemaRegistryClientBrokers: [], kafkaApi: [{ name: 'direct', address: '127.0.0.1', port: 19111 }] })).toEqual([
+      { address: '127.0.0.1', port: 19111 },
+    ]);
+  });
+
+  it('from the rendered configs: the first listener, which advertises the broker itself', () => {
+    for (const rewrite of ['kafka-filter', 'advertised'] as const) {
+      const x = defaultTopology({});
+      x.rewrite = rewrite;
+      for (const b of brokersOf(x)) {
+        expect(internalClientBootstrap(parseRedpandaYaml(renderRedpandaYaml(x, b, 'docker')))).toEqual([{ address: '127.0.0.1', port: x.redpanda.kafkaPort }]);
+        expect(internalClientBootstrap(parseRedpandaYaml(renderRedpandaYaml(x, b, 'local')))).toEqual([{ address: '127.0.0.1', port: localPorts(x, b).direct }]);
+      }
+    }
   });
 });
 

@@ -44,6 +44,15 @@ export interface ContainerState {
   exitCode: number;
   /** The image's / service's healthcheck verdict; `none` without a healthcheck. */
   health: HealthState;
+  /** Epoch ms the current (or last) run started, and the last run ended (0: never). */
+  startedAt: number;
+  finishedAt: number;
+}
+
+/** Docker's RFC 3339 times → epoch ms; its zero time ("0001-01-01T00:00:00Z") → 0. */
+function dockerTime(s: string | undefined): number {
+  const ms = s ? Date.parse(s) : NaN;
+  return Number.isFinite(ms) && ms > 0 ? ms : 0;
 }
 
 function isNotFound(err: unknown): boolean {
@@ -60,6 +69,8 @@ export async function containerState(docker: Docker, name: string): Promise<Cont
       status: info.State.Status,
       exitCode: info.State.ExitCode,
       health: ((info.State as { Health?: { Status?: string } }).Health?.Status as HealthState | undefined) ?? 'none',
+      startedAt: dockerTime(info.State.StartedAt),
+      finishedAt: dockerTime(info.State.FinishedAt),
     };
   } catch (err) {
     if (isNotFound(err)) return undefined;
@@ -109,6 +120,24 @@ export async function startContainer(docker: Docker, name: string): Promise<void
 
 export async function restartContainer(docker: Docker, name: string, graceSeconds = 10): Promise<void> {
   await docker.getContainer(name).restart({ t: graceSeconds });
+}
+
+/** Runs a command in a running container (argument array, no shell); resolves with its exit code and output. */
+export async function execInContainer(docker: Docker, name: string, cmd: string[], timeoutMs = 5_000): Promise<{ code: number; output: string }> {
+  const exec = await docker.getContainer(name).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+  const stream = await exec.start({ hijack: true, stdin: false });
+  const chunks: Buffer[] = [];
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      stream.destroy();
+      reject(new Error(`\`${cmd.join(' ')}\` in ${name} took longer than ${timeoutMs} ms`));
+    }, timeoutMs);
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.once('end', () => (clearTimeout(timer), resolve()));
+    stream.once('error', (e) => (clearTimeout(timer), reject(e)));
+  });
+  const info = await exec.inspect();
+  return { code: info.ExitCode ?? -1, output: demuxLogs(Buffer.concat(chunks)) };
 }
 
 /** Named volumes and networks of a compose project still present (what `stop` must leave none of). */
