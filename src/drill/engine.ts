@@ -208,6 +208,8 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
       const stepStart = Date.now();
       let actionDoneAt = stepStart;
       let faultAt = stepStart;
+      let effectAt = stepStart;
+      let notes: string[] = [];
       let error: string | undefined;
       let reachedAt: number | undefined;
       let heldMs: number | undefined;
@@ -215,6 +217,8 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
       try {
         const outcome = await applyFault(runtime, step.action, (text) => emit({ type: 'step-action', index, text }));
         faultAt = outcome.faultAt;
+        effectAt = outcome.effectAt;
+        notes = outcome.changes.flatMap((c) => (c.readyAt === undefined && c.note ? [c.note] : []));
         actionDoneAt = Date.now();
         o.signal?.throwIfAborted();
         await waitFor(
@@ -253,7 +257,9 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
         }
       }
       const endedAt = Date.now();
-      const base = step.window === 'recovered' ? actionDoneAt : faultAt;
+      // Predicted windows count from the moment the fault took effect (a broker's process exited, a
+      // started one was ready), not from the command: a container's graceful stop alone takes seconds.
+      const base = effectAt;
       const observed = watcher.observed() ?? { activeCluster: 'none' as const, listeners: [] };
       const passed = error === undefined && routingMatches(observed, step.expect);
       const result: StepResult = {
@@ -265,13 +271,15 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
         passed,
         ms: (reachedAt ?? endedAt) - stepStart,
         actionMs: actionDoneAt - stepStart,
-        ...(reachedAt !== undefined ? { settleMs: Math.max(0, reachedAt - base) } : {}),
+        ...(reachedAt !== undefined ? { settleMs: Math.max(0, reachedAt - base), fromCommandMs: Math.max(0, reachedAt - faultAt) } : {}),
         predicted: { ...window, deadlineMs },
         ...(heldMs !== undefined ? { heldMs } : {}),
         ...(detectedBy && step.window !== 'recovered' ? { detectedBy } : {}),
         startedAt: stepStart,
         faultAt,
+        effectAt,
         actionDoneAt,
+        ...(notes.length ? { notes } : {}),
         endedAt,
         ...(error ? { error } : {}),
       };
@@ -319,7 +327,7 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
   const failbackStep = steps.find((s, i) => scenario.steps[i]?.marks === 'failback' && s.passed);
   const change = faultStep ? firstRoutingChange(routing, faultStep.faultAt) : undefined;
   const firstSecondaryAck = faultStep ? acksAt.find((a) => a.at >= faultStep.faultAt && a.cluster === 'secondary') : undefined;
-  const backOnPrimary = failbackStep ? firstTimeIn(routing, failbackStep.actionDoneAt, 'primary') : undefined;
+  const backOnPrimary = failbackStep ? firstTimeIn(routing, failbackStep.faultAt, 'primary') : undefined;
   const passed = !failure && steps.length === scenario.steps.length && steps.every((s) => s.passed) && ledger?.missing === 0;
 
   return {
@@ -332,9 +340,9 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
     brokers: t.brokers,
     healthCheck: t.healthCheck,
     steps,
-    detectionMs: change && faultStep ? change.at - faultStep.faultAt : null,
-    clientRecoveryMs: firstSecondaryAck && faultStep ? firstSecondaryAck.at - faultStep.faultAt : null,
-    failbackMs: backOnPrimary !== undefined && failbackStep ? backOnPrimary - failbackStep.actionDoneAt : null,
+    detectionMs: change && faultStep ? Math.max(0, change.at - faultStep.effectAt) : null,
+    clientRecoveryMs: firstSecondaryAck && faultStep ? Math.max(0, firstSecondaryAck.at - faultStep.effectAt) : null,
+    failbackMs: backOnPrimary !== undefined && failbackStep ? Math.max(0, backOnPrimary - failbackStep.effectAt) : null,
     splitMs: timeIn('split', clipped, endedAt),
     ackedMissing: ledger ? ledger.missing : null,
     predicted: {

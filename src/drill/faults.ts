@@ -5,7 +5,7 @@
  */
 import { brokersOf, CLUSTER_NAMES, type BrokerRef, type ClusterName, type Topology } from '../config/topology.js';
 import { formatSeconds, formatWindow, predictTiming, recoveryModeCase, type DetectionCase, type TimingWindow } from '../envoy/timing.js';
-import type { BrokerStatus, Runtime, RuntimeKind } from '../runtime/types.js';
+import type { BrokerChange, BrokerStatus, Runtime, RuntimeKind } from '../runtime/types.js';
 import { UserError } from '../util/errors.js';
 import { describeRouting, expectedRouting, type ExpectedRouting } from './expected.js';
 
@@ -26,8 +26,23 @@ export interface FaultOutcome {
   expected: ExpectedRouting;
   /** Wall time of the runtime calls. */
   ms: number;
-  /** Epoch ms of the first runtime call that changes a broker (the fault happens from here on). */
+  /** Epoch ms of the first runtime call that changes a broker (the command was issued). */
   faultAt: number;
+  /**
+   * Epoch ms the action had taken effect on every broker it changed: each stopped broker had stopped
+   * serving (its Schema Registry, which Envoy health-checks, no longer answered; else its process had
+   * exited), each started one served again (else was ready, else up where its cluster had no quorum).
+   * Predicted windows are measured from here.
+   */
+  effectAt: number;
+  /** What each broker change reported (times, and why readiness was or was not waited for). */
+  changes: BrokerChange[];
+}
+
+/** When one broker's change took effect, for an action of this kind. */
+export function effectTime(action: FaultAction, c: BrokerChange): number | undefined {
+  const stops = action.kind === 'stop' || action.kind === 'restart' || (action.kind === 'recovery' && action.enabled);
+  return stops ? (c.servingEndedAt ?? c.stoppedAt ?? c.startedAt) : (c.servingAt ?? c.readyAt ?? c.startedAt);
 }
 
 function listValid(t: Topology): string {
@@ -54,17 +69,23 @@ export function serves(s: Pick<BrokerStatus, 'running' | 'recoveryMode'> | undef
   return !!s && s.running && !s.recoveryMode;
 }
 
-/** How Envoy notices a broker that stops serving, for this runtime. */
+/**
+ * How Envoy notices a broker that stops serving, for this runtime. In the Docker runtime the broker's
+ * container stops (also for the restart into recovery mode): its address leaves the network while it is
+ * down, so the checks are refused at first and time out later (`vanished`). In the local runtime the
+ * process exits and the port refuses; in recovery mode the stand-in fails as configured.
+ */
 export function detectionCase(kind: RuntimeKind, t: Topology, why: 'stopped' | 'recovery'): DetectionCase {
+  if (kind === 'docker') return 'vanished';
   if (why === 'stopped') return 'refused';
-  // The local runtime's Schema Registry stand-in fails as configured; Redpanda closes the port.
-  return kind === 'local' ? recoveryModeCase(t.local.recoveryBehaviour) : 'refused';
+  return recoveryModeCase(t.local.recoveryBehaviour);
 }
 
 const CASE_WORDS: Record<DetectionCase, string> = {
   refused: 'health checks refused',
   hung: 'health checks time out',
   errorStatus: 'Schema Registry answers non-200',
+  vanished: 'health checks refused, then time out once the container has left the network',
 };
 
 /** Lines telling what Envoy should do after the serving set changed from `before` to `after`. */
@@ -104,41 +125,53 @@ export function envoyNext(
   return { lines, expected };
 }
 
-/** One broker's part of an action: what it did, or undefined when there was nothing to do (with the reason). */
-async function actOn(runtime: Runtime, action: FaultAction, name: string, s: BrokerStatus | undefined, onBroker: (text: string) => void): Promise<string> {
+/** One broker's part of an action: what it did (or why there was nothing to do) and the runtime's report. */
+async function actOn(
+  runtime: Runtime,
+  action: FaultAction,
+  name: string,
+  s: BrokerStatus | undefined,
+  alongside: readonly string[],
+  onBroker: (text: string) => void,
+): Promise<{ did: string; change?: BrokerChange }> {
+  const opts = { alongside };
+  const note = (c: BrokerChange) => (c.readyAt === undefined && c.note ? ` (${c.note})` : '');
   switch (action.kind) {
-    case 'stop':
-      if (s && !s.running) return `${name} was already stopped`;
+    case 'stop': {
+      if (s && !s.running) return { did: `${name} was already stopped` };
       onBroker(`stopping ${name}`);
-      await runtime.stopBroker(name);
-      return `stopped ${name}`;
-    case 'start':
-      if (s?.running) return `${name} was already running`;
+      const change = await runtime.stopBroker(name);
+      return { did: `stopped ${name}`, change };
+    }
+    case 'start': {
+      if (s?.running) return { did: `${name} was already running` };
       onBroker(`starting ${name}`);
-      await runtime.startBroker(name);
-      return `started ${name}${s?.recoveryMode ? ' (in recovery mode)' : ''}`;
+      const change = await runtime.startBroker(name, opts);
+      return { did: `started ${name}${s?.recoveryMode ? ' (in recovery mode)' : ''}${note(change)}`, change };
+    }
     case 'restart': {
       onBroker(`restarting ${name}`);
       const r0 = Date.now();
-      await runtime.restartBroker(name);
-      return `restarted ${name} (took ${formatSeconds(Date.now() - r0)} s)`;
+      const change = await runtime.restartBroker(name, opts);
+      return { did: `restarted ${name} (took ${formatSeconds(Date.now() - r0)} s)${note(change)}`, change };
     }
-    case 'recovery':
+    case 'recovery': {
       onBroker(`${s?.running ? 'restarting' : 'starting'} ${name} ${action.enabled ? 'in' : 'out of'} recovery mode`);
-      await runtime.setRecoveryMode(name, action.enabled);
-      return `${name}: redpanda.recovery_mode_enabled: ${action.enabled}, ${s?.running ? 'restarted' : 'started'}`;
+      const change = await runtime.setRecoveryMode(name, action.enabled, opts);
+      return { did: `${name}: redpanda.recovery_mode_enabled: ${action.enabled}, ${s?.running ? 'restarted' : 'started'}${note(change)}`, change };
+    }
     case 'restore':
       if (s?.recoveryMode) {
         onBroker(`taking ${name} out of recovery mode`);
-        await runtime.setRecoveryMode(name, false);
-        return `${name}: out of recovery mode, ${s.running ? 'restarted' : 'started'}`;
+        const change = await runtime.setRecoveryMode(name, false, opts);
+        return { did: `${name}: out of recovery mode, ${s.running ? 'restarted' : 'started'}${note(change)}`, change };
       }
       if (!s?.running) {
         onBroker(`starting ${name}`);
-        await runtime.startBroker(name);
-        return `started ${name}`;
+        const change = await runtime.startBroker(name, opts);
+        return { did: `started ${name}${note(change)}`, change };
       }
-      return `${name} was already serving`;
+      return { did: `${name} was already serving` };
   }
 }
 
@@ -159,10 +192,17 @@ export async function applyFault(
   const before = (await runtime.status()).brokers;
   const state = new Map(before.map((s) => [s.name, s]));
   const faultAt = Date.now();
-  const results = await Promise.allSettled(action.brokers.map((name) => actOn(runtime, action, name, state.get(name), onBroker)));
+  // Brokers started by this action count towards their cluster's quorum (they start together).
+  const results = await Promise.allSettled(
+    action.brokers.map((name) => actOn(runtime, action, name, state.get(name), action.brokers.filter((n) => n !== name), onBroker)),
+  );
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
-  const did = results.map((r) => (r as PromiseFulfilledResult<string>).value);
+  const acted = results.map((r) => (r as PromiseFulfilledResult<{ did: string; change?: BrokerChange }>).value);
+  const did = acted.map((a) => a.did);
+  const changes = acted.flatMap((a) => (a.change ? [a.change] : []));
+  const effects = changes.map((c) => effectTime(action, c)).filter((x): x is number => x !== undefined);
+  const effectAt = effects.length > 0 ? Math.max(...effects) : faultAt;
   const after = (await runtime.status()).brokers;
   const why = action.kind === 'recovery' ? 'recovery' : 'stopped';
   const { lines, expected } = envoyNext(t, runtime.kind, before, after, why);
@@ -172,5 +212,5 @@ export async function applyFault(
       `A restart shorter than ${formatSeconds(p.refused.earliestMs)} s cannot be noticed (Envoy needs ${t.healthCheck.unhealthyThreshold} failed checks); a longer one may flip routing briefly.`,
     );
   }
-  return { did, next: lines, expected, ms: Date.now() - t0, faultAt };
+  return { did, next: lines, expected, ms: Date.now() - t0, faultAt, effectAt, changes };
 }

@@ -28,11 +28,12 @@ export interface StepResult {
   /** Time the runtime calls took (stopping, restarting brokers). */
   actionMs: number;
   /**
-   * Time Envoy took, measured against the prediction: from the first runtime call (faultAt) for a broker
-   * that stops serving (its Schema Registry closes at the stop signal), from the end of the runtime calls
-   * for one that serves again (its Schema Registry answers only once the broker is up).
+   * Time Envoy took, measured against the prediction: from the moment the fault took effect (effectAt:
+   * each stopped broker's process had exited, each started one was ready).
    */
   settleMs?: number;
+  /** The same, measured from the command (the first runtime call, faultAt). */
+  fromCommandMs?: number;
   predicted: PredictedWindow & { window: StepWindow; deadlineMs: number };
   /**
    * What had marked the hosts when the routing got there: the active health check, or outlier detection
@@ -41,10 +42,13 @@ export interface StepResult {
   detectedBy?: 'health check' | 'outlier detection' | 'health check + outlier detection';
   /** For steps whose routing must not change: how long it was watched. */
   heldMs?: number;
-  /** Epoch ms: step start, first runtime call that changed a broker, end of the runtime calls, step end. */
+  /** Epoch ms: step start, first runtime call that changed a broker, the fault took effect, end of the runtime calls, step end. */
   startedAt: number;
   faultAt: number;
+  effectAt: number;
   actionDoneAt: number;
+  /** What the runtime said about brokers it could not wait for (a cluster without quorum). */
+  notes?: string[];
   endedAt: number;
   /** Why it failed. */
   error?: string;
@@ -192,14 +196,14 @@ export function renderMarkdown(r: DrillReport, svgFile = 'timeline.svg'): string
     '',
     '## Steps',
     '',
-    '| # | step | PoC | expected | observed | Envoy took | predicted | step total | |',
+    '| # | step | PoC | expected | observed | Envoy took (from effect / from command) | predicted | step total | |',
     '|---|---|---|---|---|---|---|---|---|',
     ...r.steps.map((s, i) =>
       `| ${i + 1} | ${escapeCell(s.name)} | ${s.poc ?? ''} | ${escapeCell(describeRouting(s.expected))} | ${escapeCell(describeRouting(s.observed))} | ` +
-        `${s.heldMs !== undefined ? `held ${ms(s.heldMs)}` : ms(s.settleMs)}${s.detectedBy ? ` (${s.detectedBy})` : ''} | ${win(s.predicted)} (${s.predicted.case}) | ${ms(s.ms)} | ${s.passed ? '✓' : '✗'} |`,
+        `${s.heldMs !== undefined ? `held ${ms(s.heldMs)}` : `${ms(s.settleMs)} / ${ms(s.fromCommandMs)}`}${s.detectedBy ? ` (${s.detectedBy})` : ''} | ${win(s.predicted)} (${s.predicted.case}) | ${ms(s.ms)} | ${s.passed ? '✓' : '✗'} |`,
     ),
     '',
-    ...r.steps.map((s, i) => `${i + 1}. ${escapeCell(s.why)}${s.error ? ` **Failed:** ${escapeCell(s.error)}` : ''}`),
+    ...r.steps.map((s, i) => `${i + 1}. ${escapeCell(s.why)}${s.notes?.length ? ` (${escapeCell(s.notes.join('; '))})` : ''}${s.error ? ` **Failed:** ${escapeCell(s.error)}` : ''}`),
     '',
     ...(r.steps.some((s) => s.detectedBy?.includes('outlier'))
       ? [
@@ -308,7 +312,7 @@ export function renderSvg(r: DrillReport): string {
   // Predicted windows of each step (drawn over the lanes, translucent).
   out.push('<g class="predicted">');
   for (const s of r.steps) {
-    const base = s.predicted.window === 'recovered' ? s.actionDoneAt : s.faultAt;
+    const base = s.effectAt ?? (s.predicted.window === 'recovered' ? s.actionDoneAt : s.faultAt);
     const x0 = x(base + s.predicted.earliestMs);
     const x1 = x(base + s.predicted.latestMs);
     out.push(`<rect x="${fmt(x0)}" y="${top - 4}" width="${fmt(Math.max(1, x1 - x0))}" height="${lanesH}" fill="#10b981" fill-opacity="0.35" stroke="#047857" stroke-width="1"><title>${esc(`${s.name}: predicted ${win(s.predicted)}`)}</title></rect>`);

@@ -43,6 +43,12 @@ export interface TimingPrediction {
   hung: TimingWindow;
   /** Schema Registry answers a non-200 status (e.g. 503) → marked unhealthy at the first such check. */
   errorStatus: TimingWindow;
+  /**
+   * Container stopped (Docker runtime): its Schema Registry closes at the stop signal, so the first
+   * checks are refused; once the container has exited its address leaves the Docker network and the
+   * checks time out instead. Any mix of the two: from the refused window's earliest to the hung one's latest.
+   */
+  vanished: TimingWindow;
   /** Schema Registry answers 200 again → marked healthy (measured from its first 200 answer being possible). */
   recovered: TimingWindow;
 }
@@ -133,11 +139,24 @@ export function predictTiming(hc: HealthCheckSettings, options: PredictOptions =
     refused: window(n, w.healthy, w.pendingUnhealthy, j, 0, `connection refused counts toward unhealthy_threshold ${n}`),
     hung: window(n, w.healthy, w.pendingUnhealthy, j, hc.timeoutMs, `a timeout counts toward unhealthy_threshold ${n}`),
     errorStatus: window(1, w.healthy, w.pendingUnhealthy, j, 0, 'a non-200 answer marks the host unhealthy at once'),
+    vanished: vanishedWindow(n, w, j, hc.timeoutMs),
     recovered: window(hc.healthyThreshold, w.unhealthy, w.pendingHealthy, j, 0, `healthy_threshold ${hc.healthyThreshold} passing checks`),
   };
 }
 
-export type DetectionCase = 'refused' | 'hung' | 'errorStatus';
+function vanishedWindow(n: number, w: Waits, j: number, timeoutMs: number): TimingWindow {
+  const refused = window(n, w.healthy, w.pendingUnhealthy, j, 0, '');
+  const hung = window(n, w.healthy, w.pendingUnhealthy, j, timeoutMs, '');
+  return {
+    earliestMs: refused.earliestMs,
+    latestMs: hung.latestMs,
+    explanation:
+      `a stopped container: ${n} failed checks, refused while it shuts down, then timing out (${timeoutMs} ms each) once its address has left the network. ` +
+      `Earliest as all refused (${refused.earliestMs} ms), latest as all timed out (${hung.latestMs} ms).`,
+  };
+}
+
+export type DetectionCase = 'refused' | 'hung' | 'errorStatus' | 'vanished';
 
 /**
  * Which window applies when a broker enters recovery mode: its Schema Registry is disabled, and how it

@@ -53,6 +53,31 @@ export interface Endpoints {
   direct: Record<ClusterName, string[]>;
 }
 
+/**
+ * What a broker operation did, with times (epoch ms) taken from the runtime's own view, so a drill can
+ * start its clock when the fault took effect rather than when the command was issued.
+ */
+export interface BrokerChange {
+  name: string;
+  /** The broker's (old) process had exited: stop, restart, recovery-mode restart. */
+  stoppedAt?: number;
+  /** Its new process was up and its own state known (start, restart). */
+  startedAt?: number;
+  /** It was seen ready (Kafka API up); absent when readiness was not possible or not waited for. */
+  readyAt?: number;
+  /** Its Schema Registry (what Envoy health-checks) stopped answering (see ../runtime/serving.ts). */
+  servingEndedAt?: number;
+  /** Its Schema Registry answered again (not in recovery mode, and only where readiness was waited for). */
+  servingAt?: number;
+  /** Why readiness was or was not waited for (see ./broker-readiness.ts). */
+  note?: string;
+}
+
+export interface BrokerStartOptions {
+  /** Brokers started by the same action: they count towards their cluster's quorum. */
+  alongside?: readonly string[];
+}
+
 export interface Runtime {
   readonly kind: RuntimeKind;
   readonly topology: Topology;
@@ -62,9 +87,10 @@ export interface Runtime {
   /** Stop everything this runtime started. Safe to call twice. */
   stop(options?: { progress?: Progress; removeData?: boolean }): Promise<void>;
   status(): Promise<RuntimeStatus>;
-  stopBroker(name: string): Promise<void>;
-  startBroker(name: string): Promise<void>;
-  restartBroker(name: string): Promise<void>;
+  stopBroker(name: string): Promise<BrokerChange>;
+  /** Starts a stopped broker; waits for readiness when its cluster can have a quorum (see broker-readiness.ts). */
+  startBroker(name: string, options?: BrokerStartOptions): Promise<BrokerChange>;
+  restartBroker(name: string, options?: BrokerStartOptions): Promise<BrokerChange>;
   /** Edit the broker's redpanda.yaml (recovery_mode_enabled) and restart it, running or not. */
-  setRecoveryMode(name: string, enabled: boolean): Promise<void>;
+  setRecoveryMode(name: string, enabled: boolean, options?: BrokerStartOptions): Promise<BrokerChange>;
 }

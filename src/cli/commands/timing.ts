@@ -9,6 +9,7 @@ const CASES: { key: keyof Omit<TimingPrediction, 'traffic'>; label: string }[] =
   { key: 'refused', label: 'broker killed (connection refused) → unhealthy' },
   { key: 'hung', label: 'broker hung (health check times out) → unhealthy' },
   { key: 'errorStatus', label: 'Schema Registry answers non-200 → unhealthy' },
+  { key: 'vanished', label: 'container stopped (Docker: refused, then timeouts) → unhealthy' },
   { key: 'recovered', label: 'Schema Registry answers 200 again → healthy' },
 ];
 

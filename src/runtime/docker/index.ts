@@ -15,15 +15,19 @@ import { brokerConfigDir, ENVOY_SERVICE } from '../../render/compose.js';
 import { renderFiles } from '../../render/files.js';
 import { writeRenderedFiles } from '../../render/write.js';
 import { UserError } from '../../util/errors.js';
-import { waitFor } from '../../util/wait.js';
+import { waitFor, WaitTimeoutError } from '../../util/wait.js';
+import { readinessPlan } from '../broker-readiness.js';
+import { waitServing, watchServingEnd, type ServingProbe } from '../serving.js';
 import type { RuntimeContext } from '../index.js';
-import { silentProgress, type Endpoints, type Progress, type Runtime, type RuntimeStatus, type StartOptions } from '../types.js';
+import { silentProgress, type BrokerChange, type BrokerStartOptions, type Endpoints, type Progress, type Runtime, type RuntimeStatus, type StartOptions } from '../types.js';
 import { composeDown, composeProject, composeUp } from './compose.js';
-import { containerLogTail, containerState, dockerClient, restartContainer, startContainer, stopContainer } from './engine.js';
+import { containerLogTail, containerState, dockerClient, execInContainer, restartContainer, startContainer, stopContainer } from './engine.js';
 import { dockerPreflight, preflightError } from './preflight.js';
 
 /** How long one broker container may take to pass its healthcheck (JVM start on a busy machine). */
 const BROKER_HEALTHY_TIMEOUT_MS = 240_000;
+/** How long a started container may take until its admin API answers (booting or ready). */
+const BROKER_OWN_STATE_TIMEOUT_MS = 60_000;
 /** How long Envoy may take to see every endpoint healthy once it runs. */
 const ENVOY_HEALTHY_TIMEOUT_MS = 120_000;
 
@@ -119,33 +123,96 @@ class DockerRuntime implements Runtime {
     return { kind: 'docker', envoyRunning: envoy?.running ?? false, brokers };
   }
 
-  async stopBroker(name: string): Promise<void> {
+  async stopBroker(name: string): Promise<BrokerChange> {
     const b = await this.existingBroker(name);
-    await stopContainer(this.docker, b.name);
+    const { endedAt } = await watchServingEnd(this.servingProbe(b), () => stopContainer(this.docker, b.name));
+    const s = await containerState(this.docker, b.name);
+    return { name: b.name, stoppedAt: s?.finishedAt || Date.now(), ...(endedAt ? { servingEndedAt: endedAt } : {}) };
   }
 
-  async startBroker(name: string): Promise<void> {
+  /** Asks the broker's Schema Registry from inside its container (it is not published on the host). */
+  private servingProbe(b: BrokerRef): ServingProbe {
+    const url = `http://localhost:${this.topology.healthCheck.port}${this.topology.healthCheck.path}`;
+    return async () => {
+      const r = await execInContainer(this.docker, b.name, ['curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', '--max-time', '1', url]).catch(() => undefined);
+      return r?.output.trim() === '200';
+    };
+  }
+
+  /** docker restart, watching when the old process stopped serving. */
+  private async restartWatched(b: BrokerRef): Promise<Omit<BrokerChange, 'name'>> {
+    const { endedAt } = await watchServingEnd(this.servingProbe(b), () => restartContainer(this.docker, b.name));
+    const s = await containerState(this.docker, b.name);
+    return { ...(s?.finishedAt ? { stoppedAt: s.finishedAt } : {}), ...(endedAt ? { servingEndedAt: endedAt } : {}) };
+  }
+
+  async startBroker(name: string, options: BrokerStartOptions = {}): Promise<BrokerChange> {
     const b = await this.existingBroker(name);
     await startContainer(this.docker, b.name);
-    await this.waitHealthy(b, silentProgress);
+    return this.afterStart(b, {}, options);
   }
 
-  async restartBroker(name: string): Promise<void> {
+  async restartBroker(name: string, options: BrokerStartOptions = {}): Promise<BrokerChange> {
     const b = await this.existingBroker(name);
-    await restartContainer(this.docker, b.name);
-    await this.waitHealthy(b, silentProgress);
+    return this.afterStart(b, await this.restartWatched(b), options);
   }
 
   /** Edits the host copy the container reads at every start (./redpanda-config/<broker>/), then restarts it. */
-  async setRecoveryMode(name: string, enabled: boolean): Promise<void> {
+  async setRecoveryMode(name: string, enabled: boolean, options: BrokerStartOptions = {}): Promise<BrokerChange> {
     const b = await this.existingBroker(name);
     const file = this.configFile(b);
     if (!existsSync(file)) throw new UserError(`${file} does not exist`, 'was the demo started from this folder? `failover-demo start` renders it');
     setRecoveryModeInFile(file, enabled);
     const s = await containerState(this.docker, b.name);
-    if (s?.running) await restartContainer(this.docker, b.name);
-    else await startContainer(this.docker, b.name);
+    if (s?.running) return this.afterStart(b, await this.restartWatched(b), options, enabled);
+    await startContainer(this.docker, b.name);
+    return this.afterStart(b, {}, options, enabled);
+  }
+
+  /**
+   * After a (re)start: waits for the container's own state (running, Redpanda's admin API answering),
+   * then for full readiness only where its cluster can have a quorum (broker-readiness.ts).
+   */
+  private async afterStart(b: BrokerRef, change: Omit<BrokerChange, 'name'>, options: BrokerStartOptions, recoveryMode = readRecoveryMode(this.configFile(b))): Promise<BrokerChange> {
+    const startedAt = await this.waitOwnState(b);
+    const running = (await Promise.all(brokersOf(this.topology, b.cluster).map(async (p) => ((await containerState(this.docker, p.name))?.running ? p.name : undefined)))).filter(
+      (n): n is string => n !== undefined,
+    );
+    const plan = readinessPlan(this.topology, b, running, options.alongside);
+    if (!plan.waitForReady) return { name: b.name, ...change, startedAt, note: plan.reason };
     await this.waitHealthy(b, silentProgress);
+    const readyAt = Date.now();
+    // In recovery mode its Schema Registry is disabled: nothing more to wait for.
+    if (recoveryMode) return { name: b.name, ...change, startedAt, readyAt, note: plan.reason };
+    const servingAt = await waitServing(this.servingProbe(b), `${b.name}'s Schema Registry to answer`, BROKER_HEALTHY_TIMEOUT_MS, async () => {
+      const s = await containerState(this.docker, b.name);
+      return s?.running ? undefined : new UserError(`${b.name} stopped before its Schema Registry answered`, `see \`docker logs ${b.name}\``);
+    });
+    return { name: b.name, ...change, startedAt, readyAt, servingAt, note: plan.reason };
+  }
+
+  /** Container running and Redpanda's admin API answering /v1/status/ready (booting or ready); fails at once if it exits. */
+  private async waitOwnState(b: BrokerRef): Promise<number> {
+    const url = `http://localhost:${this.topology.redpanda.adminPort}/v1/status/ready`;
+    let last = 'not running yet';
+    await waitFor(
+      async () => {
+        const s = await containerState(this.docker, b.name);
+        if (s && (s.status === 'exited' || s.status === 'dead')) {
+          const tail = await containerLogTail(this.docker, b.name);
+          throw new UserError(`${b.name} exited (code ${s.exitCode}) while starting${tail ? `; its last output:\n${tail}` : ''}`, `see \`docker logs ${b.name}\``);
+        }
+        if (!s?.running) return false;
+        const r = await execInContainer(this.docker, b.name, ['curl', '-s', '--max-time', '1', url]).catch((e: Error) => ({ code: -1, output: e.message }));
+        last = r.code === 0 ? r.output.trim() : `admin API not answering (${r.output.trim() || `curl exit ${r.code}`})`;
+        return r.code === 0 && /"status"/.test(r.output);
+      },
+      { timeoutMs: BROKER_OWN_STATE_TIMEOUT_MS, intervalMs: 250, what: `${b.name}'s admin API to answer` },
+    ).catch((e: unknown) => {
+      if (e instanceof WaitTimeoutError) throw new UserError(`${b.name} runs but its admin API did not answer within ${BROKER_OWN_STATE_TIMEOUT_MS / 1000} s (${last})`, `see \`docker logs ${b.name}\``);
+      throw e;
+    });
+    return Date.now();
   }
 
   private configFile(b: BrokerRef): string {

@@ -22,7 +22,7 @@ import { renderEnvoyConfig } from '../../render/envoy.js';
 import { renderRedpandaYaml } from '../../render/redpanda.js';
 import { ensureGroupCoordinator, ensureTopics } from '../../kafka/topic.js';
 import { readRecoveryMode, setRecoveryModeInFile } from '../../config/redpanda-yaml-edit.js';
-import { tcpAccepts } from '../../standin/net.js';
+import { httpGetStatus, tcpAccepts } from '../../standin/net.js';
 import { ensureEnvoy, ensureJava, ensureKafka } from '../../util/installs.js';
 import { UserError } from '../../util/errors.js';
 import { writeFileAtomic } from '../../util/fs.js';
@@ -31,6 +31,8 @@ import { waitFor, WaitTimeoutError, type WaitOptions } from '../../util/wait.js'
 import type { RuntimeContext } from '../index.js';
 import {
   silentProgress,
+  type BrokerChange,
+  type BrokerStartOptions,
   type BrokerStatus,
   type Endpoints,
   type Progress,
@@ -38,6 +40,8 @@ import {
   type RuntimeStatus,
   type StartOptions,
 } from '../types.js';
+import { readinessPlan } from '../broker-readiness.js';
+import { waitServing, watchServingEnd, type ServingProbe } from '../serving.js';
 import { localLayout, type LocalLayout } from './layout.js';
 import { assertPortsFree, type PortClaim } from './ports.js';
 import { isRunning, readProcessRecord, spawnDetached, stopRecorded, tailLog, type ProcessRecord } from './processes.js';
@@ -291,17 +295,25 @@ class LocalRuntime implements Runtime {
     return { kind: 'local', envoyRunning: isRunning(readProcessRecord(this.layout.envoyPidFile)), brokers };
   }
 
-  async stopBroker(name: string): Promise<void> {
+  async stopBroker(name: string): Promise<BrokerChange> {
     const b = this.broker(name);
-    await stopRecorded(this.layout.brokerPidFile(b.name));
+    const { endedAt } = await watchServingEnd(this.servingProbe(b), () => stopRecorded(this.layout.brokerPidFile(b.name)));
+    return { name: b.name, stoppedAt: Date.now(), ...(endedAt ? { servingEndedAt: endedAt } : {}) };
+  }
+
+  /** Does the broker's Schema Registry stand-in answer the health check's path with 200? */
+  private servingProbe(b: BrokerRef): ServingProbe {
+    const port = localPorts(this.topology, b).schemaRegistry;
+    return async () => (await httpGetStatus('127.0.0.1', port, this.topology.healthCheck.path, 1_000)) === 200;
   }
 
   /**
-   * Starts the broker if it is not running, and waits until its Kafka API accepts connections — when it
-   * can: a broker whose cluster has no majority running (the rest of a stopped cluster) keeps waiting for
-   * its peers, as Redpanda does, and opens its Kafka API only once they are back.
+   * Starts the broker if it is not running and waits for its own state (the process up); then, where its
+   * cluster can have a quorum (broker-readiness.ts), until its Kafka API accepts connections. A broker
+   * whose cluster has no majority running keeps waiting for its peers, as Redpanda does, and opens its
+   * Kafka API only once they are back: that is reported, not waited for.
    */
-  async startBroker(name: string): Promise<void> {
+  async startBroker(name: string, options: BrokerStartOptions = {}): Promise<BrokerChange> {
     const b = this.broker(name);
     if (!existsSync(this.layout.redpandaYaml(b.name))) {
       throw new UserError(`${b.name} has no redpanda.yaml in ${this.layout.brokersDir}`, 'start the demo first: `failover-demo start --runtime local`');
@@ -310,8 +322,10 @@ class LocalRuntime implements Runtime {
       const kafkaLibs = await ensureKafka(this.topology.local.kafkaVersion);
       this.spawnBroker(b, kafkaLibs);
     }
-    const running = brokersOf(this.topology, b.cluster).filter((p) => isRunning(readProcessRecord(this.layout.brokerPidFile(p.name)))).length;
-    if (running <= this.topology.brokers / 2) return;
+    const startedAt = Date.now();
+    const running = brokersOf(this.topology, b.cluster).filter((p) => isRunning(readProcessRecord(this.layout.brokerPidFile(p.name)))).map((p) => p.name);
+    const plan = readinessPlan(this.topology, b, running, options.alongside);
+    if (!plan.waitForReady) return { name: b.name, startedAt, note: plan.reason };
     const port = localPorts(this.topology, b).direct;
     await waitUnlessFatal(
       () => tcpAccepts('127.0.0.1', port),
@@ -320,17 +334,25 @@ class LocalRuntime implements Runtime {
     ).catch((err) => {
       throw err instanceof WaitTimeoutError ? new UserError(err.message, `see ${this.layout.brokerLog(b.name)}`) : err;
     });
+    const readyAt = Date.now();
+    // In recovery mode its Schema Registry is disabled: nothing more to wait for.
+    if (readRecoveryMode(this.layout.redpandaYaml(b.name))) return { name: b.name, startedAt, readyAt, note: plan.reason };
+    const servingAt = await waitServing(this.servingProbe(b), `${b.name}'s Schema Registry to answer`, BROKER_PORT_TIMEOUT_MS, async () => this.deadBroker(undefined, b)).catch((err) => {
+      throw err instanceof WaitTimeoutError ? new UserError(err.message, `see ${this.layout.brokerLog(b.name)}`) : err;
+    });
+    return { name: b.name, startedAt, readyAt, servingAt, note: plan.reason };
   }
 
-  async restartBroker(name: string): Promise<void> {
-    await this.stopBroker(name);
-    await this.startBroker(name);
+  async restartBroker(name: string, options: BrokerStartOptions = {}): Promise<BrokerChange> {
+    const stopped = await this.stopBroker(name);
+    return { ...(await this.startBroker(name, options)), stoppedAt: stopped.stoppedAt, ...(stopped.servingEndedAt ? { servingEndedAt: stopped.servingEndedAt } : {}) };
   }
 
-  async setRecoveryMode(name: string, enabled: boolean): Promise<void> {
+  async setRecoveryMode(name: string, enabled: boolean, options: BrokerStartOptions = {}): Promise<BrokerChange> {
     const b = this.broker(name);
     setRecoveryModeInFile(this.layout.redpandaYaml(b.name), enabled);
-    await this.restartBroker(b.name);
+    const wasRunning = isRunning(readProcessRecord(this.layout.brokerPidFile(b.name)));
+    return wasRunning ? this.restartBroker(b.name, options) : this.startBroker(b.name, options);
   }
 }
 
