@@ -16,6 +16,7 @@ import { connect, isIP, Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import kafkajs from 'kafkajs';
 import type { ISocketFactory, Kafka as KafkaClient, LogEntry, RetryOptions } from 'kafkajs';
+import { captureKafkajsCluster as captureInternals } from './kafkajs-internals.js';
 import { applyKafkajsFixes } from './kafkajs-fixes.js';
 
 const { Kafka, logLevel } = kafkajs;
@@ -144,23 +145,9 @@ export interface ClusterIdTracker {
   describePartition(topic: string, partition: number): string;
 }
 
-/**
- * kafkajs' internal Cluster object of the last producer/consumer/admin `kafka` creates (undefined before
- * one is created, or if a kafkajs upgrade renames the private factory). Wraps the client's private cluster
- * factory, looked up by its symbol description. Call it before creating the producer/consumer/admin.
- */
+/** kafkajs' internal Cluster of the last producer/consumer/admin `kafka` creates (see ./kafkajs-internals.ts). */
 export function captureKafkajsCluster<T = InternalCluster>(kafka: KafkaClient): () => T | undefined {
-  const target = kafka as unknown as Record<symbol, unknown>;
-  const symbol = Object.getOwnPropertySymbols(target).find((s) => s.description === 'private:Kafka:createCluster');
-  let cluster: T | undefined;
-  if (symbol && typeof target[symbol] === 'function') {
-    const create = target[symbol] as (...args: unknown[]) => T;
-    target[symbol] = (...args: unknown[]) => {
-      cluster = create(...args);
-      return cluster;
-    };
-  }
-  return () => cluster;
+  return captureInternals<T>(kafka);
 }
 
 export function trackClusterId(kafka: KafkaClient): ClusterIdTracker {

@@ -11,6 +11,7 @@
  * addresses, so the tests see that failure instead of hiding it.
  */
 import kafkajs from 'kafkajs';
+import { captureKafkajsCluster } from '../kafka/kafkajs-internals.js';
 import { dialAddress } from './net.js';
 import type { RedpandaNodeConfig, SocketAddress } from './kafka-config.js';
 
@@ -52,7 +53,8 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 }
 
 /**
- * Creates `_schemas`, writes one record with acks=all and reads it back, retrying until it works or
+ * Creates `_schemas`, writes one record with acks=all and fetches it back from the partition leader
+ * (no consumer group), retrying until it works or
  * `stop()` is called. `ready` resolves true once done, false when stopped first.
  */
 export class SchemaRegistryInternalClient {
@@ -114,38 +116,66 @@ export class SchemaRegistryInternalClient {
       retry: { retries: 2, initialRetryTime: 200, maxRetryTime: 1_000 },
     });
     const admin = kafka.admin();
+    const cluster = captureKafkajsCluster<InternalCluster>(kafka);
     const producer = kafka.producer({ allowAutoTopicCreation: false });
-    const consumer = kafka.consumer({ groupId: `failover-demo-standin-schema-registry-${this.o.config.nodeId}`, retry: { retries: 2 } });
     try {
       await admin.connect();
       const { brokers } = await admin.describeCluster();
       this.status.advertised = brokers.map((b) => `${b.host}:${b.port}`).sort();
-      const replicas = Math.min(3, this.o.config.seedServers.length);
       await admin.createTopics({
         waitForLeaders: true,
-        topics: [{ topic: SCHEMAS_TOPIC, numPartitions: 1, replicationFactor: replicas, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }],
+        topics: [
+          {
+            topic: SCHEMAS_TOPIC,
+            numPartitions: 1,
+            replicationFactor: Math.min(3, this.o.config.seedServers.length),
+            configEntries: [
+              { name: 'cleanup.policy', value: 'compact' },
+              // Raft (Redpanda) elects a leader from any majority; Kafka waits for the last in-sync
+              // replica, which after a whole-cluster stop may be the broker still down. This topic
+              // holds only the stand-in's markers, so it may elect any replica, as Raft would.
+              { name: 'unclean.leader.election.enable', value: 'true' },
+            ],
+          },
+        ],
       });
       // The write goes to the partition leader at its advertised address: the step that fails when the
-      // first listener advertises Envoy.
+      // first listener advertises Envoy. The read goes there too.
       const marker = `noop-${this.o.config.nodeId}-${Date.now()}`;
       await producer.connect();
       const [sent] = await producer.send({ topic: SCHEMAS_TOPIC, acks: -1, messages: [{ key: marker, value: null }] });
-      const offset = sent?.baseOffset;
-      if (offset === undefined) throw new Error(`no acknowledgement for the write to ${SCHEMAS_TOPIC}`);
-      await consumer.connect();
-      await consumer.subscribe({ topic: SCHEMAS_TOPIC, fromBeginning: true });
-      await new Promise<void>((resolve, reject) => {
-        consumer
-          .run({
-            eachMessage: async ({ message }) => {
-              if (message.key?.toString() === marker) resolve();
-            },
-          })
-          .catch(reject);
-        consumer.on(consumer.events.CRASH, (e) => reject(new Error(`reading ${SCHEMAS_TOPIC} back: ${String(e.payload.error)}`)));
-      });
+      if (sent?.baseOffset === undefined) throw new Error(`no acknowledgement for the write to ${SCHEMAS_TOPIC}`);
+      await readBack(cluster(), marker, sent.baseOffset);
     } finally {
-      await Promise.allSettled([consumer.disconnect(), producer.disconnect(), admin.disconnect()]);
+      await Promise.allSettled([producer.disconnect(), admin.disconnect()]);
     }
+  }
+}
+
+/** The parts of kafkajs' internal Cluster used to fetch one offset without a consumer group. */
+interface InternalCluster {
+  findTopicPartitionMetadata(topic: string): { partitionId: number; leader: number }[];
+  findBroker(b: { nodeId: string }): Promise<{
+    fetch(request: unknown): Promise<{ responses: { partitions: { errorCode: number; messages?: { key?: Buffer | null }[] }[] }[] }>;
+  }>;
+}
+
+/** Fetches `_schemas` at `offset` from its leader (no consumer group: Redpanda's client reads it the same way). */
+async function readBack(cluster: InternalCluster | undefined, marker: string, offset: string): Promise<void> {
+  if (!cluster) throw new Error('kafkajs internals changed: cannot read _schemas back (kafkajs 2.2.4 expected)');
+  const leader = cluster.findTopicPartitionMetadata(SCHEMAS_TOPIC).find((p) => p.partitionId === 0)?.leader;
+  if (leader === undefined || leader < 0) throw new Error(`${SCHEMAS_TOPIC} has no leader`);
+  const broker = await cluster.findBroker({ nodeId: String(leader) });
+  const res = await broker.fetch({
+    replicaId: -1,
+    isolationLevel: 0,
+    maxWaitTime: 100,
+    minBytes: 1,
+    maxBytes: 1 << 20,
+    topics: [{ topic: SCHEMAS_TOPIC, partitions: [{ partition: 0, fetchOffset: offset, maxBytes: 1 << 20 }] }],
+  });
+  const part = res.responses[0]?.partitions[0];
+  if (!part?.messages?.some((m) => m.key?.toString() === marker)) {
+    throw new Error(`reading ${SCHEMAS_TOPIC} back at offset ${offset} did not return the record just written`);
   }
 }
