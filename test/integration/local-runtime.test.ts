@@ -20,6 +20,7 @@ import { groupAlive, readProcessRecord, type ProcessRecord } from '../../src/run
 import { stateFile } from '../../src/runtime/state.js';
 import { PACKAGE_ROOT } from '../../src/util/paths.js';
 import { tcpAccepts } from '../../src/standin/net.js';
+import { applyFault } from '../../src/drill/faults.js';
 import { UserError } from '../../src/util/errors.js';
 import { waitFor } from '../../src/util/wait.js';
 import { FAST_HEALTH_CHECK, rigTopology, startRig, type Rig } from './rig.js';
@@ -175,6 +176,28 @@ describe('local runtime', () => {
     expect(report.brokers.find((x) => x.name === name)?.recoveryMode).toBe(true);
     expect(report.envoy.reachable).toBe(true);
   }, 120_000);
+  it('a recovery-mode restart of the last running broker of a cluster returns within seconds, saying why it is not ready', async () => {
+    const rt = rig.runtime;
+    await Promise.all(['secondary-broker-0', 'secondary-broker-1'].map((n) => rt.stopBroker(n)));
+    const t0 = Date.now();
+    const change = await rt.setRecoveryMode('secondary-broker-2', true);
+    const tookMs = Date.now() - t0;
+    // Up, in recovery mode, but with 1 of 3 brokers its cluster has no quorum: not waited for (it used to block 120 s).
+    expect(change.readyAt).toBeUndefined();
+    expect(change.startedAt).toBeGreaterThanOrEqual(t0);
+    expect(change.note).toContain('below its quorum of 2');
+    expect(tookMs).toBeLessThan(30_000);
+    expect((await rt.status()).brokers.find((b) => b.name === 'secondary-broker-2')).toMatchObject({ running: true, recoveryMode: true });
+
+    // Restoring the cluster together: with a quorum again, every broker is waited for until it serves.
+    const outcome = await applyFault(rt, { kind: 'restore', brokers: ['secondary-broker-0', 'secondary-broker-1', 'secondary-broker-2'] });
+    expect(outcome.changes).toHaveLength(3);
+    for (const c of outcome.changes) {
+      expect(c.readyAt, c.name).toBeGreaterThan(0);
+      expect(c.servingAt, c.name).toBeGreaterThanOrEqual(c.readyAt!);
+    }
+    expect(outcome.effectAt).toBe(Math.max(...outcome.changes.map((c) => c.servingAt!)));
+  }, 180_000);
 });
 
 describe('local runtime start-up checks', () => {
