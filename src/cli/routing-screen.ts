@@ -121,11 +121,38 @@ export function snapshotLines(s: RoutingSnapshot, c: ChalkInstance, previous?: R
   return [
     ...stateBanner(s, c),
     clusterOverview(s, c),
+    ...clientTruth(s, c),
     '',
     c.dim(header),
     ...s.listeners.flatMap((l) => listenerRows(l, c, fresh)),
     c.dim('LOAD: share of new connections Envoy gives the host · CONN: open connections · NEW: opened since the previous read'),
   ];
+}
+
+/**
+ * Where clients really are (open connections per cluster) next to where new connections go, and under
+ * `coherent` the controller's decision with its reason; flags connections left on the non-active cluster.
+ */
+export function clientTruth(s: RoutingSnapshot, c: ChalkInstance): string[] {
+  const lines: string[] = [];
+  const d = s.decision;
+  if (d && d.reachable) {
+    const since = new Date(d.since);
+    lines.push(`Decision: ${c.bold(d.activeCluster)} since ${Number.isNaN(since.getTime()) ? d.since : clock(since.getTime())}: ${d.reason}` + (d.pendingFailbackSince ? c.dim(` (failback pending since ${clock(new Date(d.pendingFailbackSince).getTime())})`) : ''));
+  } else if (d) {
+    lines.push(c.red(`Failover controller down (${d.error}): Envoy keeps routing as last decided; the runtime restarts it.`));
+  }
+  const cx = s.connectionsByCluster ?? {};
+  const names = Object.keys(cx).sort();
+  if (names.length > 0) {
+    const active = s.activeCluster === 'primary' || s.activeCluster === 'secondary' ? s.activeCluster : undefined;
+    const parts = names.map((n) => {
+      const text = `${n} ${cx[n]}`;
+      return active && n !== active && (cx[n] ?? 0) > 0 ? c.yellow(`${text} (left on the non-active cluster)`) : text;
+    });
+    lines.push(`Open client connections: ${parts.join(', ')}`);
+  }
+  return lines;
 }
 
 /** Whole live screen. */

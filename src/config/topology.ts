@@ -13,6 +13,31 @@ export type RewriteStrategy = 'kafka-filter' | 'advertised';
 export type RecoveryBehaviour = 'refuse' | 'http-503';
 
 export type ClusterName = 'primary' | 'secondary';
+
+/**
+ * How Envoy's listeners follow broker failures:
+ * - `coherent`: one decision for the whole Redpanda cluster, made by the failover controller and applied
+ *   to every listener at once (client connections to the old cluster are closed);
+ * - `per-broker`: the PoC's layout, one Envoy cluster per broker position with both clusters' brokers at
+ *   two priorities, so one failed broker moves one listener (a split).
+ */
+export type FailoverPolicy = 'coherent' | 'per-broker';
+export type FailbackMode = 'auto' | 'manual';
+
+export interface FailoverSettings {
+  policy: FailoverPolicy;
+  /** Healthy brokers the active cluster needs to stay active (and the other to take over); 0 = a majority. */
+  quorum: number;
+  failback: FailbackMode;
+  /** `auto` failback: every primary broker healthy this long first. */
+  failbackHoldMs: number;
+  /** After a switch, acks on the old cluster within this time are in flight, not clients left behind. */
+  settleGraceMs: number;
+  /** The controller's status API (GET /v1/decision, POST /v1/switch), on bindAddress. */
+  controllerPort: number;
+  /** Image that runs the controller in the Docker runtime (any image with Node.js ≥ 20). */
+  controllerImage: string;
+}
 export const CLUSTER_NAMES: readonly ClusterName[] = ['primary', 'secondary'];
 
 export interface HealthCheckSettings {
@@ -119,6 +144,7 @@ export interface Topology {
   redpanda: RedpandaSettings;
   topics: TopicSpec[];
   local: LocalRuntimeSettings;
+  failover: FailoverSettings;
 }
 
 /**
@@ -196,7 +222,21 @@ export function defaultTopology(env: Record<string, string | undefined> = {}): T
       heapMb: 256,
       recoveryBehaviour: 'refuse',
     },
+    failover: {
+      policy: 'coherent',
+      quorum: 0,
+      failback: 'auto',
+      failbackHoldMs: 10_000,
+      settleGraceMs: 2_000,
+      controllerPort: 9902,
+      controllerImage: 'node:20-alpine',
+    },
   };
+}
+
+/** Healthy brokers a cluster needs to be (or stay) the active one under `coherent`. */
+export function effectiveQuorum(t: Topology): number {
+  return t.failover.quorum > 0 ? t.failover.quorum : Math.floor(t.brokers / 2) + 1;
 }
 
 /** One broker of one cluster, with the names every layer uses for it. */

@@ -11,6 +11,8 @@ import {
   brokersOf,
   directHostPort,
   localPorts,
+  type FailbackMode,
+  type FailoverPolicy,
   type RecoveryBehaviour,
   type RewriteStrategy,
   type Topology,
@@ -18,6 +20,8 @@ import {
 import { DURATION_EXAMPLES, formatDuration, parseDuration } from './duration.js';
 
 export const REWRITE_STRATEGIES: readonly RewriteStrategy[] = ['kafka-filter', 'advertised'];
+export const FAILOVER_POLICIES: readonly FailoverPolicy[] = ['coherent', 'per-broker'];
+export const FAILBACK_MODES: readonly FailbackMode[] = ['auto', 'manual'];
 export const RECOVERY_BEHAVIOURS: readonly RecoveryBehaviour[] = ['refuse', 'http-503'];
 export const MAX_BROKERS = 9;
 
@@ -204,6 +208,27 @@ export const CONFIG_SCHEMA: ObjectSpec = {
           values: RECOVERY_BEHAVIOURS,
           doc: "How a broker's Schema Registry stand-in fails in recovery mode: refuse (connection refused: counts toward unhealthyThreshold) or http-503 (marks the host unhealthy at once).",
         },
+      },
+    },
+    failover: {
+      kind: 'object',
+      doc: 'How the listeners follow broker failures.',
+      fields: {
+        policy: {
+          kind: 'enum',
+          values: FAILOVER_POLICIES,
+          doc: 'coherent: one decision for the whole cluster, every listener moves at once and client connections to the old cluster are closed; per-broker: the PoC layout, each listener fails over on its own (splits).',
+        },
+        quorum: int('coherent: healthy brokers the active cluster needs to stay active, and the other to take over; 0 = a majority of brokers.', 0, 9),
+        failback: {
+          kind: 'enum',
+          values: FAILBACK_MODES,
+          doc: 'coherent: auto returns to the primary once every primary broker has been healthy for failbackHold; manual waits for `failover-demo switch primary`.',
+        },
+        failbackHold: duration('coherent, auto failback: how long every primary broker must be healthy first (a flapping broker does not flap the clients).', 0),
+        settleGrace: duration('After a switch, acknowledgements on the old cluster within this time count as in flight; later ones as clients left behind.', 0),
+        controllerPort: port("The failover controller's status API (GET /v1/decision, POST /v1/switch) on bindAddress."),
+        controllerImage: text('Image that runs the controller in the Docker runtime (any image with Node.js ≥ 20).', checkImage),
       },
     },
   },
@@ -455,12 +480,15 @@ export function portGroups(t: Topology): { name: string; uses: PortUse[] }[] {
   const r = t.redpanda;
   const envoyListeners: PortUse[] = positions.map((i) => ({ port: e.listenerPort + i, key: 'envoy.listenerPort', what: `Envoy listener ${i}` }));
   const admin: PortUse = { port: e.adminPort, key: 'envoy.adminPort', what: 'Envoy admin API' };
+  const controller: PortUse[] =
+    t.failover.policy === 'coherent' ? [{ port: t.failover.controllerPort, key: 'failover.controllerPort', what: 'failover controller' }] : [];
   return [
     {
       name: 'ports published on the host (Docker runtime)',
       uses: [
         ...envoyListeners,
         admin,
+        ...controller,
         ...brokersOf(t).map((b) => ({ port: directHostPort(t, b), key: 'redpanda.directPortBase', what: `${b.name} direct listener` })),
       ],
     },
@@ -490,6 +518,7 @@ export function portGroups(t: Topology): { name: string; uses: PortUse[] }[] {
       uses: [
         ...envoyListeners,
         admin,
+        ...controller,
         ...brokersOf(t).flatMap((b) =>
           Object.entries(localPorts(t, b)).map(([kind, port]) => ({ port, key: 'local.basePort', what: `${b.name} ${kind} port` })),
         ),
@@ -529,6 +558,9 @@ function checkPorts(t: Topology): ConfigProblem[] {
 /** Checks across keys of a complete topology (single values were checked when the file was read). */
 export function checkTopology(t: Topology): ConfigProblem[] {
   const problems = checkPorts(t);
+  if (t.failover.quorum > t.brokers) {
+    problems.push({ path: 'failover.quorum', message: `a quorum of ${t.failover.quorum} cannot be reached with ${t.brokers} broker(s) per cluster; use at most ${t.brokers}, or 0 for a majority` });
+  }
   const names = new Set<string>();
   t.topics.forEach((topic, i) => {
     if (topic.replicationFactor > t.brokers) {

@@ -11,18 +11,33 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { brokersOf, type Topology } from '../config/topology.js';
 import { predictTiming, type TimingWindow } from '../envoy/timing.js';
+import { CONTROLLER_POLL_MS } from '../render/controller.js';
 import { RoutingReader, type RoutingSnapshot } from '../envoy/routing.js';
 import { createClusterDirectory } from '../kafka/clusters.js';
 import { FailoverConsumer, type ConsumerSummary } from '../kafka/consumer.js';
 import { FailoverProducer, type ProducerSummary } from '../kafka/producer.js';
-import type { Runtime } from '../runtime/types.js';
+import type { Endpoints, Runtime } from '../runtime/types.js';
 import { scanLedger } from './ledger-scan.js';
 import { UserError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { delay, waitFor, WaitTimeoutError } from '../util/wait.js';
 import { describeRouting, expectedRouting, observedRouting, routingMatches, type ObservedRouting } from './expected.js';
 import { applyFault, detectionCase, serves } from './faults.js';
-import { firstRoutingChange, firstTimeIn, firstTimeWhen, renderMarkdown, renderSvg, timeIn, type AckBucket, type DrillReport, type PredictedWindow, type RoutingSample, type StepResult } from './report.js';
+import {
+  acksOnInactiveCluster,
+  firstRoutingChange,
+  firstTimeIn,
+  firstTimeWhen,
+  renderMarkdown,
+  renderSvg,
+  timeIn,
+  type AckBucket,
+  type ConnectionSample,
+  type DrillReport,
+  type PredictedWindow,
+  type RoutingSample,
+  type StepResult,
+} from './report.js';
 import type { Scenario, ScenarioStep } from './scenarios.js';
 
 export type DrillEvent =
@@ -65,6 +80,8 @@ function detectionCause(unhealthy: string[]): StepResult['detectedBy'] {
 /** Watches Envoy's routing in the background: the latest snapshot and every change, with times. */
 class RoutingWatcher {
   readonly samples: RoutingSample[] = [];
+  /** Open client connections per cluster, each time they changed. */
+  readonly connections: ConnectionSample[] = [];
   latest?: RoutingSnapshot;
   lastError?: Error;
   private readonly reader: RoutingReader;
@@ -88,6 +105,8 @@ class RoutingWatcher {
           if (!prev || prev.activeCluster !== obs.activeCluster || prev.listeners.join() !== obs.listeners.join() || prev.unhealthy?.join() !== unhealthy.join()) {
             this.samples.push({ at: snap.at, activeCluster: obs.activeCluster, listeners: obs.listeners, unhealthy });
           }
+          const cx = snap.connectionsByCluster ?? {};
+          if (JSON.stringify(cx) !== JSON.stringify(this.connections.at(-1)?.byCluster)) this.connections.push({ at: snap.at, byCluster: { ...cx } });
         } catch (err) {
           this.lastError = err as Error;
         }
@@ -109,10 +128,16 @@ class RoutingWatcher {
 
 /** The predicted window a step is measured against. */
 function stepWindow(step: ScenarioStep, runtime: Runtime): PredictedWindow & { window: ScenarioStep['window'] } {
-  const p = predictTiming(runtime.topology.healthCheck);
-  const c = step.window === 'recovered' ? 'recovered' : detectionCase(runtime.kind, runtime.topology, step.window);
+  const t = runtime.topology;
+  const p = predictTiming(t.healthCheck);
+  // In the Docker runtime a broker's container stops and starts: it leaves and rejoins the network.
+  const c = step.window === 'recovered' ? (runtime.kind === 'docker' ? 'returned' : 'recovered') : detectionCase(runtime.kind, t, step.window);
   const w: TimingWindow = p[c];
-  return { window: step.window, case: c, earliestMs: w.earliestMs, latestMs: w.latestMs };
+  if (t.failover.policy !== 'coherent') return { window: step.window, case: c, earliestMs: w.earliestMs, latestMs: w.latestMs };
+  // coherent: Envoy marks the broker, then the controller (polling Envoy) switches every listener; a
+  // failback also waits failover.failbackHold with every primary broker healthy.
+  const hold = step.marks === 'failback' && t.failover.failback === 'auto' ? t.failover.failbackHoldMs : 0;
+  return { window: step.window, case: hold ? `${c} + failback hold` : c, earliestMs: w.earliestMs + hold, latestMs: w.latestMs + hold + 2 * CONTROLLER_POLL_MS };
 }
 
 function describeAction(step: ScenarioStep): string {
@@ -172,6 +197,7 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
   let ledger: DrillReport['ledger'] = null;
   let producerSummary: ProducerSummary | undefined;
   let consumerSummary: ConsumerSummary | undefined;
+  let lateClients: NonNullable<DrillReport['lateClients']> | undefined;
 
   const allPrimary = expectedRouting(t.brokers, () => true);
   try {
@@ -234,7 +260,8 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
         detectedBy = detectionCause(watcher.samples.filter((x) => x.at <= reachedAt!).at(-1)?.unhealthy ?? []);
         if (step.hold) {
           // Would a broker that passes its health check have been marked healthy by now? Then it is not.
-          const holdUntil = actionDoneAt + predicted.recovered.latestMs + slackMs;
+          // The routing must stay while any change this step could cause would have shown (its window).
+          const holdUntil = actionDoneAt + Math.max(window.latestMs, predicted.recovered.latestMs) + slackMs;
           while (Date.now() < holdUntil) {
             o.signal?.throwIfAborted();
             const obs = watcher.observed();
@@ -290,6 +317,17 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
         break;
       }
     }
+    if (!failure) {
+      emit({ type: 'phase', text: 'starting a fresh producer and consumer: where do clients that start now land?' });
+      lateClients = await runLateClients({ bootstrap: endpoints.bootstrap, topic, clusters, direct: endpoints.direct, signal: o.signal });
+      const last = acksAt.at(-1)?.cluster;
+      if (last) lateClients.runningProducerCluster = last;
+      emit({
+        type: 'phase-done',
+        text: `fresh producer acked on ${Object.entries(lateClients.producerAckedBy).filter(([, n]) => n > 0).map(([c]) => c).join(', ') || 'nothing'}` +
+          `, fresh consumer on ${lateClients.consumerCluster ?? 'no cluster'}; the drill's producer acks on ${last ?? '—'}`,
+      });
+    }
   } finally {
     emit({ type: 'phase', text: 'stopping the clients' });
     producer.stop();
@@ -329,6 +367,7 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
   const firstSecondaryAck = faultStep ? acksAt.find((a) => a.at >= faultStep.faultAt && a.cluster === 'secondary') : undefined;
   const backOnPrimary = failbackStep ? firstTimeIn(routing, failbackStep.faultAt, 'primary') : undefined;
   const passed = !failure && steps.length === scenario.steps.length && steps.every((s) => s.passed) && ledger?.missing === 0;
+  const firstPrimaryAck = failbackStep ? acksAt.find((a) => a.at >= failbackStep.faultAt && a.cluster === 'primary') : undefined;
 
   return {
     scenario: scenario.name,
@@ -344,10 +383,14 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
     clientRecoveryMs: firstSecondaryAck && faultStep ? Math.max(0, firstSecondaryAck.at - faultStep.effectAt) : null,
     failbackMs: backOnPrimary !== undefined && failbackStep ? Math.max(0, backOnPrimary - failbackStep.effectAt) : null,
     splitMs: timeIn('split', clipped, endedAt),
+    policy: t.failover.policy,
+    clientFailbackMs: firstPrimaryAck && failbackStep ? Math.max(0, firstPrimaryAck.at - failbackStep.effectAt) : null,
+    acksOnInactiveCluster: acksOnInactiveCluster(acksAt.filter((a) => a.at >= startedAt), routing, t.failover.settleGraceMs),
+    ...(lateClients ? { lateClients } : {}),
     ackedMissing: ledger ? ledger.missing : null,
     predicted: {
       ...(faultStep ? { detection: { case: faultStep.predicted.case, earliestMs: faultStep.predicted.earliestMs, latestMs: faultStep.predicted.latestMs } } : {}),
-      ...(failbackStep ? { failback: { case: 'recovered', earliestMs: predicted.recovered.earliestMs, latestMs: predicted.recovered.latestMs } } : {}),
+      ...(failbackStep ? { failback: { case: failbackStep.predicted.case, earliestMs: failbackStep.predicted.earliestMs, latestMs: failbackStep.predicted.latestMs } } : {}),
     },
     clients: {
       sent: producerSummary?.sent ?? 0,
@@ -370,9 +413,40 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
       endedAt,
       routing: clipped,
       acks: [...ackCounts.values()].sort((a, b) => a.second - b.second),
+      connections: watcher.connections.filter((c) => c.at >= startedAt),
     },
     ...(failure ? { failure } : {}),
   };
+}
+
+/**
+ * A producer (10 messages) and a consumer started now, next to the drill's: where new clients land.
+ * Under `coherent` they join the clients that ran through the drill; under `per-broker` after a failback
+ * they land on the primary while the drill's producer stays on the secondary.
+ */
+async function runLateClients(o: {
+  bootstrap: string[];
+  topic: string;
+  clusters: ReturnType<typeof createClusterDirectory>;
+  direct: Endpoints['direct'];
+  signal?: AbortSignal;
+}): Promise<NonNullable<DrillReport['lateClients']>> {
+  const seen = new Map<string, number>();
+  const consumer = new FailoverConsumer({ bootstrap: o.bootstrap, topic: o.topic, clusters: o.clusters, direct: o.direct, from: 'latest' });
+  consumer.on('message', (m: { cluster: string }) => seen.set(m.cluster, (seen.get(m.cluster) ?? 0) + 1));
+  const consuming = consumer.run();
+  consuming.catch(() => undefined);
+  const producer = new FailoverProducer({ bootstrap: o.bootstrap, topic: o.topic, ratePerSecond: 20, count: 10, clusters: o.clusters, direct: o.direct });
+  try {
+    const summary = await producer.run();
+    await waitFor(() => [...seen.values()].reduce((a, b) => a + b, 0) >= 10, { timeoutMs: 30_000, intervalMs: 100, what: 'a fresh consumer to receive 10 messages', signal: o.signal }).catch(() => undefined);
+    const consumerCluster = [...seen.entries()].filter(([c]) => c !== 'unknown').sort((a, b) => b[1] - a[1])[0]?.[0];
+    return { producerAckedBy: { ...summary.ackedBy }, ...(consumerCluster ? { consumerCluster } : {}) };
+  } finally {
+    producer.stop();
+    consumer.stop();
+    await consuming.catch(() => undefined);
+  }
 }
 
 /** Writes report.json, report.md and timeline.svg into `dir`; returns their paths. */

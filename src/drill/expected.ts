@@ -84,13 +84,37 @@ export interface RoutingStatus {
   settled: boolean;
 }
 
+/**
+ * coherent: every listener on the decided cluster. Without the controller's word: the primary if it has
+ * a quorum of serving brokers, else the secondary if it has one, else none.
+ */
+export function expectedCoherentRouting(
+  brokers: number,
+  quorum: number,
+  serves: (name: string) => boolean,
+  decided?: ClusterName | 'none',
+  /** Where the listeners point when no cluster has a quorum: the controller leaves them as they were. */
+  listenersOn?: ClusterName,
+): ExpectedRouting {
+  const count = (c: ClusterName) => Array.from({ length: brokers }, (_, i) => brokerName(c, i)).filter(serves).length;
+  const active = decided ?? (count('primary') >= quorum ? 'primary' : count('secondary') >= quorum ? 'secondary' : 'none');
+  const target: ListenerTarget = active === 'none' ? (listenersOn ?? 'none') : active;
+  return { activeCluster: active, listeners: Array.from({ length: brokers }, () => target) };
+}
+
 export function routingStatus(
   snapshot: RoutingSnapshot,
   brokers: readonly { name: string; running: boolean; recoveryMode: boolean }[],
   brokerCount: number,
+  quorum = Math.floor(brokerCount / 2) + 1,
 ): RoutingStatus {
   const serving = new Map(brokers.map((b) => [b.name, b.running && !b.recoveryMode]));
-  const expected = expectedRouting(brokerCount, (n) => serving.get(n) === true);
+  const decided = snapshot.decision?.reachable ? snapshot.decision.activeCluster : undefined;
+  const listenersOn = snapshot.decision?.reachable ? snapshot.decision.active : undefined;
+  const expected =
+    snapshot.policy === 'coherent'
+      ? expectedCoherentRouting(brokerCount, quorum, (n) => serving.get(n) === true, decided, listenersOn)
+      : expectedRouting(brokerCount, (n) => serving.get(n) === true);
   return {
     activeCluster: snapshot.activeCluster,
     listeners: snapshot.listeners.map((l) => ({

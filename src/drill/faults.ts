@@ -3,11 +3,11 @@
  * and what Envoy should do about it next (from predictTiming and the expected routing).
  * Used by the fault commands and by the drill engine: one code path.
  */
-import { brokersOf, CLUSTER_NAMES, type BrokerRef, type ClusterName, type Topology } from '../config/topology.js';
+import { brokersOf, CLUSTER_NAMES, effectiveQuorum, type BrokerRef, type ClusterName, type Topology } from '../config/topology.js';
 import { formatSeconds, formatWindow, predictTiming, recoveryModeCase, type DetectionCase, type TimingWindow } from '../envoy/timing.js';
 import type { BrokerChange, BrokerStatus, Runtime, RuntimeKind } from '../runtime/types.js';
 import { UserError } from '../util/errors.js';
-import { describeRouting, expectedRouting, type ExpectedRouting } from './expected.js';
+import { describeRouting, expectedCoherentRouting, expectedRouting, type ExpectedRouting } from './expected.js';
 
 export type FaultAction =
   | { kind: 'stop'; brokers: string[] }
@@ -108,8 +108,10 @@ export function envoyNext(
     lines.push(`Envoy should mark ${down.join(', ')} unhealthy in ${formatWindow(w)} (${CASE_WORDS[c]}; see \`failover-demo timing\`).`);
   }
   if (up.length > 0) {
-    lines.push(`Envoy should mark ${up.join(', ')} healthy in ${formatWindow(p.recovered)} once its Schema Registry answers (it does now).`);
+    // Docker: a started container rejoins the network and Envoy's DNS refresh adds it back.
+    lines.push(`Envoy should mark ${up.join(', ')} healthy in ${formatWindow(kind === 'docker' ? p.returned : p.recovered)} once its Schema Registry answers (it does now).`);
   }
+  if (t.failover.policy === 'coherent') return { lines: [...lines, ...coherentNext(t, was, now)], expected: coherentExpected(t, was, now) };
   const before_ = expectedRouting(t.brokers, (n) => was.get(n) === true);
   const expected = expectedRouting(t.brokers, (n) => now.get(n) === true);
   const from = describeRouting(before_);
@@ -123,6 +125,31 @@ export function envoyNext(
     lines.push('Some listener will have no healthy broker behind it: clients get connection errors there.');
   }
   return { lines, expected };
+}
+
+/** coherent: the cluster the controller's rule keeps (or moves to) for these serving sets. */
+function coherentExpected(t: Topology, was: Map<string, boolean>, now: Map<string, boolean>): ExpectedRouting {
+  const quorum = effectiveQuorum(t);
+  const count = (m: Map<string, boolean>, c: ClusterName) => brokersOf(t, c).filter((b) => m.get(b.name)).length;
+  // Before: the primary while it had a quorum (the controller's decision is not known here).
+  const active: ClusterName = count(was, 'primary') >= quorum ? 'primary' : 'secondary';
+  const other: ClusterName = active === 'primary' ? 'secondary' : 'primary';
+  let next: ClusterName | 'none' = active;
+  if (count(now, active) < quorum) next = count(now, other) >= quorum ? other : 'none';
+  else if (active === 'secondary' && t.failover.failback === 'auto' && count(now, 'primary') === t.brokers) next = 'primary';
+  return expectedCoherentRouting(t.brokers, quorum, () => false, next, active);
+}
+
+function coherentNext(t: Topology, was: Map<string, boolean>, now: Map<string, boolean>): string[] {
+  const quorum = effectiveQuorum(t);
+  const count = (c: ClusterName) => brokersOf(t, c).filter((b) => now.get(b.name)).length;
+  const expected = coherentExpected(t, was, now);
+  const wasOn = coherentExpected(t, was, was).activeCluster;
+  const failingBack = wasOn === 'secondary' && expected.activeCluster === 'primary';
+  const lines = [`Coherent policy: primary ${count('primary')}/${t.brokers} serving, secondary ${count('secondary')}/${t.brokers}, quorum ${quorum}.`];
+  if (expected.activeCluster === 'none') lines.push('Neither cluster has a quorum: the controller keeps the routing as it is; clients get errors until one has.');
+  else lines.push(`Every listener should route to the ${expected.activeCluster} cluster${failingBack ? ` (a failback waits ${formatSeconds(t.failover.failbackHoldMs)} s of every primary broker healthy)` : ''}; a switch moves them all at once and closes client connections to the other cluster.`);
+  return lines;
 }
 
 /** One broker's part of an action: what it did (or why there was nothing to do) and the runtime's report. */

@@ -63,6 +63,12 @@ export interface RoutingSample {
   unhealthy?: string[];
 }
 
+/** Open client connections through Envoy per Redpanda cluster (Envoy's cx_active), when they changed. */
+export interface ConnectionSample {
+  at: number;
+  byCluster: Record<string, number>;
+}
+
 export interface AckBucket {
   /** Second since the drill started. */
   second: number;
@@ -91,6 +97,21 @@ export interface DrillReport {
   failbackMs: number | null;
   /** Total time Envoy routed some listeners to primary and others to secondary. */
   splitMs: number;
+  /** Failover policy the demo ran with. */
+  policy?: 'coherent' | 'per-broker';
+  /** Failback (the primary serving again) → first message acknowledged by the primary cluster: when clients really came back. */
+  clientFailbackMs?: number | null;
+  /**
+   * Acknowledgements by the cluster Envoy no longer routes to, more than failover.settleGrace after the
+   * routing settled on the other one: clients left behind (per-broker: after a failback, connections to
+   * the healthy secondary stay open). 0 under coherent.
+   */
+  acksOnInactiveCluster?: number;
+  /**
+   * Clients started after the last step, next to the ones that ran through it: where a fresh producer's
+   * acknowledgements and a fresh consumer's cluster land, and where the drill's producer acked last.
+   */
+  lateClients?: { producerAckedBy: Record<string, number>; consumerCluster?: string; runningProducerCluster?: string };
   /** Acknowledged messages not found where their ack said (read back from each cluster directly). null: not checked. */
   ackedMissing: number | null;
   predicted: { detection?: PredictedWindow; failback?: PredictedWindow };
@@ -112,7 +133,7 @@ export interface DrillReport {
   ledger: { checked: number; missing: number; onOtherCluster: number; missingSamples?: unknown[] } | null;
   /** Routing poll period: measured times are accurate to about this. */
   pollMs: number;
-  timeline: { startedAt: number; endedAt: number; routing: RoutingSample[]; acks: AckBucket[] };
+  timeline: { startedAt: number; endedAt: number; routing: RoutingSample[]; acks: AckBucket[]; connections?: ConnectionSample[] };
   /** Set when the drill stopped early. */
   failure?: { step: string; message: string; environment: 'left as it failed' | 'restored' };
 }
@@ -129,6 +150,24 @@ export function timeIn(state: string, routing: readonly RoutingSample[], to: num
     total += Math.max(0, end - s.at);
   });
   return total;
+}
+
+/**
+ * Acknowledgements by a cluster other than the one every listener had routed to for more than
+ * `graceMs` (the routing's overall state `primary`/`secondary`): clients left on the old cluster.
+ */
+export function acksOnInactiveCluster(acks: readonly { at: number; cluster: string }[], routing: readonly RoutingSample[], graceMs: number): number {
+  let count = 0;
+  for (const a of acks) {
+    if (a.cluster !== 'primary' && a.cluster !== 'secondary') continue;
+    const now = routing.filter((x) => x.at <= a.at).at(-1);
+    if (!now || (now.activeCluster !== 'primary' && now.activeCluster !== 'secondary') || now.activeCluster === a.cluster) continue;
+    // Since when has it been that cluster without a break?
+    let since = now.at;
+    for (let i = routing.indexOf(now) - 1; i >= 0 && routing[i]!.activeCluster === now.activeCluster; i--) since = routing[i]!.at;
+    if (a.at - since > graceMs) count++;
+  }
+  return count;
 }
 
 /** First routing sample at or after `from` whose listeners differ from the one in force at `from`. */
@@ -192,6 +231,13 @@ export function renderMarkdown(r: DrillReport, svgFile = 'timeline.svg'): string
     `| client recovery (fault → first ack on secondary) | ${ms(r.clientRecoveryMs)} | detection + client retry/metadata refresh |`,
     `| failback (broker serving again → all listeners on primary) | ${ms(r.failbackMs)} | ${win(r.predicted.failback)} |`,
     `| time split (listeners on different clusters) | ${ms(r.splitMs)} | |`,
+    ...(r.clientFailbackMs !== undefined ? [`| client failback (primary serving again → first ack on primary) | ${ms(r.clientFailbackMs)} | failback + client reconnect |`] : []),
+    ...(r.acksOnInactiveCluster !== undefined ? [`| acks on the cluster Envoy no longer routes to (clients left behind) | ${r.acksOnInactiveCluster} | ${r.policy === 'coherent' ? '0' : '—'} |`] : []),
+    ...(r.lateClients
+      ? [
+          `| clients started after the last step | producer acked on ${Object.entries(r.lateClients.producerAckedBy).filter(([, n]) => n > 0).map(([c]) => c).join(', ') || 'nothing'}, consumer on ${r.lateClients.consumerCluster ?? '—'}; the drill's producer acked last on ${r.lateClients.runningProducerCluster ?? '—'} | the same cluster |`,
+        ]
+      : []),
     `| acknowledged messages missing | ${r.ackedMissing ?? 'not checked'} | 0 |`,
     '',
     '## Steps',
@@ -276,7 +322,11 @@ export function renderSvg(r: DrillReport): string {
   const top = 56;
   const lanes = [...Array.from({ length: r.brokers }, (_, i) => `listener ${i}`), 'overall'];
   const lanesH = lanes.length * (laneH + laneGap);
-  const ackTop = top + lanesH + 24;
+  const connections = r.timeline.connections ?? [];
+  const connTop = top + lanesH + 8;
+  const connClusters = connections.length > 0 ? (['primary', 'secondary'] as const) : [];
+  const connH = connClusters.length * (laneH + laneGap);
+  const ackTop = connTop + connH + 24;
   const ackH = 90;
   const stepTop = ackTop + ackH + 34;
   const height = stepTop + r.steps.length * 30 + 30;
@@ -287,7 +337,7 @@ export function renderSvg(r: DrillReport): string {
     `<title>Drill ${esc(r.scenario)}: ${r.passed ? 'passed' : 'failed'}</title>`,
     `<rect x="0" y="0" width="${width}" height="${height}" fill="#ffffff"/>`,
     `<text x="${left}" y="22" font-size="16" font-weight="bold">Drill ${esc(r.scenario)} — ${r.passed ? 'passed' : 'FAILED'}</text>`,
-    `<text x="${left}" y="40" fill="#4b5563">detection ${ms(r.detectionMs)} · client recovery ${ms(r.clientRecoveryMs)} · failback ${ms(r.failbackMs)} · split ${ms(r.splitMs)} · acked missing ${r.ackedMissing ?? 'not checked'}</text>`,
+    `<text x="${left}" y="40" fill="#4b5563">${r.policy ? `${esc(r.policy)} · ` : ''}detection ${ms(r.detectionMs)} · client recovery ${ms(r.clientRecoveryMs)} · failback ${ms(r.failbackMs)}${r.clientFailbackMs !== undefined ? ` · client failback ${ms(r.clientFailbackMs)}` : ''} · split ${ms(r.splitMs)}${r.acksOnInactiveCluster !== undefined ? ` · acks on the inactive cluster ${r.acksOnInactiveCluster}` : ''} · acked missing ${r.ackedMissing ?? 'not checked'}</text>`,
   );
 
   // Routing lanes.
@@ -318,6 +368,27 @@ export function renderSvg(r: DrillReport): string {
     out.push(`<rect x="${fmt(x0)}" y="${top - 4}" width="${fmt(Math.max(1, x1 - x0))}" height="${lanesH}" fill="#10b981" fill-opacity="0.35" stroke="#047857" stroke-width="1"><title>${esc(`${s.name}: predicted ${win(s.predicted)}`)}</title></rect>`);
   }
   out.push('</g>');
+
+  // Open client connections per cluster (where clients really are), as a step line per cluster.
+  if (connClusters.length > 0) {
+    const maxCx = Math.max(1, ...connections.flatMap((c) => connClusters.map((k) => c.byCluster[k] ?? 0)));
+    out.push('<g class="connections">');
+    connClusters.forEach((k, ci) => {
+      const y = connTop + ci * (laneH + laneGap);
+      out.push(`<text x="${left - 8}" y="${y + laneH / 2 + 4}" text-anchor="end">${k} conns</text>`);
+      out.push(`<rect x="${left}" y="${y}" width="${plotW}" height="${laneH}" fill="#f9fafb" stroke="#e5e7eb"/>`);
+      const pts: string[] = [];
+      connections.forEach((c, i) => {
+        const n = c.byCluster[k] ?? 0;
+        const yy = y + laneH - (n / maxCx) * (laneH - 2);
+        const x0 = x(Math.max(c.at, startedAt));
+        const x1 = x(connections[i + 1]?.at ?? endedAt);
+        pts.push(`${fmt(x0)},${fmt(yy)}`, `${fmt(x1)},${fmt(yy)}`);
+      });
+      out.push(`<polyline points="${pts.join(' ')}" fill="none" stroke="${COLORS[k]}" stroke-width="2"><title>${esc(`open client connections to ${k} (max ${maxCx})`)}</title></polyline>`);
+    });
+    out.push('</g>');
+  }
 
   // Ack rate, stacked per cluster.
   const maxRate = Math.max(1, ...acks.map((b) => b.primary + b.secondary + b.unknown + b.failed));

@@ -4,7 +4,7 @@
  * them all. Scenarios are built for the topology's broker count; the expected routing is written out
  * per listener (test/unit/drill-scenarios.test.ts checks it against the routing model).
  */
-import { brokerName, type ClusterName } from '../config/topology.js';
+import { brokerName, type ClusterName, type FailbackMode, type FailoverPolicy } from '../config/topology.js';
 import { UserError } from '../util/errors.js';
 import type { FaultAction } from './faults.js';
 import { overallOf, type ExpectedRouting, type ListenerTarget } from './expected.js';
@@ -156,15 +156,70 @@ function brokerLoss(n: number): Scenario {
   };
 }
 
-export function buildScenario(name: string, brokers: number): Scenario {
+// ---------------------------------------------------------------------------------------------------
+// coherent policy: the same faults, one decision for the whole cluster
+
+interface CoherentRule {
+  brokers: number;
+  quorum: number;
+  failback: FailbackMode;
+}
+
+/**
+ * The coherent version of a scenario: the same actions, and the routing the controller's rule gives
+ * (src/controller/decide.ts): the active cluster stays while it has a quorum of serving brokers, every
+ * listener moves when it loses it (if the other has one), and with `auto` failback every listener
+ * returns once every primary broker serves again (after failover.failbackHold).
+ */
+function coherentScenario(base: Scenario, rule: CoherentRule): Scenario {
+  const serving = new Map<string, boolean>();
+  for (const c of ['primary', 'secondary'] as const) for (const b of all(rule.brokers, c)) serving.set(b, true);
+  let active: ClusterName = 'primary';
+  let faultMarked = false;
+  const count = (c: ClusterName) => all(rule.brokers, c).filter((b) => serving.get(b)).length;
+  const steps = base.steps.map((step): ScenarioStep => {
+    const a = step.action;
+    for (const b of a.brokers) {
+      if (a.kind === 'stop') serving.set(b, false);
+      else if (a.kind === 'recovery') serving.set(b, !a.enabled);
+      else if (a.kind === 'start' || a.kind === 'restore') serving.set(b, a.kind === 'restore' ? true : serving.get(b) ?? true);
+    }
+    const before = active;
+    const other: ClusterName = active === 'primary' ? 'secondary' : 'primary';
+    let why: string;
+    if (count(active) < rule.quorum && count(other) >= rule.quorum) {
+      active = other;
+      why = `The ${before} cluster has ${count(before)}/${rule.brokers} serving brokers, below its quorum of ${rule.quorum}: every listener moves to the ${active} cluster at once, and Envoy closes the clients' connections to the ${before} cluster.`;
+    } else if (active === 'secondary' && rule.failback === 'auto' && count('primary') === rule.brokers) {
+      active = 'primary';
+      why = `Every primary broker serves again: after failover.failbackHold every listener returns to the primary at once, and the clients' connections to the secondary are closed.`;
+    } else {
+      why = `The ${active} cluster keeps ${count(active)}/${rule.brokers} serving brokers (quorum ${rule.quorum}): every listener stays on it${count(active) < rule.brokers ? '; connections to a stopped broker fail, none go to the other cluster' : ''}.`;
+    }
+    const switched = active !== before;
+    const marks = switched ? (active === 'secondary' && !faultMarked ? 'fault' : active === 'primary' ? 'failback' : undefined) : undefined;
+    if (marks === 'fault') faultMarked = true;
+    const { marks: _m, hold: _h, ...rest } = step;
+    return { ...rest, expect: routes(rule.brokers, active), why, ...(switched ? {} : { hold: true }), ...(marks ? { marks } : {}) };
+  });
+  return { ...base, description: `${base.description} Coherent policy: one decision for the whole cluster.`, steps };
+}
+
+export function buildScenario(name: string, brokers: number, policy: FailoverPolicy = 'per-broker', rule: Partial<Omit<CoherentRule, 'brokers'>> = {}): Scenario {
+  let base: Scenario;
   switch (name) {
     case 'recovery-mode':
-      return recoveryMode(brokers);
+      base = recoveryMode(brokers);
+      break;
     case 'cluster-outage':
-      return clusterOutage(brokers);
+      base = clusterOutage(brokers);
+      break;
     case 'broker-loss':
-      return brokerLoss(brokers);
+      base = brokerLoss(brokers);
+      break;
     default:
       throw new UserError(`unknown scenario "${name}"`, `scenarios: ${SCENARIO_NAMES.join(', ')}`);
   }
+  if (policy === 'per-broker') return base;
+  return coherentScenario(base, { brokers, quorum: rule.quorum ?? Math.floor(brokers / 2) + 1, failback: rule.failback ?? 'auto' });
 }

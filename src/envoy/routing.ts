@@ -9,7 +9,7 @@
  * Hosts map to brokers by the `hostname` each lb_endpoint carries (the renderer sets it); any Envoy works:
  * unknown clusters and hosts are still shown (cluster 'unknown' unless the name says primary/secondary).
  */
-import { brokersOf, localPorts, type ClusterName, type Topology } from '../config/topology.js';
+import { brokersOf, effectiveQuorum, localPorts, type ClusterName, type Topology } from '../config/topology.js';
 import { EnvoyAdmin } from './admin.js';
 import { priorityLoad, type PriorityLevel } from './priority-load.js';
 
@@ -43,8 +43,13 @@ export interface HostRouting {
 }
 
 export interface ListenerRouting {
-  /** Envoy cluster name, e.g. broker_0_cluster. */
+  /** Envoy cluster name, e.g. broker_0_cluster (per-broker); Envoy listener name under coherent, e.g. broker_0_listener. */
   name: string;
+  /**
+   * coherent: the listener routes to a broker Envoy does not consider healthy (it is down, its cluster
+   * still active): connections to this position fail until it returns; they never go to the other cluster.
+   */
+  degraded?: boolean;
   /** Broker position when the name follows the renderer's convention (broker_<i>_cluster). */
   index?: number;
   /** The Redpanda cluster getting (most of) new connections, or 'none'. */
@@ -74,6 +79,41 @@ export interface RoutingSnapshot {
   activeCluster: ActiveCluster;
   listeners: ListenerRouting[];
   clusters: ClusterHealth[];
+  /** How the Envoy is laid out: per-broker (one Envoy cluster per position) or coherent (per broker, listeners swapped). */
+  policy: 'per-broker' | 'coherent';
+  /** Open client connections through Envoy per Redpanda cluster (Envoy's cx_active per host): where clients really are. */
+  connectionsByCluster: Record<string, number>;
+  /** coherent: the failover controller's decision (GET /v1/decision), or why it could not be read. */
+  decision?: ControllerDecision | { reachable: false; error: string };
+}
+
+/** What the failover controller says (src/controller/, GET /v1/decision); only the fields the views use. */
+export interface ControllerDecision {
+  reachable: true;
+  policy: 'coherent';
+  active: ClusterName;
+  activeCluster: ClusterName | 'none';
+  since: string;
+  reason: string;
+  quorum: number;
+  failback: 'auto' | 'manual';
+  pendingFailbackSince: string | null;
+  healthy: Record<ClusterName, number>;
+  total: Record<ClusterName, number>;
+  envoyReachable: boolean;
+  events?: { at: number; kind: string; from?: string; to?: string; reason: string }[];
+}
+
+/** GET {controllerUrl}/v1/decision; never rejects. */
+export async function readDecision(controllerUrl: string, timeoutMs = 1_000): Promise<NonNullable<RoutingSnapshot['decision']>> {
+  try {
+    const res = await fetch(`${controllerUrl}/v1/decision`, { signal: AbortSignal.timeout(timeoutMs) });
+    if (!res.ok) return { reachable: false, error: `HTTP ${res.status}` };
+    return { ...((await res.json()) as Omit<ControllerDecision, 'reachable'>), reachable: true };
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string } }).cause?.code;
+    return { reachable: false, error: cause ?? (err as Error).message };
+  }
 }
 
 export interface RoutingEvent {
@@ -181,10 +221,16 @@ export function clusterFromHostName(host: string): string {
   return m ? m[1]!.toLowerCase() : 'unknown';
 }
 
-/** broker_<i>_cluster → i (also broker_<i>_host_cluster). */
+/** broker_<i>_cluster → i (also broker_<i>_host_cluster, and the listeners broker_<i>_listener / broker_<i>_host_listener). */
 export function listenerIndex(envoyCluster: string): number | undefined {
-  const m = /^broker_(\d+)_(?:host_)?cluster$/.exec(envoyCluster);
+  const m = /^broker_(\d+)_(?:host_)?(?:cluster|listener)$/.exec(envoyCluster);
   return m ? Number(m[1]) : undefined;
+}
+
+/** coherent: <cluster>_broker_<i> (also <cluster>_broker_<i>_host) → its Redpanda cluster and position. */
+export function brokerClusterOf(envoyCluster: string): { cluster: ClusterName; index: number; host: boolean } | undefined {
+  const m = /^(primary|secondary)_broker_(\d+)(_host)?$/.exec(envoyCluster);
+  return m ? { cluster: m[1] as ClusterName, index: Number(m[2]), host: m[3] !== undefined } : undefined;
 }
 
 /** "listener 0", "listener 0 (host)" or the Envoy cluster's own name. */
@@ -336,7 +382,97 @@ export function routingFromClusters(doc: unknown, topology?: Topology, at: numbe
     const members = [...perHost.values()].filter((h) => h.cluster === name);
     return { name, healthy: members.filter((h) => h.healthy).length, total: members.length };
   });
-  return { at, activeCluster: overall(listeners), listeners, clusters };
+  const connectionsByCluster: Record<string, number> = {};
+  for (const h of listeners.flatMap((l) => l.hosts)) connectionsByCluster[h.cluster] = (connectionsByCluster[h.cluster] ?? 0) + (h.activeConnections ?? 0);
+  const coherent = listeners.length > 0 && listeners.every((l) => brokerClusterOf(l.name) !== undefined);
+  return { at, activeCluster: overall(listeners), listeners, clusters, policy: coherent ? 'coherent' : 'per-broker', connectionsByCluster };
+}
+
+/** Envoy listener name → the Envoy cluster its tcp_proxy routes to, from a `/config_dump` listeners document. Pure. */
+export function listenerTargetsFromConfigDump(doc: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  const configs = isObj(doc) && Array.isArray(doc.configs) ? doc.configs : [];
+  const visit = (l: unknown) => {
+    if (!isObj(l) || typeof l.name !== 'string' || !Array.isArray(l.filter_chains)) return;
+    for (const chain of l.filter_chains) {
+      const filters = isObj(chain) && Array.isArray(chain.filters) ? chain.filters : [];
+      for (const f of filters) {
+        const cfg = isObj(f) && isObj(f.typed_config) ? f.typed_config : undefined;
+        if (cfg && typeof cfg.cluster === 'string') out[l.name] = cfg.cluster;
+      }
+    }
+  };
+  for (const entry of configs) {
+    if (!isObj(entry)) continue;
+    // dynamic listeners: { name, active_state: { listener } }; static: { listener }
+    visit(isObj(entry.active_state) ? entry.active_state.listener : entry.listener);
+    if (Array.isArray(entry.dynamic_listeners)) for (const d of entry.dynamic_listeners) if (isObj(d) && isObj(d.active_state)) visit(d.active_state.listener);
+    if (Array.isArray(entry.static_listeners)) for (const d of entry.static_listeners) if (isObj(d)) visit(d.listener);
+  }
+  return out;
+}
+
+/**
+ * The coherent view of a snapshot: one entry per broker position (its Envoy listener), holding both
+ * clusters' brokers at that position, routed where the listener's tcp_proxy points (`targets`, from
+ * Envoy's own config). A listener whose broker is unhealthy is `degraded`, still routed to its cluster.
+ * Overall: the cluster every listener routes to (`split` if they differ, which the controller never
+ * does; `none` when neither cluster has `quorum` healthy brokers).
+ */
+export function coherentRouting(base: RoutingSnapshot, targets: Record<string, string>, quorum: number): RoutingSnapshot {
+  const byPosition = new Map<number, HostRouting[]>();
+  for (const l of base.listeners) {
+    const owner = brokerClusterOf(l.name);
+    if (!owner) continue;
+    const hosts = byPosition.get(owner.index) ?? [];
+    for (const h of l.hosts) {
+      const same = hosts.find((x) => x.host === h.host);
+      const host = { ...h, priority: owner.cluster === 'primary' ? 0 : 1, cluster: owner.cluster };
+      if (!same) hosts.push(host);
+      else {
+        // The docker target's host-facing set: the same broker behind a second Envoy cluster.
+        same.healthy &&= host.healthy;
+        if (host.health === 'unhealthy' || (host.health === 'degraded' && same.health === 'healthy')) same.health = host.health;
+        same.excluded ||= host.excluded;
+        same.flags = [...new Set([...same.flags, ...host.flags])];
+        if (host.activeConnections !== undefined) same.activeConnections = (same.activeConnections ?? 0) + host.activeConnections;
+        if (host.totalConnections !== undefined) same.totalConnections = (same.totalConnections ?? 0) + host.totalConnections;
+      }
+    }
+    byPosition.set(owner.index, hosts);
+  }
+  const listeners: ListenerRouting[] = [...byPosition.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([index, hosts]) => {
+      hosts.sort((a, b) => a.priority - b.priority);
+      const name = `broker_${index}_listener`;
+      const target = brokerClusterOf(targets[name] ?? '');
+      const routesTo = target?.cluster ?? 'none';
+      const to = hosts.find((h) => h.cluster === routesTo);
+      for (const h of hosts) h.loadPercent = h === to && h.healthy ? 100 : 0;
+      const loadByCluster: Record<string, number> = to?.healthy ? { [routesTo]: 100 } : {};
+      return {
+        name,
+        index,
+        routesTo,
+        ...(to ? { routesToHost: to.host } : {}),
+        ...(to && !to.healthy ? { degraded: true } : {}),
+        loadByPriority: [to?.healthy && to.priority === 0 ? 100 : 0, to?.healthy && to.priority === 1 ? 100 : 0],
+        loadByCluster,
+        panic: false,
+        lb: { panicThresholdPercent: 0, overprovisioningFactor: 1.4 },
+        hosts,
+      };
+    });
+  const routed = new Set(listeners.map((l) => l.routesTo));
+  const withQuorum = base.clusters.filter((c) => c.healthy >= quorum).map((c) => c.name);
+  const activeCluster: ActiveCluster =
+    listeners.length === 0 || routed.has('none') || withQuorum.length === 0
+      ? 'none'
+      : routed.size === 1
+        ? ([...routed][0] as ClusterName)
+        : 'split';
+  return { ...base, activeCluster, listeners, policy: 'coherent' };
 }
 
 /**
@@ -461,6 +597,26 @@ export function routingTransitions(prev: RoutingSnapshot | undefined, next: Rout
   if (prev.activeCluster !== next.activeCluster) {
     events.push({ at, kind: 'state', message: `routing: ${prev.activeCluster} → ${describeState(next)}` });
   }
+  events.push(...controllerTransitions(prev, next));
+  return events;
+}
+
+/** coherent: the controller's decisions, its going down or coming back, and connections closed by a switch. */
+function controllerTransitions(prev: RoutingSnapshot, next: RoutingSnapshot): RoutingEvent[] {
+  const at = next.at;
+  const events: RoutingEvent[] = [];
+  const a = prev.decision;
+  const b = next.decision;
+  if (a && b && a.reachable !== b.reachable) {
+    events.push({ at, kind: 'state', message: b.reachable ? 'failover controller: back' : `failover controller: down (${b.error}); Envoy keeps routing as last decided` });
+  }
+  if (a?.reachable && b?.reachable && (a.activeCluster !== b.activeCluster || a.since !== b.since)) {
+    events.push({ at, kind: 'state', message: `decision: ${b.activeCluster} — ${b.reason}` });
+  }
+  for (const [cluster, n] of Object.entries(prev.connectionsByCluster ?? {})) {
+    const now = next.connectionsByCluster?.[cluster] ?? 0;
+    if (n > 0 && now === 0 && next.policy === 'coherent') events.push({ at, kind: 'state', message: `connections to ${cluster} closed (${n} → 0)` });
+  }
   return events;
 }
 
@@ -511,8 +667,11 @@ export class RoutingReader {
   private lb: Record<string, Partial<LbSettings>> | undefined;
   private lbKey = '';
 
-  constructor(adminUrl: string, private readonly topology?: Topology, opts: { timeoutMs?: number } = {}) {
+  private readonly controllerUrl?: string;
+
+  constructor(adminUrl: string, private readonly topology?: Topology, opts: { timeoutMs?: number; controllerUrl?: string } = {}) {
     this.admin = new EnvoyAdmin(adminUrl, opts);
+    this.controllerUrl = opts.controllerUrl;
   }
 
   async read(): Promise<RoutingSnapshot> {
@@ -524,7 +683,14 @@ export class RoutingReader {
       this.lb = await readLbSettings(this.admin);
       this.lbKey = names;
     }
-    return routingFromClusters(doc, this.topology, Date.now(), { lb: this.lb });
+    const base = routingFromClusters(doc, this.topology, Date.now(), { lb: this.lb });
+    if (base.policy !== 'coherent') return base;
+    // coherent: where each listener routes is in Envoy's listener config (the controller swaps it).
+    const targets = listenerTargetsFromConfigDump(await this.admin.configDump('dynamic_listeners'));
+    const brokers = this.topology?.brokers ?? base.listeners.filter((l) => brokerClusterOf(l.name)?.cluster === 'primary' && !brokerClusterOf(l.name)?.host).length;
+    const quorum = this.topology ? effectiveQuorum(this.topology) : Math.floor(brokers / 2) + 1;
+    const snapshot = coherentRouting(base, targets, quorum);
+    return this.controllerUrl ? { ...snapshot, decision: await readDecision(this.controllerUrl) } : snapshot;
   }
 
   async close(): Promise<void> {

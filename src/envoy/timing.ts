@@ -49,6 +49,11 @@ export interface TimingPrediction {
    * checks time out instead. Any mix of the two: from the refused window's earliest to the hung one's latest.
    */
   vanished: TimingWindow;
+  /**
+   * Container started again (Docker runtime): its hostname resolves again and Envoy's DNS refresh
+   * (STRICT_DNS, every 5 s) adds the broker back as a new host, which one passing check marks healthy.
+   */
+  returned: TimingWindow;
   /** Schema Registry answers 200 again → marked healthy (measured from its first 200 answer being possible). */
   recovered: TimingWindow;
 }
@@ -140,6 +145,7 @@ export function predictTiming(hc: HealthCheckSettings, options: PredictOptions =
     hung: window(n, w.healthy, w.pendingUnhealthy, j, hc.timeoutMs, `a timeout counts toward unhealthy_threshold ${n}`),
     errorStatus: window(1, w.healthy, w.pendingUnhealthy, j, 0, 'a non-200 answer marks the host unhealthy at once'),
     vanished: vanishedWindow(n, w, j, hc.timeoutMs),
+    returned: returnedWindow(w, j),
     recovered: window(hc.healthyThreshold, w.unhealthy, w.pendingHealthy, j, 0, `healthy_threshold ${hc.healthyThreshold} passing checks`),
   };
 }
@@ -153,6 +159,20 @@ function vanishedWindow(n: number, w: Waits, j: number, timeoutMs: number): Timi
     explanation:
       `a stopped container: ${n} failed checks, refused while it shuts down, then timing out (${timeoutMs} ms each) once its address has left the network. ` +
       `Earliest as all refused (${refused.earliestMs} ms), latest as all timed out (${hung.latestMs} ms).`,
+  };
+}
+
+/** Envoy's default DNS refresh rate for STRICT_DNS clusters (the Docker runtime's). */
+export const DNS_REFRESH_MS = 5_000;
+
+function returnedWindow(w: Waits, j: number): TimingWindow {
+  const latestMs = DNS_REFRESH_MS + w.unhealthy.ms + j;
+  return {
+    earliestMs: 0,
+    latestMs,
+    explanation:
+      `a restarted container: Envoy re-resolves its name (every ${DNS_REFRESH_MS} ms), adds it back as a new host and marks it healthy on its first passing check ` +
+      `(0–${withJitter(w.unhealthy.ms, j)} ms later, ${w.unhealthy.name}${j > 0 ? ' + jitter' : ''}). Earliest 0 ms (already re-added), latest ${DNS_REFRESH_MS} + ${w.unhealthy.ms + j} = ${latestMs} ms.`,
   };
 }
 
@@ -182,4 +202,37 @@ export function formatWindow(w: Pick<TimingWindow, 'earliestMs' | 'latestMs'>): 
 
 export function formatSeconds(ms: number): string {
   return (ms / 1000).toFixed(1);
+}
+
+/** coherent policy: when the controller moves every listener, from the health-check windows. */
+export interface CoherentPrediction {
+  /** The broker whose loss takes the active cluster below its quorum is marked (killed: refused case), then the controller switches. */
+  failover: TimingWindow;
+  /** Every primary broker healthy again (recovered case), then failover.failbackHold, then the switch. */
+  failback: TimingWindow;
+}
+
+/**
+ * coherent windows: Envoy's window for the broker that decides, plus the controller's reaction (it reads
+ * Envoy every `pollMs`: up to two reads, one to see the change and one to act after a hold) and, for a
+ * failback, the hold.
+ */
+export function predictCoherent(p: TimingPrediction, o: { failbackHoldMs: number; pollMs: number; failback: 'auto' | 'manual'; detection?: DetectionCase }): CoherentPrediction {
+  const d = p[o.detection ?? 'refused'];
+  const reaction = 2 * o.pollMs;
+  return {
+    failover: {
+      earliestMs: d.earliestMs,
+      latestMs: d.latestMs + reaction,
+      explanation: `the broker that takes the active cluster below its quorum is marked unhealthy (${formatWindow(d)}), then the controller, reading Envoy every ${o.pollMs} ms, moves every listener (+0–${reaction} ms).`,
+    },
+    failback:
+      o.failback === 'manual'
+        ? { earliestMs: Number.POSITIVE_INFINITY, latestMs: Number.POSITIVE_INFINITY, explanation: 'failback: manual — every listener returns with `failover-demo switch primary`.' }
+        : {
+            earliestMs: p.recovered.earliestMs + o.failbackHoldMs,
+            latestMs: p.recovered.latestMs + o.failbackHoldMs + reaction,
+            explanation: `every primary broker is marked healthy (${formatWindow(p.recovered)}), stays so for failover.failbackHold (${formatSeconds(o.failbackHoldMs)} s), then the controller moves every listener back (+0–${reaction} ms).`,
+          },
+  };
 }

@@ -11,6 +11,7 @@
 import { stringify } from 'yaml';
 import { brokersOf, directHostPort, type BrokerRef, type Topology } from '../config/topology.js';
 import { ENVOY_DOCKER_HOST } from './envoy.js';
+import { CONTROLLER_CONFIG_FILE } from './controller.js';
 import { REDPANDA_DATA_DIRECTORY } from './redpanda.js';
 
 /** Name of the user-defined network (inside the compose project). */
@@ -20,7 +21,17 @@ export const COMPOSE_NETWORK = 'demo';
 export const ENVOY_SERVICE = ENVOY_DOCKER_HOST;
 
 /** Paths of the rendered files, relative to the project folder. */
-export const ENVOY_CONFIG_PATH = 'envoy-proxy/envoy.yaml';
+export const ENVOY_DIR = 'envoy-proxy';
+export const ENVOY_CONFIG_PATH = `${ENVOY_DIR}/envoy.yaml`;
+
+/** Compose service (and container) name of the failover controller (coherent policy). */
+export const CONTROLLER_SERVICE = 'failover-controller';
+
+/**
+ * Where the runtime puts the controller's code for its container (git-ignored): the compiled
+ * src/controller/ with a package.json that makes it an ES module. Mounted read-only at /app.
+ */
+export const CONTROLLER_APP_DIR = '.failover-demo/controller-app';
 export function brokerConfigDir(b: Pick<BrokerRef, 'name'>): string {
   return `redpanda-config/${b.name}`;
 }
@@ -104,12 +115,16 @@ export function envoyHealthcheck(t: Topology): Record<string, unknown> {
 
 function envoyService(t: Topology): Record<string, unknown> {
   const positions = Array.from({ length: t.brokers }, (_, i) => i);
+  const coherent = t.failover.policy === 'coherent';
   return {
     image: t.envoy.image,
     container_name: ENVOY_SERVICE,
     hostname: ENVOY_DOCKER_HOST,
-    command: ['envoy', '-c', '/etc/envoy/envoy.yaml'],
-    volumes: [`./${ENVOY_CONFIG_PATH}:/etc/envoy/envoy.yaml:ro`],
+    // coherent: a listener update (the controller's switch) closes its connections at once, so no client
+    // stays on the old cluster.
+    command: ['envoy', '-c', '/etc/envoy/envoy.yaml', ...(coherent ? ['--drain-time-s', '0', '--drain-strategy', 'immediate'] : [])],
+    // coherent: the whole folder, so Envoy sees the controller's rename of lds/listeners.yaml.
+    volumes: [coherent ? `./${ENVOY_DIR}:/etc/envoy:ro` : `./${ENVOY_CONFIG_PATH}:/etc/envoy/envoy.yaml:ro`],
     ports: [
       ...positions.map((i) => publish(t, t.envoy.listenerPort + i, t.envoy.hostListenerPort + i)),
       publish(t, t.envoy.adminPort, t.envoy.adminPort),
@@ -117,6 +132,34 @@ function envoyService(t: Topology): Record<string, unknown> {
     networks: [COMPOSE_NETWORK],
     healthcheck: envoyHealthcheck(t),
     depends_on: Object.fromEntries(brokersOf(t).map((b) => [b.name, { condition: 'service_healthy' }])),
+  };
+}
+
+/**
+ * The failover controller (coherent policy): reads Envoy's health, swaps Envoy's listener file. Runs as
+ * the invoking user (FAILOVER_DEMO_UID/GID, set by the runtime) so the file it writes on the host is
+ * theirs. Docker restarts it when it crashes; Envoy keeps routing as last decided meanwhile.
+ */
+function controllerService(t: Topology): Record<string, unknown> {
+  const port = t.failover.controllerPort;
+  return {
+    image: t.failover.controllerImage,
+    container_name: CONTROLLER_SERVICE,
+    hostname: CONTROLLER_SERVICE,
+    user: '${FAILOVER_DEMO_UID:-0}:${FAILOVER_DEMO_GID:-0}',
+    entrypoint: ['node'],
+    command: ['/app/dist/controller/main.js', '--config', `/etc/envoy/${CONTROLLER_CONFIG_FILE}`],
+    volumes: [`./${ENVOY_DIR}:/etc/envoy`, `./${CONTROLLER_APP_DIR}:/app:ro`],
+    ports: [publish(t, port, port)],
+    networks: [COMPOSE_NETWORK],
+    restart: 'unless-stopped',
+    healthcheck: {
+      test: ['CMD', 'node', '-e', `fetch('http://127.0.0.1:${port}/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`],
+      interval: '2s',
+      timeout: '2s',
+      retries: 15,
+    },
+    depends_on: { [ENVOY_SERVICE]: { condition: 'service_started' } },
   };
 }
 
@@ -128,6 +171,7 @@ export function buildCompose(t: Topology): Record<string, unknown> {
     services: {
       ...Object.fromEntries(brokers.map((b) => [b.name, brokerService(t, b)])),
       [ENVOY_SERVICE]: envoyService(t),
+      ...(t.failover.policy === 'coherent' ? { [CONTROLLER_SERVICE]: controllerService(t) } : {}),
     },
     networks: { [COMPOSE_NETWORK]: { driver: 'bridge' } },
     volumes: Object.fromEntries(brokers.map((b) => [brokerVolumeName(b), {}])),

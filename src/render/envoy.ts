@@ -24,6 +24,7 @@ import {
   envoyClusterName,
   localPorts,
   type BrokerRef,
+  type ClusterName,
   type Topology,
 } from '../config/topology.js';
 import { envoyDuration } from '../config/duration.js';
@@ -85,8 +86,10 @@ interface UpstreamEndpoint {
   healthCheckPort: number;
 }
 
-function cluster(t: Topology, name: string, type: 'STATIC' | 'STRICT_DNS', endpoints: UpstreamEndpoint[]): Json {
-  const priorities = [...new Set(endpoints.map((e) => e.broker.priority))].sort((a, b) => a - b);
+function cluster(t: Topology, name: string, type: 'STATIC' | 'STRICT_DNS', endpoints: UpstreamEndpoint[], single = false): Json {
+  // `single`: one broker per Envoy cluster (coherent policy), at priority 0.
+  const priorityOf = (e: UpstreamEndpoint) => (single ? 0 : e.broker.priority);
+  const priorities = [...new Set(endpoints.map(priorityOf))].sort((a, b) => a - b);
   return {
     name,
     type,
@@ -109,7 +112,7 @@ function cluster(t: Topology, name: string, type: 'STATIC' | 'STRICT_DNS', endpo
       endpoints: priorities.map((priority) => ({
         priority,
         lb_endpoints: endpoints
-          .filter((e) => e.broker.priority === priority)
+          .filter((e) => priorityOf(e) === priority)
           .map((e) => ({
             endpoint: {
               hostname: e.broker.name,
@@ -214,8 +217,101 @@ function dockerConfig(t: Topology): Json {
   };
 }
 
+// ---------------------------------------------------------------------------------------------------
+// coherent policy: one Envoy cluster per broker, listeners from a file the failover controller swaps
+
+/** Envoy cluster of one broker under `coherent` (`host`: the docker target's host-facing set, `advertised`). */
+export function brokerEnvoyClusterName(b: Pick<BrokerRef, 'cluster' | 'index'>, set: 'network' | 'host' = 'network'): string {
+  return `${b.cluster}_broker_${b.index}${set === 'host' ? '_host' : ''}`;
+}
+
+/** Where Envoy reads its listeners from under `coherent` (the docker target's path inside the container). */
+export const DOCKER_LDS_DIR = '/etc/envoy/lds';
+export const LDS_FILE = 'listeners.yaml';
+
+export interface EnvoyRenderOptions {
+  /** Folder Envoy watches for its listener file (coherent). Default: the docker path; the local runtime passes its own. */
+  ldsDir?: string;
+}
+
+/** Envoy clusters under `coherent`: each broker on its own, health-checked; which sets depends on the target. */
+function coherentClusters(t: Topology, target: RenderTarget): Json[] {
+  if (target === 'local') {
+    return brokersOf(t).map((broker) =>
+      cluster(t, brokerEnvoyClusterName(broker), 'STATIC', [{ broker, address: '127.0.0.1', port: localPorts(t, broker).client, healthCheckPort: localPorts(t, broker).schemaRegistry }], true),
+    );
+  }
+  const filterStrategy = t.rewrite === 'kafka-filter';
+  const one = (broker: BrokerRef, port: number) => [{ broker, address: broker.name, port, healthCheckPort: t.healthCheck.port }];
+  return brokersOf(t).flatMap((broker) => [
+    cluster(t, brokerEnvoyClusterName(broker), 'STRICT_DNS', one(broker, filterStrategy ? t.redpanda.kafkaPort : t.redpanda.proxiedKafkaPort), true),
+    ...(filterStrategy ? [] : [cluster(t, brokerEnvoyClusterName(broker, 'host'), 'STRICT_DNS', one(broker, t.redpanda.hostKafkaPort), true)]),
+  ]);
+}
+
+/**
+ * Every listener, routed to the brokers of `active` (one per position): what the failover controller
+ * puts in place. The filter chain names the cluster, so a switch changes it and Envoy drains the
+ * listener, closing the connections to the old cluster.
+ */
+export function buildListeners(t: Topology, target: RenderTarget, active: ClusterName): Json[] {
+  const at = (i: number): BrokerRef => brokersOf(t, active).find((b) => b.index === i)!;
+  if (target === 'local') {
+    return positions(t).map((i) =>
+      listener(envoyListenerName(i), '127.0.0.1', t.envoy.listenerPort + i, [tcpProxy(`broker_${i}_tcp`, brokerEnvoyClusterName(at(i)))]),
+    );
+  }
+  const any = '0.0.0.0';
+  const filterStrategy = t.rewrite === 'kafka-filter';
+  return [
+    ...positions(t).map((i) =>
+      listener(envoyListenerName(i), any, t.envoy.listenerPort + i, [
+        ...(filterStrategy ? [kafkaBrokerFilter(t, `broker_${i}_kafka`, ENVOY_DOCKER_HOST, t.envoy.listenerPort)] : []),
+        tcpProxy(`broker_${i}_tcp`, brokerEnvoyClusterName(at(i))),
+      ]),
+    ),
+    ...positions(t).map((i) =>
+      listener(envoyListenerName(i, 'host'), any, t.envoy.hostListenerPort + i, [
+        ...(filterStrategy ? [kafkaBrokerFilter(t, `broker_${i}_host_kafka`, t.envoy.advertisedHost, t.envoy.listenerPort)] : []),
+        tcpProxy(`broker_${i}_host_tcp`, brokerEnvoyClusterName(at(i), filterStrategy ? 'network' : 'host')),
+      ]),
+    ),
+  ];
+}
+
+/** The listener file (an LDS discovery response) for `active`. */
+export function renderListenerFile(t: Topology, target: RenderTarget, active: ClusterName): string {
+  const head = [
+    `# Envoy's listeners with every broker position routed to the ${active} cluster, rendered by \`failover-demo render\`.`,
+    '# The failover controller copies the file of the cluster it decides for over lds/listeners.yaml (an atomic rename);',
+    '# Envoy reloads it and drains the listeners, closing client connections to the other cluster.',
+    '',
+    '',
+  ].join('\n');
+  const doc = {
+    resources: buildListeners(t, target, active).map((l) => ({ '@type': 'type.googleapis.com/envoy.config.listener.v3.Listener', ...l })),
+  };
+  return head + stringify(doc, { lineWidth: 0, aliasDuplicateObjects: false });
+}
+
+function coherentConfig(t: Topology, target: RenderTarget, opts: EnvoyRenderOptions): Json {
+  const ldsDir = opts.ldsDir ?? DOCKER_LDS_DIR;
+  return {
+    node: { id: 'failover-demo-envoy', cluster: 'failover-demo' },
+    admin: { address: socketAddress(target === 'local' ? '127.0.0.1' : '0.0.0.0', t.envoy.adminPort) },
+    static_resources: { clusters: coherentClusters(t, target) },
+    dynamic_resources: {
+      lds_config: {
+        resource_api_version: 'V3',
+        path_config_source: { path: `${ldsDir}/${LDS_FILE}`, watched_directory: { path: ldsDir } },
+      },
+    },
+  };
+}
+
 /** The Envoy bootstrap config as a plain object (what envoy.yaml holds). */
-export function buildEnvoyConfig(t: Topology, target: RenderTarget): Json {
+export function buildEnvoyConfig(t: Topology, target: RenderTarget, opts: EnvoyRenderOptions = {}): Json {
+  if (t.failover.policy === 'coherent') return coherentConfig(t, target, opts);
   return target === 'local' ? localConfig(t) : dockerConfig(t);
 }
 
@@ -223,7 +319,10 @@ function header(t: Topology, target: RenderTarget): string {
   const strategy = target === 'local' ? 'advertised (local runtime)' : t.rewrite;
   return [
     '# Rendered by `failover-demo render` from the topology; edit the config file and re-render instead.',
-    `# Target: ${target}; metadata rewrite strategy: ${strategy}; ${t.brokers} broker position(s).`,
+    `# Target: ${target}; metadata rewrite strategy: ${strategy}; ${t.brokers} broker position(s); failover policy: ${t.failover.policy}.`,
+    ...(t.failover.policy === 'coherent'
+      ? ['# coherent: one Envoy cluster per broker; the listeners come from lds/listeners.yaml, which the failover', '# controller replaces to move every listener to the other Redpanda cluster at once.']
+      : []),
     ...(target === 'docker' && t.rewrite === 'kafka-filter'
       ? ['# Needs a contrib Envoy build (envoy.filters.network.kafka_broker), e.g. envoyproxy/envoy:contrib-*.']
       : []),
@@ -233,6 +332,6 @@ function header(t: Topology, target: RenderTarget): string {
 }
 
 /** envoy.yaml text for the given target. */
-export function renderEnvoyConfig(t: Topology, target: RenderTarget): string {
-  return header(t, target) + stringify(buildEnvoyConfig(t, target), { lineWidth: 0, aliasDuplicateObjects: false });
+export function renderEnvoyConfig(t: Topology, target: RenderTarget, opts: EnvoyRenderOptions = {}): string {
+  return header(t, target) + stringify(buildEnvoyConfig(t, target, opts), { lineWidth: 0, aliasDuplicateObjects: false });
 }

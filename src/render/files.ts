@@ -2,9 +2,10 @@
  * Every file `failover-demo render` writes, as {path, content} pairs relative to the project folder.
  * Pure: no I/O (see ./write.ts for putting them on disk).
  */
-import { brokersOf, type Topology } from '../config/topology.js';
-import { brokerConfigDir, ENVOY_CONFIG_PATH, renderCompose } from './compose.js';
-import { renderEnvoyConfig } from './envoy.js';
+import { brokersOf, CLUSTER_NAMES, type Topology } from '../config/topology.js';
+import { brokerConfigDir, ENVOY_CONFIG_PATH, ENVOY_DIR, renderCompose } from './compose.js';
+import { CONTROLLER_CONFIG_FILE, LDS_DIR, listenerChoicePath, renderControllerConfig } from './controller.js';
+import { LDS_FILE, renderEnvoyConfig, renderListenerFile } from './envoy.js';
 import { renderBootstrapYaml, renderRedpandaYaml } from './redpanda.js';
 
 export interface RenderedFile {
@@ -21,6 +22,14 @@ export function renderFiles(t: Topology): RenderedFile[] {
   return [
     { path: COMPOSE_FILE, content: renderCompose(t) },
     { path: ENVOY_CONFIG_PATH, content: renderEnvoyConfig(t, 'docker') },
+    ...(t.failover.policy === 'coherent'
+      ? [
+          { path: `${ENVOY_DIR}/${CONTROLLER_CONFIG_FILE}`, content: renderControllerConfig(t, 'docker') },
+          // Envoy starts on the primary; the controller replaces this file to switch.
+          { path: `${ENVOY_DIR}/${LDS_DIR}/${LDS_FILE}`, content: renderListenerFile(t, 'docker', 'primary') },
+          ...CLUSTER_NAMES.map((c) => ({ path: `${ENVOY_DIR}/${listenerChoicePath(c)}`, content: renderListenerFile(t, 'docker', c) })),
+        ]
+      : []),
     ...brokersOf(t).flatMap((b) => [
       { path: `${brokerConfigDir(b)}/redpanda.yaml`, content: renderRedpandaYaml(t, b, 'docker') },
       { path: `${brokerConfigDir(b)}/.bootstrap.yaml`, content: bootstrap },

@@ -5,7 +5,7 @@
  * table the CLI prints from it, as plain text the CLI colours through a `Paint`.
  */
 import type { Topology } from '../config/topology.js';
-import { readRouting, type RoutingSnapshot } from '../envoy/routing.js';
+import { readDecision, readRouting, type RoutingSnapshot } from '../envoy/routing.js';
 import type { Endpoints, Runtime, RuntimeKind, RuntimeStatus } from './types.js';
 
 export interface EndpointView {
@@ -23,6 +23,8 @@ export interface StatusReport {
   project: string;
   startedAt?: string;
   envoyRunning: boolean;
+  /** coherent policy: the failover controller's process/container, and its decision (or why it could not be read). */
+  controller?: { running: boolean; decision: NonNullable<RoutingSnapshot['decision']> };
   brokers: RuntimeStatus['brokers'];
   endpoints: Endpoints;
   /** Envoy's admin API view; `reachable: false` (with the reason) when it does not answer. */
@@ -44,7 +46,9 @@ export async function collectStatus(runtime: Runtime, project: string, startedAt
   } catch (err) {
     envoy = { reachable: false, error: (err as Error).message };
   }
-  return { runtime: status.kind, project, startedAt, envoyRunning: status.envoyRunning, brokers: status.brokers, endpoints, envoy };
+  const controller =
+    endpoints.controllerUrl !== undefined ? { running: status.controllerRunning === true, decision: await readDecision(endpoints.controllerUrl) } : undefined;
+  return { runtime: status.kind, project, startedAt, envoyRunning: status.envoyRunning, ...(controller ? { controller } : {}), brokers: status.brokers, endpoints, envoy };
 }
 
 /** How a table cell is shown: the CLI maps each tone to a colour; the default `Paint` shows plain text. */

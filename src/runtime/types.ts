@@ -40,6 +40,8 @@ export interface RuntimeStatus {
   kind: RuntimeKind;
   /** Envoy process/container running. */
   envoyRunning: boolean;
+  /** coherent policy: the failover controller's process/container running (undefined under per-broker). */
+  controllerRunning?: boolean;
   brokers: BrokerStatus[];
 }
 
@@ -47,6 +49,8 @@ export interface RuntimeStatus {
 export interface Endpoints {
   /** Envoy admin API base URL, e.g. http://127.0.0.1:9901 */
   envoyAdminUrl: string;
+  /** The failover controller's status API (coherent policy), e.g. http://127.0.0.1:9902 */
+  controllerUrl?: string;
   /** Bootstrap through Envoy, e.g. ["127.0.0.1:9092"]. */
   bootstrap: string[];
   /** Bootstrap straight to one cluster's brokers, bypassing Envoy (topic setup, ledger checks). */

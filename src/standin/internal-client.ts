@@ -119,9 +119,16 @@ export class SchemaRegistryInternalClient {
     const cluster = captureKafkajsCluster<InternalCluster>(kafka);
     const producer = kafka.producer({ allowAutoTopicCreation: false });
     try {
-      await admin.connect();
-      const { brokers } = await admin.describeCluster();
-      this.status.advertised = brokers.map((b) => `${b.host}:${b.port}`).sort();
+      try {
+        await admin.connect();
+        const { brokers } = await admin.describeCluster();
+        this.status.advertised = brokers.map((b) => `${b.host}:${b.port}`).sort();
+      } catch (err) {
+        // What the metadata named, even when kafkajs could not reach those addresses.
+        const known = cluster()?.brokerPool?.metadata?.brokers;
+        if (known) this.status.advertised = known.map((b) => `${b.host}:${b.port}`).sort();
+        throw err;
+      }
       await admin.createTopics({
         waitForLeaders: true,
         topics: [
@@ -154,6 +161,7 @@ export class SchemaRegistryInternalClient {
 
 /** The parts of kafkajs' internal Cluster used to fetch one offset without a consumer group. */
 interface InternalCluster {
+  brokerPool?: { metadata?: { brokers?: { host: string; port: number }[] } | null };
   findTopicPartitionMetadata(topic: string): { partitionId: number; leader: number }[];
   findBroker(b: { nodeId: string }): Promise<{
     fetch(request: unknown): Promise<{ responses: { partitions: { errorCode: number; messages?: { key?: Buffer | null }[] }[] }[] }>;

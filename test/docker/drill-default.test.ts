@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { defaultTopology } from '../../src/config/topology.js';
 import { createDockerRuntime } from '../../src/runtime/docker/index.js';
 import { dockerClient, projectLeftovers } from '../../src/runtime/docker/engine.js';
-import { expectDetectionsInWindows, makeTestProject, runCli, runDockerDrill, type TestProject } from './rig.js';
+import { expectDetectionsInWindows, runDockerDrill } from './drill-helpers.js';
+import { makeTestProject, runCli, type TestProject } from './rig.js';
 
 const infra = inject('dockerInfra');
 let project: TestProject;

@@ -1,71 +1,208 @@
 /**
  * The drill end to end on the local rig (real Kafka brokers, Schema Registry stand-ins, real Envoy), through
- * the CLI: `recovery-mode` (the PoC walkthrough) and `cluster-outage`, with shortened health checks.
+ * the CLI, with shortened health checks:
+ * - the `coherent` policy (the failover controller): `recovery-mode` (the PoC walkthrough), `cluster-outage`
+ *   (with the controller killed in the middle of it) and `broker-loss`: never split, no client left on the
+ *   cluster Envoy no longer routes to, clients back on the primary within the failback hold + 2 s, and
+ *   clients started afterwards land where the others are;
+ * - the `per-broker` policy (the PoC's layout): `broker-loss` shows the split it causes, and after
+ *   `cluster-outage` the clients that ran through it stay on the secondary while fresh ones land on the primary.
  * Each drill runs once (beforeAll) with --restore, so a failure in one does not break the next.
  */
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAST_HEALTH_CHECK, startRig, type CliResult, type Rig } from './rig.js';
 import { parseSvg } from '../unit/drill-xml.js';
 import type { DrillReport } from '../../src/drill/report.js';
+import { waitFor } from '../../src/util/wait.js';
 
-let rig: Rig | undefined;
+const FAILBACK_HOLD_MS = 2_000;
 
-beforeAll(async () => {
-  rig = await startRig({ name: 'drill', portBase: 26000, healthCheck: FAST_HEALTH_CHECK });
-});
-
-afterAll(async () => {
-  await rig?.stop();
-});
-
-describe.each([
-  ['recovery-mode', 5],
-  ['cluster-outage', 2],
-] as const)('drill --scenario %s', (scenario, stepCount) => {
+async function drill(rig: Rig, scenario: string, during?: (proc: ReturnType<typeof execa>) => Promise<void>): Promise<{ run: CliResult; report: DrillReport; dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), `drill-report-${scenario}-`));
   let run: CliResult;
-  let report: DrillReport;
+  if (during) {
+    const proc = execa(process.execPath, [join(process.cwd(), 'bin', 'failover-demo.js'), 'drill', '--scenario', scenario, '--report', dir, '--restore'], {
+      env: { FAILOVER_DEMO_DIR: rig.project, FORCE_COLOR: '0', NO_COLOR: '1' },
+      reject: false,
+      timeout: 400_000,
+    });
+    await during(proc);
+    const r = await proc;
+    run = { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
+  } else {
+    run = await rig.cli(['drill', '--scenario', scenario, '--report', dir, '--restore'], { timeoutMs: 400_000 });
+  }
+  if (!existsSync(join(dir, 'report.json'))) throw new Error(`the drill wrote no report (exit ${run.exitCode}):\n${run.stdout}\n${run.stderr}`);
+  return { run, report: JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as DrillReport, dir };
+}
 
-  beforeAll(async () => {
-    run = await rig!.cli(['drill', '--scenario', scenario, '--report', dir, '--restore'], { timeoutMs: 400_000 });
-    if (!existsSync(join(dir, 'report.json'))) {
-      throw new Error(`the drill wrote no report (exit ${run.exitCode}):\n${run.stdout}\n${run.stderr}`);
-    }
-    report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as DrillReport;
-  }, 420_000);
+function expectPassed(run: CliResult, report: DrillReport, stepCount: number): void {
+  expect(report.steps, run.stdout + run.stderr).toHaveLength(stepCount);
+  for (const step of report.steps) {
+    expect(step.passed, `${step.name}: ${step.error ?? ''}`).toBe(true);
+    expect(step.observed, step.name).toEqual(step.expected);
+  }
+  expect(report.ledger?.checked).toBeGreaterThan(0);
+  expect(report.ackedMissing, JSON.stringify(report.ledger)).toBe(0);
+  expect(report.passed).toBe(true);
+  expect(run.exitCode, run.stdout + run.stderr).toBe(0);
+  expect(run.stdout).toContain('drill passed');
+}
 
-  it('every step observed as expected, clients failed over and back, measured', () => {
-    expect(report.steps, run.stdout + run.stderr).toHaveLength(stepCount);
-    for (const step of report.steps) {
-      expect(step.passed, `${step.name}: ${step.error ?? ''}`).toBe(true);
-      expect(step.observed, step.name).toEqual(step.expected);
-    }
-    expect(report.clients.ackedBy.primary).toBeGreaterThan(0);
+/** Coherent: one cluster at a time, nobody left behind, fresh clients where the running ones are. */
+function expectCoherent(report: DrillReport, failsOver: boolean): void {
+  expect(report.policy).toBe('coherent');
+  expect(report.splitMs).toBe(0);
+  expect(report.acksOnInactiveCluster).toBe(0);
+  const late = report.lateClients!;
+  expect(late, 'fresh clients after the last step').toBeDefined();
+  const lateProducerClusters = Object.entries(late.producerAckedBy).filter(([, n]) => n > 0).map(([c]) => c);
+  expect(lateProducerClusters).toEqual([late.runningProducerCluster]);
+  expect(late.consumerCluster).toBe(late.runningProducerCluster);
+  expect(late.runningProducerCluster).toBe('primary');
+  if (failsOver) {
     expect(report.clients.ackedBy.secondary).toBeGreaterThan(0);
-    expect(report.detectionMs).toBeGreaterThan(0);
-    expect(report.clientRecoveryMs).toBeGreaterThan(0);
-    expect(report.failbackMs).not.toBeNull();
+    // Back on the primary within the failback hold + 2 s of the primary serving again.
+    expect(report.clientFailbackMs).not.toBeNull();
+    expect(report.clientFailbackMs!).toBeLessThanOrEqual(FAILBACK_HOLD_MS + 2_000);
+  } else {
+    expect(report.clients.ackedBy.secondary ?? 0).toBe(0);
+  }
+}
+
+/** PID of the failover controller (the supervised child, not its supervisor, whose command line names it too) of a rig. */
+async function controllerPid(rig: Rig): Promise<number | undefined> {
+  const r = await execa('pgrep', ['-f', `controller/main.js --config ${rig.project}`], { reject: false });
+  for (const line of r.stdout.trim().split('\n')) {
+    const pid = Number(line);
+    if (!Number.isInteger(pid) || pid <= 0) continue;
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    if (argv[1]?.endsWith('controller/main.js')) return pid;
+  }
+  return undefined;
+}
+
+describe('drills under the coherent policy', () => {
+  let rig: Rig | undefined;
+  beforeAll(async () => {
+    rig = await startRig({ name: 'drill', portBase: 26000, healthCheck: FAST_HEALTH_CHECK, failover: { policy: 'coherent', failbackHoldMs: FAILBACK_HOLD_MS } });
+  });
+  afterAll(async () => {
+    await rig?.stop();
   });
 
-  it('no acknowledged message is missing, and the drill passes', () => {
-    expect(report.ledger?.checked).toBeGreaterThan(0);
-    expect(report.ackedMissing, JSON.stringify(report.ledger)).toBe(0);
-    expect(report.passed).toBe(true);
-    expect(run.exitCode, run.stdout + run.stderr).toBe(0);
-    expect(run.stdout).toContain('drill passed');
+  describe('recovery-mode: the PoC walkthrough as its README describes it, with the controller killed mid-drill', () => {
+    let r: Awaited<ReturnType<typeof drill>>;
+    const seen: { killed?: number; statusDown?: boolean; routingWhileDown?: string; restarted?: number } = {};
+    beforeAll(async () => {
+      r = await drill(rig!, 'recovery-mode', async (proc) => {
+        // During step 1 (one primary broker stopped: the routing must hold on the primary), kill the
+        // controller with its supervisor paused, so "down" lasts as long as the checks need.
+        let out = '';
+        for (const s of [proc.stdout, proc.stderr]) s?.on('data', (b: Buffer) => (out += b.toString()));
+        await waitFor(() => out.includes('1. stop primary-broker-0'), { timeoutMs: 120_000, what: 'the drill to reach step 1' });
+        const supervisor = (JSON.parse(readFileSync(join(rig!.project, '.failover-demo', 'local', 'controller', 'controller.pid'), 'utf8')) as { pid: number }).pid;
+        seen.killed = await controllerPid(rig!);
+        process.kill(supervisor, 'SIGSTOP');
+        try {
+          if (seen.killed) process.kill(seen.killed, 'SIGKILL');
+          const status = JSON.parse((await rig!.cli(['status', '--json'])).stdout) as { controller?: { decision: { reachable: boolean } } };
+          seen.statusDown = status.controller?.decision.reachable === false;
+          seen.routingWhileDown = (JSON.parse((await rig!.cli(['routing', '--once', '--json'])).stdout) as { activeCluster: string }).activeCluster;
+        } finally {
+          process.kill(supervisor, 'SIGCONT');
+        }
+        await waitFor(async () => (seen.restarted = await controllerPid(rig!)) !== undefined, { timeoutMs: 30_000, what: 'the supervisor to restart the controller' });
+      });
+    }, 420_000);
+
+    it('step 5 stays on primary, step 6 fails over, steps 7–10 stay on the secondary, steps 11–12 return', () => {
+      expectPassed(r.run, r.report, 5);
+      expect(r.report.steps.map((s) => s.observed.activeCluster)).toEqual(['primary', 'secondary', 'secondary', 'secondary', 'primary']);
+      expectCoherent(r.report, true);
+    });
+
+    it('with the controller killed: routing stayed, status said it was down, the runtime brought it back, the next fault was handled', () => {
+      expect(seen.killed).toBeGreaterThan(0);
+      expect(seen.statusDown).toBe(true);
+      expect(seen.routingWhileDown).toBe('primary');
+      expect(seen.restarted).toBeGreaterThan(0);
+      expect(seen.restarted).not.toBe(seen.killed);
+      // Step 6 (the failover) came after the restart and was handled.
+      expect(r.report.steps[1]!.passed).toBe(true);
+      const events = readFileSync(join(rig!.project, '.failover-demo', 'local', 'envoy', 'controller-events.jsonl'), 'utf8');
+      expect(events).toMatch(/resumed/);
+    });
+
+    it('writes report.md and a timeline SVG that parses, with lanes in both clusters\' colours', async () => {
+      const md = readFileSync(join(r.dir, 'report.md'), 'utf8');
+      expect(md).toMatch(/^# Drill `recovery-mode`: /);
+      for (const step of r.report.steps) expect(md).toContain(step.name);
+      const svg = await parseSvg(readFileSync(join(r.dir, 'timeline.svg'), 'utf8'));
+      expect(svg.root).toBe('svg');
+      expect(svg.segmentFills).toContain('#2563eb');
+      expect(svg.segmentFills).toContain('#f59e0b');
+    });
   });
 
-  it('writes report.md and a timeline SVG that parses, with lanes in both clusters\' colours', async () => {
-    const md = readFileSync(join(dir, 'report.md'), 'utf8');
-    expect(md).toMatch(new RegExp(`^# Drill \`${scenario}\`: `));
-    for (const step of report.steps) expect(md).toContain(step.name);
-    expect(existsSync(join(dir, 'timeline.svg'))).toBe(true);
-    const svg = await parseSvg(readFileSync(join(dir, 'timeline.svg'), 'utf8'));
-    expect(svg.root).toBe('svg');
-    expect(svg.segmentFills).toContain('#2563eb');
-    expect(svg.segmentFills).toContain('#f59e0b');
+  describe('cluster-outage: every primary broker stops, then returns', () => {
+    let r: Awaited<ReturnType<typeof drill>>;
+    beforeAll(async () => {
+      r = await drill(rig!, 'cluster-outage');
+    }, 420_000);
+
+    it('every listener moves at once, and back after the failback hold; nobody left behind', () => {
+      expectPassed(r.run, r.report, 2);
+      expect(r.report.steps.map((s) => s.observed.activeCluster)).toEqual(['secondary', 'primary']);
+      expectCoherent(r.report, true);
+    });
+  });
+
+  describe('broker-loss: one broker down is not a failover', () => {
+    let r: Awaited<ReturnType<typeof drill>>;
+    beforeAll(async () => {
+      r = await drill(rig!, 'broker-loss');
+    }, 420_000);
+
+    it('every listener stays on the primary, none goes to the secondary', () => {
+      expectPassed(r.run, r.report, 2);
+      expect(r.report.steps.map((s) => s.observed.activeCluster)).toEqual(['primary', 'primary']);
+      expectCoherent(r.report, false);
+    });
+  });
+});
+
+describe('the per-broker policy (the PoC layout): what the coherent policy fixes', () => {
+  let rig: Rig | undefined;
+  let loss: Awaited<ReturnType<typeof drill>>;
+  let outage: Awaited<ReturnType<typeof drill>>;
+  beforeAll(async () => {
+    rig = await startRig({ name: 'drill-per-broker', portBase: 26000, healthCheck: FAST_HEALTH_CHECK, failover: { policy: 'per-broker' } });
+    loss = await drill(rig, 'broker-loss');
+    outage = await drill(rig, 'cluster-outage');
+  }, 600_000);
+  afterAll(async () => {
+    await rig?.stop();
+  });
+
+  it('broker-loss: one listener moves on its own, a split, reported as the known behaviour of that layout', () => {
+    expectPassed(loss.run, loss.report, 2);
+    expect(loss.report.policy).toBe('per-broker');
+    expect(loss.report.steps[0]!.observed.activeCluster).toBe('split');
+    expect(loss.report.splitMs).toBeGreaterThan(0);
+  });
+
+  it('cluster-outage: after the failback the running producer stays on the secondary while fresh clients land on the primary', () => {
+    expectPassed(outage.run, outage.report, 2);
+    const late = outage.report.lateClients!;
+    expect(late.runningProducerCluster).toBe('secondary');
+    expect(late.producerAckedBy.primary).toBeGreaterThan(0);
+    expect(late.producerAckedBy.secondary ?? 0).toBe(0);
+    // Acknowledged by the secondary while Envoy routed every listener to the primary: clients left behind.
+    expect(outage.report.acksOnInactiveCluster).toBeGreaterThan(0);
   });
 });

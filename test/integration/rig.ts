@@ -14,7 +14,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { defaultTopology, type HealthCheckSettings, type Topology } from '../../src/config/topology.js';
+import { defaultTopology, type FailoverSettings, type HealthCheckSettings, type Topology } from '../../src/config/topology.js';
 import { createLocalRuntime } from '../../src/runtime/local/index.js';
 import { writeState } from '../../src/runtime/state.js';
 import type { Endpoints, Runtime } from '../../src/runtime/types.js';
@@ -27,6 +27,11 @@ export interface RigOptions {
   portBase: number;
   brokers?: number;
   healthCheck?: Partial<HealthCheckSettings>;
+  /**
+   * Failover settings. Rigs default to the `per-broker` policy (the tests written for the PoC's layout);
+   * `coherent` rigs get a 2 s failback hold so drills stay short.
+   */
+  failover?: Partial<FailoverSettings>;
 }
 
 export { FAST_HEALTH_CHECK } from '../../src/config/topology.js';
@@ -41,6 +46,7 @@ export function rigTopology(o: RigOptions): Topology {
   t.redpanda.directPortBase = o.portBase + 2092;
   t.local.basePort = o.portBase + 1000;
   t.healthCheck = { ...t.healthCheck, ...o.healthCheck };
+  t.failover = { ...t.failover, policy: 'per-broker', failbackHoldMs: 2_000, controllerPort: o.portBase + 902, ...o.failover };
   // Replication cannot exceed the cluster size.
   t.topics = t.topics.map((s) => ({ ...s, replicationFactor: Math.min(s.replicationFactor, t.brokers) }));
   return t;

@@ -103,7 +103,8 @@ describe('describeRouting', () => {
 });
 
 describe('fault targets and what Envoy should do next', () => {
-  const t = defaultTopology();
+  // per-broker: the routing the PoC's layout gives (test/unit/coherent-routing.test.ts has the coherent lines)
+  const t: Topology = { ...defaultTopology(), failover: { ...defaultTopology().failover, policy: 'per-broker' } };
 
   it('unknown names list the valid brokers and clusters', () => {
     expect(() => resolveBroker(t, 'primary-broker-7')).toThrow(/no broker named "primary-broker-7"/);

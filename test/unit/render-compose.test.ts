@@ -12,8 +12,10 @@ import { writeRenderedFiles } from '../../src/render/write.js';
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Any = any;
 
+/** The PoC's per-broker layout (failover.policy: per-broker); test/unit/render-coherent.test.ts covers `coherent`. */
 function topology(patch: Partial<Topology> = {}): Topology {
-  return { ...defaultTopology({}), ...patch };
+  const d = defaultTopology({});
+  return { ...d, failover: { ...d.failover, policy: 'per-broker' }, ...patch };
 }
 const compose = (t: Topology): Any => parse(renderCompose(t));
 const allPorts = (c: Any): Any[] => Object.values(c.services).flatMap((s: Any) => s.ports ?? []);
@@ -184,22 +186,49 @@ function composeAvailable(): boolean {
 }
 
 describe.skipIf(!composeAvailable())('docker compose accepts the rendered files (needs Docker Compose v2, not the engine)', () => {
-  for (const [brokers, rewrite] of [[1, 'advertised'], [3, 'kafka-filter'], [5, 'advertised']] as const) {
-    it(`${brokers} broker(s), ${rewrite}`, () => {
+  const cases = [
+    [1, 'advertised', 'per-broker'],
+    [3, 'kafka-filter', 'per-broker'],
+    [5, 'advertised', 'per-broker'],
+    [1, 'advertised', 'coherent'],
+    [3, 'kafka-filter', 'coherent'],
+  ] as const;
+  for (const [brokers, rewrite, policy] of cases) {
+    it(`${brokers} broker(s), ${rewrite}, ${policy}`, () => {
       const dir = mkdtempSync(join(tmpdir(), 'fd-compose-'));
       try {
-        writeRenderedFiles(dir, renderFiles(topology({ brokers, rewrite })));
-        const json = execFileSync('docker', ['compose', '-f', join(dir, 'docker-compose.yml'), 'config', '--format', 'json'], {
-          encoding: 'utf8',
-          cwd: dir,
-          env: { ...process.env, COMPOSE_PROJECT_NAME: '' },
-        });
-        const c = JSON.parse(json);
+        const t = topology({ brokers, rewrite });
+        t.failover = { ...t.failover, policy };
+        writeRenderedFiles(dir, renderFiles(t));
+        // The runtime sets FAILOVER_DEMO_UID/GID (src/runtime/docker/compose.ts); without them the controller runs as 0:0.
+        const env: NodeJS.ProcessEnv = { ...process.env, COMPOSE_PROJECT_NAME: '' };
+        delete env.FAILOVER_DEMO_UID;
+        delete env.FAILOVER_DEMO_GID;
+        const config = (extra: NodeJS.ProcessEnv = {}): Any =>
+          JSON.parse(
+            execFileSync('docker', ['compose', '-f', join(dir, 'docker-compose.yml'), 'config', '--format', 'json'], {
+              encoding: 'utf8',
+              cwd: dir,
+              env: { ...env, ...extra },
+            }),
+          );
+        const c = config();
         expect(c.name).toBe('failover-demo');
-        expect(Object.keys(c.services)).toHaveLength(2 * brokers + 1);
+        expect(Object.keys(c.services)).toHaveLength(2 * brokers + (policy === 'coherent' ? 2 : 1));
         const mounts = c.services['primary-broker-0'].volumes;
         expect(mounts).toContainEqual(expect.objectContaining({ type: 'bind', source: join(dir, 'redpanda-config', 'primary-broker-0'), target: '/config', read_only: true }));
         for (const s of Object.values(c.services) as Any[]) for (const p of s.ports ?? []) expect(p.host_ip).toBe('127.0.0.1');
+        if (policy === 'coherent') {
+          const controller = c.services['failover-controller'];
+          expect(controller.user).toBe('0:0');
+          expect(controller.restart).toBe('unless-stopped');
+          expect(controller.volumes).toContainEqual(expect.objectContaining({ type: 'bind', source: join(dir, 'envoy-proxy'), target: '/etc/envoy' }));
+          expect(controller.volumes.find((v: Any) => v.target === '/etc/envoy').read_only).toBeFalsy();
+          expect(c.services.envoy.volumes).toEqual([expect.objectContaining({ type: 'bind', source: join(dir, 'envoy-proxy'), target: '/etc/envoy', read_only: true })]);
+          expect(config({ FAILOVER_DEMO_UID: '1234', FAILOVER_DEMO_GID: '5678' }).services['failover-controller'].user).toBe('1234:5678');
+        } else {
+          expect(c.services).not.toHaveProperty('failover-controller');
+        }
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }

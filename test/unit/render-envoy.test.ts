@@ -6,8 +6,10 @@ import { renderEnvoyConfig, type RenderTarget } from '../../src/render/envoy.js'
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Any = any;
 
+/** The PoC's per-broker layout (failover.policy: per-broker); test/unit/render-coherent.test.ts covers `coherent`. */
 function topology(patch: Partial<Topology> = {}): Topology {
-  return { ...defaultTopology({}), ...patch };
+  const d = defaultTopology({});
+  return { ...d, failover: { ...d.failover, policy: 'per-broker' }, ...patch };
 }
 function envoy(t: Topology, target: RenderTarget): Any {
   return parse(renderEnvoyConfig(t, target));

@@ -39,15 +39,18 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 const brokerDirs = (out: string) => readdirSync(join(out, 'redpanda-config')).sort();
 
 describe('writeRenderedFiles', () => {
+  // per-broker: compose file, envoy.yaml and the broker files only (coherent adds the controller's files)
+  const perBroker = (brokers: number) => ({ ...defaultTopology({}), brokers, failover: { ...defaultTopology({}).failover, policy: 'per-broker' as const } });
+
   it('writes every file and removes broker folders it rendered earlier that the topology lost', () => {
-    writeRenderedFiles(dir, renderFiles({ ...defaultTopology({}), brokers: 5 }));
+    writeRenderedFiles(dir, renderFiles(perBroker(5)));
     expect(brokerDirs(dir)).toHaveLength(10);
     // a folder render did not write, and a rendered folder with a user's own file in it
     mkdirSync(join(dir, 'redpanda-config', 'primary-broker-7'));
     writeFileSync(join(dir, 'redpanda-config', 'primary-broker-7', 'redpanda.yaml'), 'redpanda: {}\n');
     writeFileSync(join(dir, 'redpanda-config', 'secondary-broker-4', 'notes.txt'), 'mine\n');
 
-    const result = writeRenderedFiles(dir, renderFiles({ ...defaultTopology({}), brokers: 3 }));
+    const result = writeRenderedFiles(dir, renderFiles(perBroker(3)));
     expect(result.written).toHaveLength(2 + 12);
     expect(result.removed).toEqual(['redpanda-config/primary-broker-3', 'redpanda-config/primary-broker-4', 'redpanda-config/secondary-broker-3']);
     expect(result.kept).toEqual(['redpanda-config/secondary-broker-4']);

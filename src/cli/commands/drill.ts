@@ -8,6 +8,7 @@ import { runDrill, writeReportFiles } from '../../drill/engine.js';
 import { describeRouting } from '../../drill/expected.js';
 import type { DrillReport, StepResult } from '../../drill/report.js';
 import { buildScenario, SCENARIO_NAMES } from '../../drill/scenarios.js';
+import { effectiveQuorum } from '../../config/topology.js';
 import { UserError } from '../../util/errors.js';
 import { openRuntime } from '../context.js';
 
@@ -55,7 +56,8 @@ export function register(program: Command): void {
     .option('--json', 'print the report as JSON (no live step list)')
     .action(async (flags: DrillFlags) => {
       const runtime = openRuntime();
-      const scenario = buildScenario(flags.scenario, runtime.topology.brokers);
+      const t = runtime.topology;
+      const scenario = buildScenario(flags.scenario, t.brokers, t.failover.policy, { quorum: effectiveQuorum(t), failback: t.failover.failback });
       const rate = positiveInt('--rate', flags.rate);
       const pollMs = positiveInt('--poll', flags.poll);
       const out = (line: string) => {

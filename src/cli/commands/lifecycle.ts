@@ -8,6 +8,7 @@ import { clearState, writeState } from '../../runtime/state.js';
 import { collectStatus, statusTable, type Paint, type StatusReport, type Tone } from '../../runtime/status-report.js';
 import { readRouting } from '../../envoy/routing.js';
 import { describeRouting, routingStatus, type RoutingStatus } from '../../drill/expected.js';
+import { effectiveQuorum } from '../../config/topology.js';
 import { RUNTIME_KINDS, type Progress, type RuntimeKind } from '../../runtime/types.js';
 import { UserError } from '../../util/errors.js';
 import { projectDir } from '../../util/paths.js';
@@ -127,7 +128,16 @@ function printStatus(r: StatusReport): void {
   const out = process.stdout;
   const yes = (b: boolean, t: string, f: string) => (b ? chalk.green(t) : chalk.red(f));
   out.write(`${chalk.bold('Runtime')} ${r.runtime}  ${chalk.dim(r.project)}${r.startedAt ? chalk.dim(`  started ${r.startedAt}`) : ''}\n`);
-  out.write(`${chalk.bold('Envoy')}   ${yes(r.envoyRunning, 'running', 'stopped')}  admin ${r.endpoints.envoyAdminUrl}\n\n`);
+  out.write(`${chalk.bold('Envoy')}   ${yes(r.envoyRunning, 'running', 'stopped')}  admin ${r.endpoints.envoyAdminUrl}\n`);
+  if (r.controller) {
+    const d = r.controller.decision;
+    const state = yes(r.controller.running && d.reachable, 'running', r.controller.running ? 'not answering' : 'down');
+    const what = d.reachable
+      ? `decided ${chalk.bold(d.activeCluster)} since ${d.since}: ${d.reason}`
+      : chalk.yellow(`${d.error}: Envoy keeps routing as last decided; the runtime restarts the controller`);
+    out.write(`${chalk.bold('Control')} ${state}  ${r.endpoints.controllerUrl}  ${what}\n`);
+  }
+  out.write('\n');
   out.write(statusTable(r, paintTone));
   if (!r.envoy.reachable) out.write(`\n${chalk.yellow('Envoy admin not reachable:')} ${r.envoy.error}\n`);
 }
@@ -143,7 +153,9 @@ async function status(flags: { json?: boolean }): Promise<void> {
   const report = await collectStatus(openRuntime(project), project, state.startedAt);
   const routing = report.envoy.reachable
     ? await readRouting(report.endpoints.envoyAdminUrl, state.topology)
-        .then((snapshot) => routingStatus(snapshot, report.brokers, state.topology.brokers))
+        .then((snapshot) =>
+          routingStatus({ ...snapshot, ...(report.controller ? { decision: report.controller.decision } : {}) }, report.brokers, state.topology.brokers, effectiveQuorum(state.topology)),
+        )
         .catch(() => undefined)
     : undefined;
   if (flags.json) process.stdout.write(JSON.stringify({ running: true, ...report, ...(routing ? { routing } : {}) }, null, 2) + '\n');

@@ -109,6 +109,13 @@ async function runLive(reader: RoutingReader, view: Pick<ScreenView, 'adminUrl' 
   }
 }
 
+/** The failover controller next to that Envoy (same host, failover.controllerPort), under `coherent`. */
+function controllerUrlFor(adminUrl: string, topology: Topology | undefined): string | undefined {
+  if (topology?.failover.policy !== 'coherent') return undefined;
+  const u = new URL(adminUrl);
+  return `${u.protocol}//${u.hostname}:${topology.failover.controllerPort}`;
+}
+
 export function register(program: Command): void {
   program
     .command('routing')
@@ -133,7 +140,7 @@ Examples:
       const demo = currentState()?.topology;
       const topology = demo ?? (flags.admin === undefined ? resolveTopology() : undefined);
       const adminUrl = adminUrlFor(flags.admin, topology);
-      const reader = new RoutingReader(adminUrl, topology, { timeoutMs: Math.min(5_000, Math.max(1_000, intervalMs)) });
+      const reader = new RoutingReader(adminUrl, topology, { timeoutMs: Math.min(5_000, Math.max(1_000, intervalMs)), controllerUrl: controllerUrlFor(adminUrl, topology) });
       try {
         if (flags.once) await runOnce(reader, adminUrl, flags.json === true);
         else await runLive(reader, { adminUrl, intervalMs }, flags.json === true);

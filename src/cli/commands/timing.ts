@@ -2,14 +2,16 @@
 import type { Command } from 'commander';
 import chalk from 'chalk';
 import { resolveTopology } from '../context.js';
-import { formatSeconds, formatWindow, outlierDetectionNote, predictTiming, recoveryModeCase, type TimingPrediction } from '../../envoy/timing.js';
-import type { HealthCheckSettings, Topology } from '../../config/topology.js';
+import { formatSeconds, formatWindow, outlierDetectionNote, predictCoherent, predictTiming, recoveryModeCase, type TimingPrediction } from '../../envoy/timing.js';
+import { effectiveQuorum, type HealthCheckSettings, type Topology } from '../../config/topology.js';
+import { CONTROLLER_POLL_MS } from '../../render/controller.js';
 
 const CASES: { key: keyof Omit<TimingPrediction, 'traffic'>; label: string }[] = [
   { key: 'refused', label: 'broker killed (connection refused) → unhealthy' },
   { key: 'hung', label: 'broker hung (health check times out) → unhealthy' },
   { key: 'errorStatus', label: 'Schema Registry answers non-200 → unhealthy' },
   { key: 'vanished', label: 'container stopped (Docker: refused, then timeouts) → unhealthy' },
+  { key: 'returned', label: 'container started again (Docker: DNS re-adds it) → healthy' },
   { key: 'recovered', label: 'Schema Registry answers 200 again → healthy' },
 ];
 
@@ -42,10 +44,19 @@ function render(t: Topology, traffic: boolean): string {
       t.local.recoveryBehaviour === 'http-503' ? 'answers 503' : 'refuses connections'
     } (local.recoveryBehaviour), so entering it is detected like "${CASES.find((c) => c.key === recoveryCase)!.label.split(' →')[0]}": ${chalk.cyan(formatWindow(p[recoveryCase]))}.`,
   );
-  lines.push(
-    '  Each listener flips to the secondary broker the moment its primary broker is marked unhealthy (panic routing is off).',
-  );
+  if (t.failover.policy !== 'coherent') {
+    lines.push('  Each listener flips to the secondary broker the moment its primary broker is marked unhealthy (panic routing is off).');
+  }
   lines.push(`  ${outlierDetectionNote(t.outlierDetection)}`);
+  if (t.failover.policy === 'coherent') {
+    const c = predictCoherent(p, { failbackHoldMs: t.failover.failbackHoldMs, pollMs: CONTROLLER_POLL_MS, failback: t.failover.failback });
+    lines.push('');
+    lines.push(chalk.bold(`Coherent policy (quorum ${effectiveQuorum(t)} of ${t.brokers}): every listener moves at once`));
+    lines.push(`  ${'failover: active cluster below its quorum → other cluster'.padEnd(50)} ${chalk.cyan(formatWindow(c.failover))}`);
+    lines.push(chalk.dim(`    ${c.failover.explanation}`));
+    lines.push(`  ${'failback: every primary broker healthy → primary'.padEnd(50)} ${chalk.cyan(t.failover.failback === 'manual' ? 'manual' : formatWindow(c.failback))}`);
+    lines.push(chalk.dim(`    ${c.failback.explanation}`));
+  }
   return lines.join('\n');
 }
 
@@ -61,7 +72,20 @@ export function register(program: Command): void {
       if (opts.json) {
         const prediction = predictTiming(topology.healthCheck, { traffic: opts.traffic });
         process.stdout.write(
-          JSON.stringify({ healthCheck: topology.healthCheck, recoveryModeCase: recoveryModeCase(topology.local.recoveryBehaviour), ...prediction, outlierDetection: outlierDetectionNote(topology.outlierDetection) }, null, 2) + '\n',
+          JSON.stringify(
+            {
+              healthCheck: topology.healthCheck,
+              recoveryModeCase: recoveryModeCase(topology.local.recoveryBehaviour),
+              ...prediction,
+              outlierDetection: outlierDetectionNote(topology.outlierDetection),
+              policy: topology.failover.policy,
+              ...(topology.failover.policy === 'coherent'
+                ? { coherent: predictCoherent(prediction, { failbackHoldMs: topology.failover.failbackHoldMs, pollMs: CONTROLLER_POLL_MS, failback: topology.failover.failback }) }
+                : {}),
+            },
+            null,
+            2,
+          ) + '\n',
         );
         return;
       }

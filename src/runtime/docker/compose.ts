@@ -19,6 +19,16 @@ export function composeProject(t: Topology, projectDir: string): ComposeProject 
   return { dir: projectDir, name: t.project };
 }
 
+/**
+ * Environment of every `docker compose` call: plain progress, and the invoking user's ids, which the
+ * controller service runs as (so the listener file it writes on the host stays the user's).
+ */
+function composeEnv(): Record<string, string> {
+  const env: Record<string, string> = { COMPOSE_PROGRESS: 'plain' };
+  if (process.getuid && process.getgid) Object.assign(env, { FAILOVER_DEMO_UID: String(process.getuid()), FAILOVER_DEMO_GID: String(process.getgid()) });
+  return env;
+}
+
 function baseArgs(p: ComposeProject): string[] {
   const file = join(p.dir, COMPOSE_FILE);
   // Without the file (e.g. deleted after start) Compose v2 still finds the project by name for `down`.
@@ -40,7 +50,7 @@ export async function composeUp(p: ComposeProject, { signal, pull = 'missing' }:
   try {
     await execa('docker', [...baseArgs(p), 'up', '--detach', '--remove-orphans', '--pull', pull], {
       cancelSignal: signal,
-      env: { COMPOSE_PROGRESS: 'plain' },
+      env: composeEnv(),
     });
   } catch (err) {
     if (signal?.aborted) throw signal.reason;
@@ -52,7 +62,7 @@ export async function composeUp(p: ComposeProject, { signal, pull = 'missing' }:
 export async function composeDown(p: ComposeProject, { volumes = false } = {}): Promise<void> {
   try {
     await execa('docker', [...baseArgs(p), 'down', '--remove-orphans', '--timeout', '10', ...(volumes ? ['--volumes'] : [])], {
-      env: { COMPOSE_PROGRESS: 'plain' },
+      env: composeEnv(),
     });
   } catch (err) {
     throw composeFailure('down', err);

@@ -3,7 +3,9 @@
  * per broker) brought up and down with `docker compose` v2, everything finer through the Engine API.
  * Readiness comes from the containers' healthchecks and Envoy's admin API, never from fixed sleeps.
  */
-import { existsSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { writeFileAtomic } from '../../util/fs.js';
+import { PACKAGE_ROOT } from '../../util/paths.js';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { brokersOf, CLUSTER_NAMES, directHostPort, findBroker, type BrokerRef, type ClusterName, type Topology } from '../../config/topology.js';
@@ -11,7 +13,7 @@ import { readRecoveryMode, setRecoveryModeInFile } from '../../config/redpanda-y
 import { EnvoyAdmin } from '../../envoy/admin.js';
 import { routingFromClusters } from '../../envoy/routing.js';
 import { ensureGroupCoordinator, ensureTopics } from '../../kafka/topic.js';
-import { brokerConfigDir, ENVOY_SERVICE } from '../../render/compose.js';
+import { brokerConfigDir, CONTROLLER_APP_DIR, CONTROLLER_SERVICE, ENVOY_SERVICE } from '../../render/compose.js';
 import { renderFiles } from '../../render/files.js';
 import { writeRenderedFiles } from '../../render/write.js';
 import { UserError } from '../../util/errors.js';
@@ -31,6 +33,20 @@ const BROKER_OWN_STATE_TIMEOUT_MS = 60_000;
 /** How long Envoy may take to see every endpoint healthy once it runs. */
 const ENVOY_HEALTHY_TIMEOUT_MS = 120_000;
 
+/**
+ * Puts the controller's compiled code where its container mounts it (<project>/.failover-demo/
+ * controller-app): dist/controller/*.js and a package.json that makes them ES modules.
+ */
+export function installControllerApp(projectDir: string): void {
+  const dir = join(projectDir, CONTROLLER_APP_DIR);
+  const src = join(PACKAGE_ROOT, 'dist', 'controller');
+  if (!existsSync(join(src, 'main.js'))) throw new UserError(`${src}/main.js is missing`, 'build the project first: `npm run build`');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(join(dir, 'dist'), { recursive: true });
+  cpSync(src, join(dir, 'dist', 'controller'), { recursive: true });
+  writeFileAtomic(join(dir, 'package.json'), JSON.stringify({ name: 'failover-demo-controller', private: true, type: 'module' }, null, 2) + '\n');
+}
+
 export function createDockerRuntime(topology: Topology, ctx: RuntimeContext): Runtime {
   return new DockerRuntime(topology, ctx.projectDir);
 }
@@ -41,6 +57,7 @@ export function dockerEndpoints(t: Topology): Endpoints {
   const direct = (cluster: ClusterName) => brokersOf(t, cluster).map((b) => `${host}:${directHostPort(t, b)}`);
   return {
     envoyAdminUrl: `http://${host}:${t.envoy.adminPort}`,
+    ...(t.failover.policy === 'coherent' ? { controllerUrl: `http://${host}:${t.failover.controllerPort}` } : {}),
     bootstrap: Array.from({ length: t.brokers }, (_, i) => `${host}:${t.envoy.listenerPort + i}`),
     direct: { primary: direct('primary'), secondary: direct('secondary') },
   };
@@ -71,6 +88,7 @@ class DockerRuntime implements Runtime {
 
     const written = writeRenderedFiles(this.projectDir, renderFiles(t));
     progress.info(`rendered ${written.written.length} files into ${this.projectDir}`);
+    if (t.failover.policy === 'coherent') installControllerApp(this.projectDir);
 
     // A failing `compose up` (or a broker that dies) stops every wait below at once.
     const failed = new AbortController();
@@ -85,6 +103,7 @@ class DockerRuntime implements Runtime {
       signal.throwIfAborted();
       progress.done(`all ${brokersOf(t).length} brokers healthy, Envoy started`);
       await this.waitEnvoyHealthy(progress, signal);
+      if (t.failover.policy === 'coherent') await this.waitController(progress, signal);
       await this.createTopics(progress, signal);
     } catch (e) {
       const reason = options.signal?.aborted ? options.signal.reason : failed.signal.aborted ? failed.signal.reason : e;
@@ -107,6 +126,7 @@ class DockerRuntime implements Runtime {
 
   async status(): Promise<RuntimeStatus> {
     const envoy = await containerState(this.docker, ENVOY_SERVICE);
+    const controller = this.topology.failover.policy === 'coherent' ? await containerState(this.docker, CONTROLLER_SERVICE) : undefined;
     const brokers = await Promise.all(
       brokersOf(this.topology).map(async (b) => {
         const s = await containerState(this.docker, b.name);
@@ -120,7 +140,12 @@ class DockerRuntime implements Runtime {
         };
       }),
     );
-    return { kind: 'docker', envoyRunning: envoy?.running ?? false, brokers };
+    return {
+      kind: 'docker',
+      envoyRunning: envoy?.running ?? false,
+      ...(this.topology.failover.policy === 'coherent' ? { controllerRunning: controller?.running ?? false } : {}),
+      brokers,
+    };
   }
 
   async stopBroker(name: string): Promise<BrokerChange> {
@@ -286,6 +311,30 @@ class DockerRuntime implements Runtime {
     } finally {
       await admin.close();
     }
+  }
+
+  /** Waits until the failover controller's status API answers (it has read Envoy and decided). */
+  private async waitController(progress: Progress, signal?: AbortSignal): Promise<void> {
+    const url = `${this.endpoints().controllerUrl}/v1/decision`;
+    progress.step(`waiting for the failover controller at ${url}`);
+    try {
+      await waitFor(
+        async () => {
+          const s = await containerState(this.docker, CONTROLLER_SERVICE);
+          if (s && !s.running && s.status !== 'restarting' && s.status !== 'created') {
+            const tail = await containerLogTail(this.docker, CONTROLLER_SERVICE);
+            throw new UserError(`the failover controller exited (code ${s.exitCode})${tail ? `; its last output:\n${tail}` : ''}`, `see \`docker logs ${CONTROLLER_SERVICE}\``);
+          }
+          const r = await fetch(url, { signal: AbortSignal.timeout(1_000) }).catch(() => undefined);
+          return r?.ok === true;
+        },
+        { timeoutMs: 60_000, intervalMs: 250, what: `the failover controller at ${url}`, signal },
+      );
+    } catch (e) {
+      if (signal?.aborted) throw signal.reason;
+      throw e;
+    }
+    progress.done('failover controller: coherent policy, every listener on the primary cluster');
   }
 
   /** The topology's topics and a ready group coordinator on both clusters, straight to their brokers (the clusters are independent). */

@@ -36,6 +36,7 @@ export function dockerPortClaims(t: Topology): PortClaim[] {
   const claims: PortClaim[] = [{ port: t.envoy.adminPort, purpose: 'Envoy admin API' }];
   for (let i = 0; i < t.brokers; i++) claims.push({ port: t.envoy.listenerPort + i, purpose: `Envoy Kafka listener ${i}` });
   for (const b of brokersOf(t)) claims.push({ port: directHostPort(t, b), purpose: `${b.name} direct Kafka listener` });
+  if (t.failover.policy === 'coherent') claims.push({ port: t.failover.controllerPort, purpose: 'failover controller status API' });
   return claims;
 }
 
@@ -208,6 +209,7 @@ export async function dockerPreflight(t: Topology, options: PreflightOptions = {
 export function localPortClaims(t: Topology): PortClaim[] {
   const claims: PortClaim[] = [{ port: t.envoy.adminPort, purpose: 'Envoy admin API' }];
   for (let i = 0; i < t.brokers; i++) claims.push({ port: t.envoy.listenerPort + i, purpose: `Envoy Kafka listener ${i}` });
+  if (t.failover.policy === 'coherent') claims.push({ port: t.failover.controllerPort, purpose: 'failover controller status API' });
   for (const b of brokersOf(t)) {
     const p = localPorts(t, b);
     claims.push(

@@ -12,13 +12,15 @@ import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   brokersOf,
+  CLUSTER_NAMES,
   findBroker,
   localPorts,
   type BrokerRef,
   type ClusterName,
   type Topology,
 } from '../../config/topology.js';
-import { renderEnvoyConfig } from '../../render/envoy.js';
+import { LDS_FILE, renderEnvoyConfig, renderListenerFile } from '../../render/envoy.js';
+import { LDS_DIR, listenerChoicePath, renderControllerConfig } from '../../render/controller.js';
 import { renderRedpandaYaml } from '../../render/redpanda.js';
 import { ensureGroupCoordinator, ensureTopics } from '../../kafka/topic.js';
 import { readRecoveryMode, setRecoveryModeInFile } from '../../config/redpanda-yaml-edit.js';
@@ -70,6 +72,7 @@ async function waitUnlessFatal(check: () => Promise<boolean>, fatal: () => Error
 export function localPortClaims(t: Topology): PortClaim[] {
   const claims: PortClaim[] = [{ port: t.envoy.adminPort, purpose: 'Envoy admin' }];
   for (let i = 0; i < t.brokers; i++) claims.push({ port: t.envoy.listenerPort + i, purpose: `Envoy listener ${i}` });
+  if (t.failover.policy === 'coherent') claims.push({ port: t.failover.controllerPort, purpose: 'failover controller status API' });
   for (const b of brokersOf(t)) {
     const p = localPorts(t, b);
     claims.push(
@@ -87,6 +90,7 @@ export function localEndpoints(t: Topology): Endpoints {
   const direct = (c: ClusterName) => brokersOf(t, c).map((b) => `127.0.0.1:${localPorts(t, b).direct}`);
   return {
     envoyAdminUrl: `http://127.0.0.1:${t.envoy.adminPort}`,
+    ...(t.failover.policy === 'coherent' ? { controllerUrl: `http://127.0.0.1:${t.failover.controllerPort}` } : {}),
     bootstrap: [`127.0.0.1:${t.envoy.listenerPort}`],
     direct: { primary: direct('primary'), secondary: direct('secondary') },
   };
@@ -134,7 +138,7 @@ class LocalRuntime implements Runtime {
   }
 
   private runningRecords(): ProcessRecord[] {
-    const files = [this.layout.envoyPidFile, ...this.brokerFolders().map((n) => this.layout.brokerPidFile(n))];
+    const files = [this.layout.envoyPidFile, this.layout.controllerPidFile, ...this.brokerFolders().map((n) => this.layout.brokerPidFile(n))];
     return files.map(readProcessRecord).filter((r): r is ProcessRecord => isRunning(r));
   }
 
@@ -165,7 +169,8 @@ class LocalRuntime implements Runtime {
       for (const b of brokersOf(t)) this.spawnBroker(b, kafkaLibs);
       progress.step('starting Envoy');
       this.spawnEnvoy(envoyBin);
-      progress.done(`started ${t.brokers * 2} brokers and Envoy`);
+      if (t.failover.policy === 'coherent') this.spawnController();
+      progress.done(`started ${t.brokers * 2} brokers, Envoy${t.failover.policy === 'coherent' ? ' and the failover controller' : ''}`);
 
       for (const cluster of ['primary', 'secondary'] as const) {
         progress.step(`waiting for the ${cluster} cluster's ${t.brokers} brokers to answer metadata`);
@@ -187,6 +192,16 @@ class LocalRuntime implements Runtime {
         { what: 'Envoy to report all endpoints healthy', timeoutMs: 30_000 + 10 * t.healthCheck.intervalMs, intervalMs: 250, signal },
       );
       progress.done(`Envoy: ${expected} endpoints healthy`);
+      if (t.failover.policy === 'coherent') {
+        const url = `${this.endpoints().controllerUrl}/v1/decision`;
+        progress.step('waiting for the failover controller to decide');
+        await waitUnlessFatal(
+          async () => (await httpGetStatus('127.0.0.1', t.failover.controllerPort, '/v1/decision', 1_000)) === 200,
+          () => this.deadController() ?? this.deadEnvoy(),
+          { what: `the failover controller at ${url}`, timeoutMs: 30_000, intervalMs: 200, signal },
+        );
+        progress.done('failover controller: coherent policy, every listener on the primary cluster');
+      }
 
       for (const cluster of ['primary', 'secondary'] as const) {
         progress.step(`creating topics on the ${cluster} cluster`);
@@ -206,11 +221,36 @@ class LocalRuntime implements Runtime {
     }
   }
 
-  /** Writes each broker's redpanda.yaml and Envoy's envoy.yaml (fresh on every start). */
+  /**
+   * Writes each broker's redpanda.yaml and Envoy's envoy.yaml (fresh on every start); under `coherent`
+   * also Envoy's listener file (on the primary), the two choices and the controller's config.
+   */
   private render(): void {
     const t = this.topology;
-    for (const b of brokersOf(t)) writeFileAtomic(this.layout.redpandaYaml(b.name), renderRedpandaYaml(t, b, 'local'));
-    writeFileAtomic(this.layout.envoyYaml, renderEnvoyConfig(t, 'local'));
+    const l = this.layout;
+    for (const b of brokersOf(t)) writeFileAtomic(l.redpandaYaml(b.name), renderRedpandaYaml(t, b, 'local'));
+    const ldsDir = join(l.envoyDir, LDS_DIR);
+    writeFileAtomic(l.envoyYaml, renderEnvoyConfig(t, 'local', { ldsDir }));
+    if (t.failover.policy !== 'coherent') return;
+    writeFileAtomic(l.controllerConfig, renderControllerConfig(t, 'local'));
+    for (const c of CLUSTER_NAMES) writeFileAtomic(join(l.envoyDir, listenerChoicePath(c)), renderListenerFile(t, 'local', c));
+    writeFileAtomic(join(ldsDir, LDS_FILE), renderListenerFile(t, 'local', 'primary'));
+  }
+
+  /** The failover controller (coherent), under a supervisor that restarts it when it crashes. */
+  private spawnController(): ProcessRecord {
+    const l = this.layout;
+    const dist = join(PACKAGE_ROOT, 'dist', 'controller');
+    return spawnDetached([process.execPath, join(dist, 'supervise.js'), '--', process.execPath, join(dist, 'main.js'), '--config', l.controllerConfig], {
+      pidFile: l.controllerPidFile,
+      log: l.controllerLog,
+      cwd: l.envoyDir,
+    });
+  }
+
+  private deadController(): Error | undefined {
+    if (this.topology.failover.policy !== 'coherent' || isRunning(readProcessRecord(this.layout.controllerPidFile))) return undefined;
+    return new UserError(`the failover controller exited; last lines of ${this.layout.controllerLog}:\n${tailLog(this.layout.controllerLog)}`);
   }
 
   private spawnBroker(b: BrokerRef, kafkaLibs: string): ProcessRecord {
@@ -242,7 +282,11 @@ class LocalRuntime implements Runtime {
     const l = this.layout;
     return spawnDetached(
       // --disable-hot-restart: no shared-memory base id, so several rigs (tests) can run side by side.
-      [envoyBin, '-c', l.envoyYaml, '--disable-hot-restart', '--concurrency', '1', '--log-level', 'warn'],
+      [
+        envoyBin, '-c', l.envoyYaml, '--disable-hot-restart', '--concurrency', '1', '--log-level', 'warn',
+        // coherent: the controller's listener switch closes connections to the old cluster at once.
+        ...(this.topology.failover.policy === 'coherent' ? ['--drain-time-s', '0', '--drain-strategy', 'immediate'] : []),
+      ],
       { pidFile: l.envoyPidFile, log: l.envoyLog, cwd: l.envoyDir },
     );
   }
@@ -266,9 +310,10 @@ class LocalRuntime implements Runtime {
   async stop(options: { progress?: Progress; removeData?: boolean } = {}): Promise<void> {
     const progress = options.progress ?? silentProgress;
     const names = this.brokerFolders();
-    progress.step('stopping Envoy and the brokers');
+    progress.step('stopping Envoy, the controller and the brokers');
     const stopped = await Promise.all([
       stopRecorded(this.layout.envoyPidFile, 5_000),
+      stopRecorded(this.layout.controllerPidFile, 5_000),
       // The whole cluster stops at once, so a controller may wait for a quorum that is going away: short grace.
       ...names.map((n) => stopRecorded(this.layout.brokerPidFile(n), WHOLE_RIG_STOP_GRACE_MS)),
     ]);
@@ -292,7 +337,12 @@ class LocalRuntime implements Runtime {
         ...(running && r ? { id: String(r.pid) } : {}),
       };
     });
-    return { kind: 'local', envoyRunning: isRunning(readProcessRecord(this.layout.envoyPidFile)), brokers };
+    return {
+      kind: 'local',
+      envoyRunning: isRunning(readProcessRecord(this.layout.envoyPidFile)),
+      ...(this.topology.failover.policy === 'coherent' ? { controllerRunning: isRunning(readProcessRecord(this.layout.controllerPidFile)) } : {}),
+      brokers,
+    };
   }
 
   async stopBroker(name: string): Promise<BrokerChange> {

@@ -15,6 +15,11 @@ export interface LocalLayout {
   envoyYaml: string;
   envoyPidFile: string;
   envoyLog: string;
+  /** coherent policy: the controller's config (next to Envoy's listener files, which its paths name). */
+  controllerConfig: string;
+  /** The controller's supervisor process (it restarts the controller when it crashes). */
+  controllerPidFile: string;
+  controllerLog: string;
 }
 
 export function localLayout(projectDir: string): LocalLayout {
@@ -34,5 +39,8 @@ export function localLayout(projectDir: string): LocalLayout {
     envoyYaml: join(envoyDir, 'envoy.yaml'),
     envoyPidFile: join(envoyDir, 'envoy.pid'),
     envoyLog: join(envoyDir, 'envoy.log'),
+    controllerConfig: join(envoyDir, 'controller.json'),
+    controllerPidFile: join(root, 'controller', 'controller.pid'),
+    controllerLog: join(root, 'controller', 'controller.log'),
   };
 }
