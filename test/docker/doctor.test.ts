@@ -70,7 +70,10 @@ describe('doctor / start pre-flight (docker runtime)', () => {
     expect(text.code).toBe(1);
     expect(text.stdout).toMatch(/Docker daemon .*cannot reach the Docker daemon/);
     expect(text.stdout).toMatch(/fix: DOCKER_HOST is set/);
-    await expectStartRefused(env, 'cannot reach the Docker daemon');
+    // Without Docker the main command is not a dead end: both name the local runtime.
+    expect(text.stdout).toContain('failover-demo start --runtime local');
+    const start = await expectStartRefused(env, 'cannot reach the Docker daemon');
+    expect(start).toContain('failover-demo start --runtime local');
   });
 
   it('Compose v2 missing: says which plugin to install', async () => {

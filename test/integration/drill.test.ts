@@ -97,7 +97,13 @@ describe('drills under the coherent policy', () => {
 
   describe('recovery-mode: the PoC walkthrough as its README describes it, with the controller killed mid-drill', () => {
     let r: Awaited<ReturnType<typeof drill>>;
-    const seen: { killed?: number; statusDown?: boolean; routingWhileDown?: string; restarted?: number } = {};
+    const seen: {
+      killed?: number;
+      statusDown?: boolean;
+      routingWhileDown?: string;
+      routingJson?: { connectionsByCluster: Record<string, number>; decision?: { reachable: boolean } };
+      restarted?: number;
+    } = {};
     beforeAll(async () => {
       r = await drill(rig!, 'recovery-mode', async (proc) => {
         // During step 1 (one primary broker stopped: the routing must hold on the primary), kill the
@@ -112,7 +118,9 @@ describe('drills under the coherent policy', () => {
           if (seen.killed) process.kill(seen.killed, 'SIGKILL');
           const status = JSON.parse((await rig!.cli(['status', '--json'])).stdout) as { controller?: { decision: { reachable: boolean } } };
           seen.statusDown = status.controller?.decision.reachable === false;
-          seen.routingWhileDown = (JSON.parse((await rig!.cli(['routing', '--once', '--json'])).stdout) as { activeCluster: string }).activeCluster;
+          const routing = JSON.parse((await rig!.cli(['routing', '--once', '--json'])).stdout) as { activeCluster: string; connectionsByCluster: Record<string, number>; decision?: { reachable: boolean } };
+          seen.routingWhileDown = routing.activeCluster;
+          seen.routingJson = routing;
         } finally {
           process.kill(supervisor, 'SIGCONT');
         }
@@ -126,10 +134,22 @@ describe('drills under the coherent policy', () => {
       expectCoherent(r.report, true);
     });
 
-    it('with the controller killed: routing stayed, status said it was down, the runtime brought it back, the next fault was handled', () => {
+    it('with the controller killed: routing stayed, status said it was down, the runtime brought it back, the next fault was handled', async () => {
+      const now = JSON.parse((await rig!.cli(['routing', '--once', '--json'])).stdout) as {
+        activeCluster: string;
+        policy: string;
+        decision: { reachable: boolean; activeCluster: string; reason: string };
+        connectionsByCluster: Record<string, number>;
+      };
+      expect(now).toMatchObject({ policy: 'coherent', activeCluster: 'primary', decision: { reachable: true, activeCluster: 'primary' } });
+      expect(now.decision.reason).toMatch(/every primary broker healthy/);
+      expect(now.connectionsByCluster).toEqual(expect.objectContaining({ primary: expect.any(Number), secondary: 0 }));
       expect(seen.killed).toBeGreaterThan(0);
       expect(seen.statusDown).toBe(true);
       expect(seen.routingWhileDown).toBe('primary');
+      // routing --once --json: the controller's state and where clients are.
+      expect(seen.routingJson?.decision?.reachable).toBe(false);
+      expect(seen.routingJson?.connectionsByCluster.primary).toBeGreaterThan(0);
       expect(seen.restarted).toBeGreaterThan(0);
       expect(seen.restarted).not.toBe(seen.killed);
       // Step 6 (the failover) came after the restart and was handled.
@@ -159,6 +179,16 @@ describe('drills under the coherent policy', () => {
       expectPassed(r.run, r.report, 2);
       expect(r.report.steps.map((s) => s.observed.activeCluster)).toEqual(['secondary', 'primary']);
       expectCoherent(r.report, true);
+      // Clients really were on the secondary, and once the failback settled no connection to it remained
+      // (the secondary brokers still run: the switch closed those connections).
+      const cx = r.report.timeline.connections ?? [];
+      const back = r.report.steps[1]!;
+      const settled = back.effectAt + (back.settleMs ?? 0) + 2_000;
+      expect(cx.some((c) => (c.byCluster.secondary ?? 0) > 0)).toBe(true);
+      const after = cx.filter((c) => c.at >= settled);
+      expect(after.length).toBeGreaterThan(0);
+      for (const c of after) expect(c.byCluster.secondary ?? 0, JSON.stringify(c)).toBe(0);
+      expect(after.at(-1)!.byCluster.primary).toBeGreaterThan(0);
     });
   });
 
