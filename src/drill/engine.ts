@@ -176,7 +176,7 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
   const consumer = new FailoverConsumer({ bootstrap: endpoints.bootstrap, topic, clusters, direct: endpoints.direct, from: 'latest' });
   const ackCounts = new Map<number, AckBucket>();
   let startedAt = Date.now();
-  const acksAt: { at: number; cluster: string }[] = [];
+  const acksAt: { at: number; cluster: string; seq: number }[] = [];
   const bucket = (at: number) => {
     const second = Math.floor((at - startedAt) / 1000);
     let b = ackCounts.get(second);
@@ -184,7 +184,7 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
     return b;
   };
   producer.on('ack', (a) => {
-    acksAt.push({ at: a.at, cluster: a.cluster });
+    acksAt.push({ at: a.at, cluster: a.cluster, seq: a.seq });
     if (a.at >= startedAt) bucket(a.at)[a.cluster]++;
   });
   producer.on('failure', (f) => {
@@ -350,6 +350,9 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
       emit({ type: 'phase', text: 'checking the ledger: reading every acknowledged message back from its cluster' });
       const scan = await scanLedger(ledgerFile, topic, endpoints.direct);
       ledger = { checked: scan.checked, missing: scan.missing, onOtherCluster: scan.onOtherCluster, ...(scan.missing ? { missingSamples: scan.missingSamples } : {}) };
+      // An ack labelled from stale metadata is counted where the ledger found it.
+      const truth = new Map(scan.relabelled.map((r) => [r.seq, r.cluster]));
+      for (const a of acksAt) a.cluster = truth.get(a.seq) ?? a.cluster;
       emit({
         type: 'phase-done',
         text: `ledger: ${ledger.checked} acknowledged messages checked, ${ledger.missing} missing` + (ledger.onOtherCluster ? ` (${ledger.onOtherCluster} found on the other cluster than acknowledged: split)` : ''),

@@ -21,6 +21,8 @@ export interface LedgerScan {
   missing: number;
   /** Found, but only on the other cluster than the acknowledgement named. */
   onOtherCluster: number;
+  /** Those, with the cluster that really holds them (the ack's label came from stale client metadata). */
+  relabelled: { producer: string; seq: number; cluster: ClusterName }[];
   /** A few missing ones (producer, seq, cluster named by the ack). */
   missingSamples: { producer: string; seq: number; cluster: string }[];
 }
@@ -71,6 +73,7 @@ export async function scanLedger(ledgerFile: string, topic: string, direct: Part
   const has = (cluster: ClusterName, producer: string, seq: number) => on[cluster].get(producer)?.has(seq) ?? false;
   let missing = 0;
   let onOtherCluster = 0;
+  const relabelled: LedgerScan['relabelled'] = [];
   const missingSamples: LedgerScan['missingSamples'] = [];
   for (const e of entries) {
     const named = e.cluster === 'primary' || e.cluster === 'secondary' ? e.cluster : undefined;
@@ -81,7 +84,8 @@ export async function scanLedger(ledgerFile: string, topic: string, direct: Part
       if (missingSamples.length < 20) missingSamples.push({ producer: e.producer, seq: e.seq, cluster: e.cluster });
     } else if (!onNamed) {
       onOtherCluster++;
+      relabelled.push({ producer: e.producer, seq: e.seq, cluster: has('primary', e.producer, e.seq) ? 'primary' : 'secondary' });
     }
   }
-  return { checked: entries.length, missing, onOtherCluster, missingSamples };
+  return { checked: entries.length, missing, onOtherCluster, relabelled, missingSamples };
 }

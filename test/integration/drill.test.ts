@@ -185,7 +185,9 @@ describe('drills under the coherent policy', () => {
       const back = r.report.steps[1]!;
       const settled = back.effectAt + (back.settleMs ?? 0) + 2_000;
       expect(cx.some((c) => (c.byCluster.secondary ?? 0) > 0)).toBe(true);
-      const after = cx.filter((c) => c.at >= settled);
+      // Samples are taken when the counts change: the one in force at `settled`, and every later one.
+      const inForce = cx.filter((c) => c.at <= settled).at(-1);
+      const after = [...(inForce ? [inForce] : []), ...cx.filter((c) => c.at > settled)];
       expect(after.length).toBeGreaterThan(0);
       for (const c of after) expect(c.byCluster.secondary ?? 0, JSON.stringify(c)).toBe(0);
       expect(after.at(-1)!.byCluster.primary).toBeGreaterThan(0);
