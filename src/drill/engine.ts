@@ -24,8 +24,8 @@ import { delay, waitFor, WaitTimeoutError } from '../util/wait.js';
 import { describeRouting, expectedRouting, observedRouting, routingMatches, type ObservedRouting } from './expected.js';
 import { applyFault, detectionCase, serves } from './faults.js';
 import {
-  acksOnInactiveCluster,
   firstRoutingChange,
+  inactiveAcks,
   firstTimeIn,
   firstTimeWhen,
   renderMarkdown,
@@ -176,7 +176,7 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
   const consumer = new FailoverConsumer({ bootstrap: endpoints.bootstrap, topic, clusters, direct: endpoints.direct, from: 'latest' });
   const ackCounts = new Map<number, AckBucket>();
   let startedAt = Date.now();
-  const acksAt: { at: number; cluster: string; seq: number }[] = [];
+  const acksAt: { at: number; cluster: string; seq: number; relabelled?: boolean }[] = [];
   const bucket = (at: number) => {
     const second = Math.floor((at - startedAt) / 1000);
     let b = ackCounts.get(second);
@@ -352,7 +352,10 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
       ledger = { checked: scan.checked, missing: scan.missing, onOtherCluster: scan.onOtherCluster, ...(scan.missing ? { missingSamples: scan.missingSamples } : {}) };
       // An ack labelled from stale metadata is counted where the ledger found it.
       const truth = new Map(scan.relabelled.map((r) => [r.seq, r.cluster]));
-      for (const a of acksAt) a.cluster = truth.get(a.seq) ?? a.cluster;
+      for (const a of acksAt) {
+        const real = truth.get(a.seq);
+        if (real && real !== a.cluster) Object.assign(a, { cluster: real, relabelled: true });
+      }
       emit({
         type: 'phase-done',
         text: `ledger: ${ledger.checked} acknowledged messages checked, ${ledger.missing} missing` + (ledger.onOtherCluster ? ` (${ledger.onOtherCluster} found on the other cluster than acknowledged: split)` : ''),
@@ -370,6 +373,7 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
   const firstSecondaryAck = faultStep ? acksAt.find((a) => a.at >= faultStep.faultAt && a.cluster === 'secondary') : undefined;
   const backOnPrimary = failbackStep ? firstTimeIn(routing, failbackStep.faultAt, 'primary') : undefined;
   const passed = !failure && steps.length === scenario.steps.length && steps.every((s) => s.passed) && ledger?.missing === 0;
+  const inactive = inactiveAcks(acksAt.filter((a) => a.at >= startedAt), routing, t.failover.settleGraceMs);
   const firstPrimaryAck = failbackStep ? acksAt.find((a) => a.at >= failbackStep.faultAt && a.cluster === 'primary') : undefined;
 
   return {
@@ -388,7 +392,8 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
     splitMs: timeIn('split', clipped, endedAt),
     policy: t.failover.policy,
     clientFailbackMs: firstPrimaryAck && failbackStep ? Math.max(0, firstPrimaryAck.at - failbackStep.effectAt) : null,
-    acksOnInactiveCluster: acksOnInactiveCluster(acksAt.filter((a) => a.at >= startedAt), routing, t.failover.settleGraceMs),
+    acksOnInactiveCluster: inactive.length,
+    ...(inactive.length ? { inactiveAcks: inactive.slice(0, 20).map((a) => ({ seq: a.seq, cluster: a.cluster, afterSwitchMs: a.afterSwitchMs, relabelled: a.relabelled === true })) } : {}),
     ...(lateClients ? { lateClients } : {}),
     ackedMissing: ledger ? ledger.missing : null,
     predicted: {

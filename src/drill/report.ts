@@ -107,6 +107,8 @@ export interface DrillReport {
    * the healthy secondary stay open). 0 under coherent.
    */
   acksOnInactiveCluster?: number;
+  /** The first of those (sequence number, cluster that holds it, time after the routing settled): for diagnosis. */
+  inactiveAcks?: { seq: number; cluster: string; afterSwitchMs: number; relabelled: boolean }[];
   /**
    * Clients started after the last step, next to the ones that ran through it: where a fresh producer's
    * acknowledgements and a fresh consumer's cluster land, and where the drill's producer acked last.
@@ -157,7 +159,12 @@ export function timeIn(state: string, routing: readonly RoutingSample[], to: num
  * `graceMs` (the routing's overall state `primary`/`secondary`): clients left on the old cluster.
  */
 export function acksOnInactiveCluster(acks: readonly { at: number; cluster: string }[], routing: readonly RoutingSample[], graceMs: number): number {
-  let count = 0;
+  return inactiveAcks(acks, routing, graceMs).length;
+}
+
+/** The acknowledgements acksOnInactiveCluster counts, each with how long after the routing settled it came. */
+export function inactiveAcks<A extends { at: number; cluster: string }>(acks: readonly A[], routing: readonly RoutingSample[], graceMs: number): (A & { afterSwitchMs: number })[] {
+  const out: (A & { afterSwitchMs: number })[] = [];
   for (const a of acks) {
     if (a.cluster !== 'primary' && a.cluster !== 'secondary') continue;
     const now = routing.filter((x) => x.at <= a.at).at(-1);
@@ -165,9 +172,9 @@ export function acksOnInactiveCluster(acks: readonly { at: number; cluster: stri
     // Since when has it been that cluster without a break?
     let since = now.at;
     for (let i = routing.indexOf(now) - 1; i >= 0 && routing[i]!.activeCluster === now.activeCluster; i--) since = routing[i]!.at;
-    if (a.at - since > graceMs) count++;
+    if (a.at - since > graceMs) out.push({ ...a, afterSwitchMs: a.at - since });
   }
-  return count;
+  return out;
 }
 
 /** First routing sample at or after `from` whose listeners differ from the one in force at `from`. */
