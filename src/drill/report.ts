@@ -156,7 +156,8 @@ export function timeIn(state: string, routing: readonly RoutingSample[], to: num
 
 /**
  * Acknowledgements by a cluster other than the one every listener had routed to for more than
- * `graceMs` (the routing's overall state `primary`/`secondary`): clients left on the old cluster.
+ * `graceMs` (the routing's overall state `primary`/`secondary`), and still did for `graceMs` after:
+ * clients left on the old cluster.
  */
 export function acksOnInactiveCluster(acks: readonly { at: number; cluster: string }[], routing: readonly RoutingSample[], graceMs: number): number {
   return inactiveAcks(acks, routing, graceMs).length;
@@ -172,7 +173,11 @@ export function inactiveAcks<A extends { at: number; cluster: string }>(acks: re
     // Since when has it been that cluster without a break?
     let since = now.at;
     for (let i = routing.indexOf(now) - 1; i >= 0 && routing[i]!.activeCluster === now.activeCluster; i--) since = routing[i]!.at;
-    if (a.at - since > graceMs) out.push({ ...a, afterSwitchMs: a.at - since });
+    // The routing is read every poll, so a switch shows up a little after it happened: an ack on the
+    // new cluster just before the sample that shows the switch is not left behind. Count it only when
+    // the routing stays off its cluster for the grace after it too.
+    const switchesSoon = routing.some((x) => x.at > a.at && x.at <= a.at + graceMs && x.activeCluster === a.cluster);
+    if (a.at - since > graceMs && !switchesSoon) out.push({ ...a, afterSwitchMs: a.at - since });
   }
   return out;
 }

@@ -17,7 +17,18 @@ import type { RedpandaNodeConfig, SocketAddress } from './kafka-config.js';
 
 const { Kafka, logLevel } = kafkajs;
 
-export const SCHEMAS_TOPIC = '_schemas';
+/**
+ * The stand-in's internal topic: one per broker (`_schemas_standin_<node id>`), a single replica on the
+ * broker itself. Redpanda's `_schemas` is replicated by Raft and writable while a majority runs; a Kafka
+ * partition waits for its last in-sync replica instead, which after a stopped cluster's brokers return
+ * one by one may be the broker still down (seen: a Schema Registry that never came up). A topic that
+ * lives on the broker itself is writable exactly when that broker's Kafka API is up, which (the
+ * stand-in opens it only with a controller quorum) matches Raft's majority rule, and the write still
+ * goes to the address its first listener advertises.
+ */
+export function schemasTopic(nodeId: number): string {
+  return `_schemas_standin_${nodeId}`;
+}
 
 /** Where the internal client bootstraps: schema_registry_client.brokers, else the first Kafka listener. */
 export function internalClientBootstrap(c: Pick<RedpandaNodeConfig, 'schemaRegistryClientBrokers' | 'kafkaApi'>): SocketAddress[] {
@@ -85,7 +96,7 @@ export class SchemaRegistryInternalClient {
         this.status.state = 'ready';
         this.status.readyAt = new Date().toISOString();
         delete this.status.lastError;
-        this.o.log(`Schema Registry internal client ready: wrote and read back ${SCHEMAS_TOPIC} via ${this.status.advertised.join(', ')}`);
+        this.o.log(`Schema Registry internal client ready: wrote and read back ${schemasTopic(this.o.config.nodeId)} via ${this.status.advertised.join(', ')}`);
         return true;
       } catch (err) {
         const msg = (err as Error).message;
@@ -115,46 +126,62 @@ export class SchemaRegistryInternalClient {
       requestTimeout: 5_000,
       retry: { retries: 2, initialRetryTime: 200, maxRetryTime: 1_000 },
     });
-    const admin = kafka.admin();
-    const cluster = captureKafkajsCluster<InternalCluster>(kafka);
+    const capture = captureKafkajsCluster<InternalCluster>(kafka);
     const producer = kafka.producer({ allowAutoTopicCreation: false });
+    // The producer's own kafkajs cluster (an admin created later would be captured next).
+    const producerCluster = capture();
+    const cluster = () => producerCluster;
+    const topic = schemasTopic(this.o.config.nodeId);
+    const marker = `noop-${this.o.config.nodeId}-${Date.now()}`;
+    // The producer's metadata covers its own topic only: a kafkajs admin asks for every topic, and fails
+    // while any partition of the cluster has no leader (a demo topic whose last replica is down).
+    const write = async () => {
+      const [sent] = await producer.send({ topic, acks: -1, messages: [{ key: marker, value: null }] });
+      if (sent?.baseOffset === undefined) throw new Error(`no acknowledgement for the write to ${topic}`);
+      return sent.baseOffset;
+    };
     try {
+      await producer.connect();
+      let offset: string;
       try {
-        await admin.connect();
-        const { brokers } = await admin.describeCluster();
-        this.status.advertised = brokers.map((b) => `${b.host}:${b.port}`).sort();
+        offset = await write();
       } catch (err) {
-        // What the metadata named, even when kafkajs could not reach those addresses.
+        const e = err as { message?: string; type?: string; originalError?: { message?: string; type?: string } };
+        const text = `${e.message} ${e.type ?? ''} ${e.originalError?.message ?? ''} ${e.originalError?.type ?? ''}`;
+        if (!/does not host this topic-partition|UNKNOWN_TOPIC/i.test(text)) throw err;
+        await this.createTopic(kafka, topic);
+        offset = await write();
+      } finally {
+        // Where the metadata sent the client (what a first listener advertising Envoy gets wrong).
         const known = cluster()?.brokerPool?.metadata?.brokers;
         if (known) this.status.advertised = known.map((b) => `${b.host}:${b.port}`).sort();
-        throw err;
       }
+      await readBack(cluster(), topic, marker, offset);
+    } finally {
+      await producer.disconnect().catch(() => undefined);
+    }
+  }
+
+  /** Creates this broker's internal topic: one partition, one replica, on the broker itself. */
+  private async createTopic(kafka: InstanceType<typeof Kafka>, topic: string): Promise<void> {
+    const admin = kafka.admin();
+    try {
+      await admin.connect();
       await admin.createTopics({
         waitForLeaders: true,
         topics: [
           {
-            topic: SCHEMAS_TOPIC,
-            numPartitions: 1,
-            replicationFactor: Math.min(3, this.o.config.seedServers.length),
+            topic,
+            replicaAssignment: [{ partition: 0, replicas: [this.o.config.nodeId] }],
             configEntries: [
               { name: 'cleanup.policy', value: 'compact' },
-              // Raft (Redpanda) elects a leader from any majority; Kafka waits for the last in-sync
-              // replica, which after a whole-cluster stop may be the broker still down. This topic
-              // holds only the stand-in's markers, so it may elect any replica, as Raft would.
-              { name: 'unclean.leader.election.enable', value: 'true' },
+              { name: 'min.insync.replicas', value: '1' },
             ],
           },
         ],
       });
-      // The write goes to the partition leader at its advertised address: the step that fails when the
-      // first listener advertises Envoy. The read goes there too.
-      const marker = `noop-${this.o.config.nodeId}-${Date.now()}`;
-      await producer.connect();
-      const [sent] = await producer.send({ topic: SCHEMAS_TOPIC, acks: -1, messages: [{ key: marker, value: null }] });
-      if (sent?.baseOffset === undefined) throw new Error(`no acknowledgement for the write to ${SCHEMAS_TOPIC}`);
-      await readBack(cluster(), marker, sent.baseOffset);
     } finally {
-      await Promise.allSettled([producer.disconnect(), admin.disconnect()]);
+      await admin.disconnect().catch(() => undefined);
     }
   }
 }
@@ -169,10 +196,10 @@ interface InternalCluster {
 }
 
 /** Fetches `_schemas` at `offset` from its leader (no consumer group: Redpanda's client reads it the same way). */
-async function readBack(cluster: InternalCluster | undefined, marker: string, offset: string): Promise<void> {
-  if (!cluster) throw new Error('kafkajs internals changed: cannot read _schemas back (kafkajs 2.2.4 expected)');
-  const leader = cluster.findTopicPartitionMetadata(SCHEMAS_TOPIC).find((p) => p.partitionId === 0)?.leader;
-  if (leader === undefined || leader < 0) throw new Error(`${SCHEMAS_TOPIC} has no leader`);
+async function readBack(cluster: InternalCluster | undefined, topic: string, marker: string, offset: string): Promise<void> {
+  if (!cluster) throw new Error(`kafkajs internals changed: cannot read ${topic} back (kafkajs 2.2.4 expected)`);
+  const leader = cluster.findTopicPartitionMetadata(topic).find((p) => p.partitionId === 0)?.leader;
+  if (leader === undefined || leader < 0) throw new Error(`${topic} has no leader`);
   const broker = await cluster.findBroker({ nodeId: String(leader) });
   const res = await broker.fetch({
     replicaId: -1,
@@ -180,10 +207,10 @@ async function readBack(cluster: InternalCluster | undefined, marker: string, of
     maxWaitTime: 100,
     minBytes: 1,
     maxBytes: 1 << 20,
-    topics: [{ topic: SCHEMAS_TOPIC, partitions: [{ partition: 0, fetchOffset: offset, maxBytes: 1 << 20 }] }],
+    topics: [{ topic, partitions: [{ partition: 0, fetchOffset: offset, maxBytes: 1 << 20 }] }],
   });
   const part = res.responses[0]?.partitions[0];
   if (!part?.messages?.some((m) => m.key?.toString() === marker)) {
-    throw new Error(`reading ${SCHEMAS_TOPIC} back at offset ${offset} did not return the record just written`);
+    throw new Error(`reading ${topic} back at offset ${offset} did not return the record just written`);
   }
 }

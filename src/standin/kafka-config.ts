@@ -209,10 +209,6 @@ export function kafkaServerProperties(c: RedpandaNodeConfig, options: KafkaServe
     ['log.retention.hours', '24'],
     ['log.segment.bytes', String(64 * 1024 * 1024)],
     ['unclean.leader.election.enable', 'false'],
-    // The one topic that opts in to unclean elections (the Schema Registry stand-in's `_schemas`, which
-    // holds only markers) gets a leader within a second when its last in-sync replica is down, as a
-    // Raft majority would elect one; the controller checks every 5 min by default.
-    ['unclean.leader.election.interval.ms', '1000'],
   ];
 }
 

@@ -141,8 +141,7 @@ describe('docker runtime (stand-in images, advertised strategy)', () => {
       // coherent (the default): never split, nobody left on the cluster Envoy no longer routes to.
       expect(report.policy).toBe('coherent');
       expect(report.splitMs).toBe(0);
-      // At most one straggler (see test/integration/drill.test.ts); clients left behind would be hundreds.
-      expect(report.acksOnInactiveCluster, JSON.stringify(report.inactiveAcks)).toBeLessThanOrEqual(1);
+      expect(report.acksOnInactiveCluster, JSON.stringify(report.inactiveAcks)).toBe(0);
       expect(report.clients.ackedBy.primary).toBeGreaterThan(0);
       if (scenario === 'cluster-outage') {
         // The clients really moved to the secondary and back.

@@ -57,10 +57,7 @@ function expectPassed(run: CliResult, report: DrillReport, stepCount: number): v
 function expectCoherent(report: DrillReport, failsOver: boolean): void {
   expect(report.policy).toBe('coherent');
   expect(report.splitMs).toBe(0);
-  // At most one straggler: in about half of the runs one acknowledgement, which the ledger found on the
-  // other cluster than its label (relabelled), lands on the old cluster more than settleGrace after a
-  // switch (report.inactiveAcks says which). Clients left behind would be hundreds (per-broker: ~500).
-  expect(report.acksOnInactiveCluster, JSON.stringify(report.inactiveAcks)).toBeLessThanOrEqual(1);
+  expect(report.acksOnInactiveCluster, JSON.stringify(report.inactiveAcks)).toBe(0);
   const late = report.lateClients!;
   expect(late, 'fresh clients after the last step').toBeDefined();
   const lateProducerClusters = Object.entries(late.producerAckedBy).filter(([, n]) => n > 0).map(([c]) => c);
