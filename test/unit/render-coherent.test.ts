@@ -16,6 +16,7 @@ import { buildControllerConfig, renderControllerConfig } from '../../src/render/
 import { brokerEnvoyClusterName, DOCKER_LDS_DIR, renderEnvoyConfig, renderListenerFile, type RenderTarget } from '../../src/render/envoy.js';
 import { renderFiles } from '../../src/render/files.js';
 import { RENDERED_MARKER, writeRenderedFiles } from '../../src/render/write.js';
+import { endpointsOf, filtersOf, kafkaFilterOf, tcpProxyOf } from '../support/envoy-config.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Any = any;
@@ -27,19 +28,6 @@ function topology(patch: Partial<Topology> = {}): Topology {
 const envoy = (t: Topology, target: RenderTarget, ldsDir?: string): Any => parse(renderEnvoyConfig(t, target, ldsDir ? { ldsDir } : {}));
 const listenerFile = (t: Topology, target: RenderTarget, c: ClusterName): Any => parse(renderListenerFile(t, target, c));
 const listenersOf = (t: Topology, target: RenderTarget, c: ClusterName): Any[] => listenerFile(t, target, c).resources;
-const filtersOf = (listener: Any): Any[] => listener.filter_chains[0].filters;
-const tcpProxyOf = (listener: Any): Any => filtersOf(listener).find((f: Any) => f.name === 'envoy.filters.network.tcp_proxy').typed_config;
-const kafkaFilterOf = (listener: Any): Any => filtersOf(listener).find((f: Any) => f.name === 'envoy.filters.network.kafka_broker')?.typed_config;
-const endpointsOf = (cluster: Any): { priority: number; hostname: string; address: string; port: number; hcPort: number }[] =>
-  cluster.load_assignment.endpoints.flatMap((group: Any) =>
-    group.lb_endpoints.map((e: Any) => ({
-      priority: group.priority,
-      hostname: e.endpoint.hostname,
-      address: e.endpoint.address.socket_address.address,
-      port: e.endpoint.address.socket_address.port_value,
-      hcPort: e.endpoint.health_check_config.port_value,
-    })),
-  );
 const TARGETS = [
   ['local', 'kafka-filter'],
   ['docker', 'kafka-filter'],

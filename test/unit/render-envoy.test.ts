@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { defaultTopology, localPorts, type Topology } from '../../src/config/topology.js';
 import { renderEnvoyConfig, type RenderTarget } from '../../src/render/envoy.js';
+import { endpointsOf, filtersOf, kafkaFilterOf, tcpProxyOf } from '../support/envoy-config.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Any = any;
@@ -14,19 +15,6 @@ function topology(patch: Partial<Topology> = {}): Topology {
 function envoy(t: Topology, target: RenderTarget): Any {
   return parse(renderEnvoyConfig(t, target));
 }
-const filtersOf = (listener: Any): Any[] => listener.filter_chains[0].filters;
-const tcpProxyOf = (listener: Any): Any => filtersOf(listener).find((f: Any) => f.name === 'envoy.filters.network.tcp_proxy').typed_config;
-const kafkaFilterOf = (listener: Any): Any => filtersOf(listener).find((f: Any) => f.name === 'envoy.filters.network.kafka_broker')?.typed_config;
-const endpointsOf = (cluster: Any): { priority: number; hostname: string; address: string; port: number; hcPort: number }[] =>
-  cluster.load_assignment.endpoints.flatMap((group: Any) =>
-    group.lb_endpoints.map((e: Any) => ({
-      priority: group.priority,
-      hostname: e.endpoint.hostname,
-      address: e.endpoint.address.socket_address.address,
-      port: e.endpoint.address.socket_address.port_value,
-      hcPort: e.endpoint.health_check_config.port_value,
-    })),
-  );
 
 function expectConsistent(cfg: Any): void {
   const clusterNames = cfg.static_resources.clusters.map((c: Any) => c.name);
