@@ -1,7 +1,8 @@
 /**
  * A small client for Envoy's admin API (any Envoy, not only ours): `/clusters?format=json`,
- * `/stats?format=json`, `/ready`. One keep-alive connection per client; every failure becomes an
- * `EnvoyUnreachableError` that says which URL and why (refused, timeout, HTTP status, malformed JSON).
+ * `/stats?format=json`, `/server_info`, `/ready`. Keep-alive connections (one per client unless told);
+ * every failure becomes an `EnvoyUnreachableError` that says which URL and why (refused, timeout, HTTP
+ * status, malformed JSON).
  */
 import { Pool, errors as undiciErrors } from 'undici';
 
@@ -23,6 +24,8 @@ export class EnvoyUnreachableError extends Error {
 export interface EnvoyAdminOptions {
   /** Per request: connect + headers + body. Default 2000 ms. */
   timeoutMs?: number;
+  /** Keep-alive connections, i.e. requests served at the same time. Default 1. */
+  connections?: number;
 }
 
 /** Parses and checks an admin base URL ("http://127.0.0.1:9901"); throws a TypeError naming the problem. */
@@ -52,7 +55,7 @@ export class EnvoyAdmin {
     this.pathPrefix = url.pathname.replace(/\/+$/, '');
     this.timeoutMs = opts.timeoutMs ?? 2000;
     this.pool = new Pool(url.origin, {
-      connections: 1,
+      connections: opts.connections ?? 1,
       connect: { timeout: this.timeoutMs },
       headersTimeout: this.timeoutMs,
       bodyTimeout: this.timeoutMs,
@@ -82,6 +85,11 @@ export class EnvoyAdmin {
       }
     }
     return out;
+  }
+
+  /** Raw `GET /server_info` document (version, state, `uptime_current_epoch` "12s", command line, node). */
+  async serverInfo(): Promise<unknown> {
+    return this.getJson('/server_info');
   }
 
   /** `GET /config_dump?resource=R[&mask=M]` (e.g. resource "static_clusters"). */

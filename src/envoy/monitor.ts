@@ -4,13 +4,17 @@
  * (Envoy not running, malformed answers). Rendering is the caller's business (onUpdate).
  */
 import { EnvoyUnreachableError } from './admin.js';
+import type { AdminOutage } from './restart.js';
 import { MalformedClustersError, routingTransitions, type RoutingEvent, type RoutingSnapshot } from './routing.js';
 import { delay } from '../util/wait.js';
 
 export interface SnapshotUpdate {
   kind: 'snapshot';
   snapshot: RoutingSnapshot;
-  /** Transitions since the previous successful read (first read: the initial state). */
+  /**
+   * Transitions since the previous successful read (first read: the initial state); after failed
+   * reads, an Envoy restart or the admin API answering again comes first, with how long it did not.
+   */
   events: RoutingEvent[];
 }
 
@@ -49,6 +53,7 @@ export async function monitorRouting(source: SnapshotSource, opts: MonitorOption
   const { intervalMs, signal, onUpdate } = opts;
   let previous: RoutingSnapshot | undefined;
   let lastError: string | undefined;
+  let outage: AdminOutage | undefined;
   let polls = 0;
   let next = Date.now();
   while (!signal?.aborted && (opts.maxPolls === undefined || polls < opts.maxPolls)) {
@@ -56,14 +61,17 @@ export async function monitorRouting(source: SnapshotSource, opts: MonitorOption
     try {
       const snapshot = await source.read();
       if (signal?.aborted) break;
-      const events = routingTransitions(previous, snapshot);
+      const events = routingTransitions(previous, snapshot, outage);
       previous = snapshot;
       lastError = undefined;
+      outage = undefined;
       onUpdate({ kind: 'snapshot', snapshot, events });
     } catch (err) {
       if (signal?.aborted) break;
       const message = describeReadError(err);
-      onUpdate({ kind: 'error', at: Date.now(), message, error: err, repeated: message === lastError });
+      const at = Date.now();
+      outage = { since: outage?.since ?? at, failedReads: (outage?.failedReads ?? 0) + 1 };
+      onUpdate({ kind: 'error', at, message, error: err, repeated: message === lastError });
       lastError = message;
     }
     if (opts.maxPolls !== undefined && polls >= opts.maxPolls) break;

@@ -12,6 +12,7 @@
 import { brokersOf, effectiveQuorum, localPorts, type ClusterName, type Topology } from '../config/topology.js';
 import { EnvoyAdmin } from './admin.js';
 import { priorityLoad, type PriorityLevel } from './priority-load.js';
+import { envoyRestarted, envoyRestartEvents, readEnvoyStartedAt, type AdminOutage } from './restart.js';
 
 export type ActiveCluster = 'primary' | 'secondary' | 'split' | 'none';
 export type HostHealth = 'healthy' | 'degraded' | 'unhealthy';
@@ -85,6 +86,11 @@ export interface RoutingSnapshot {
   connectionsByCluster: Record<string, number>;
   /** coherent: the failover controller's decision (GET /v1/decision), or why it could not be read. */
   decision?: ControllerDecision | { reachable: false; error: string };
+  /**
+   * When the Envoy process that answered started, epoch ms (read time − `/server_info` uptime, whole
+   * seconds): a different value means Envoy restarted (./restart.ts). Absent when it could not be read.
+   */
+  envoyStartedAt?: number;
 }
 
 /** What the failover controller says (src/controller/, GET /v1/decision); only the fields the views use. */
@@ -477,11 +483,11 @@ export function coherentRouting(base: RoutingSnapshot, targets: Record<string, s
 
 /**
  * New connections Envoy opened to each host between two snapshots (host|address → count), from cx_total.
- * Hosts without stats, or whose counter went backwards (Envoy restarted), are left out.
+ * Hosts without stats, or whose counter went backwards, are left out; after an Envoy restart, all of them.
  */
 export function newConnections(prev: RoutingSnapshot | undefined, next: RoutingSnapshot): Map<string, number> {
   const out = new Map<string, number>();
-  if (!prev) return out;
+  if (!prev || envoyRestarted(prev, next)) return out;
   const before = new Map<string, number>();
   for (const l of prev.listeners) for (const h of l.hosts) if (h.totalConnections !== undefined) before.set(`${l.name}|${h.host}|${h.address}`, h.totalConnections);
   for (const l of next.listeners) {
@@ -556,14 +562,15 @@ function describeState(s: RoutingSnapshot): string {
 /**
  * Event-log entries between two snapshots: per listener, host health changes and where it now routes
  * ("listener 0: primary-broker-0 failed active health check → routing to secondary-broker-0"), then the
- * overall state when it changed. The first snapshot (prev undefined) yields one "state" entry.
+ * overall state when it changed. The first snapshot (prev undefined) yields one "state" entry. An Envoy
+ * restart (or the admin API answering again after `outage`, the failed reads in between) comes first.
  */
-export function routingTransitions(prev: RoutingSnapshot | undefined, next: RoutingSnapshot): RoutingEvent[] {
+export function routingTransitions(prev: RoutingSnapshot | undefined, next: RoutingSnapshot, outage?: AdminOutage): RoutingEvent[] {
   const at = next.at;
   if (!prev) {
     return [{ at, kind: 'state', message: `routing: ${describeState(next)} (${next.listeners.length} listener${next.listeners.length === 1 ? '' : 's'})` }];
   }
-  const events: RoutingEvent[] = [];
+  const events: RoutingEvent[] = envoyRestartEvents(prev, next, outage);
   const before = new Map(prev.listeners.map((l) => [l.name, l]));
   for (const l of next.listeners) {
     const label = listenerLabel(l.name);
@@ -659,9 +666,14 @@ export async function readLbSettings(admin: EnvoyAdmin): Promise<Record<string, 
 }
 
 /**
- * Polls one Envoy: keeps the admin connection and the load-balancer settings (re-read when the set of
- * clusters changes). `read()` throws EnvoyUnreachableError or MalformedClustersError.
+ * Polls one Envoy: keeps the admin connections and the load-balancer settings (re-read when the set of
+ * clusters changes). `read()` throws EnvoyUnreachableError or MalformedClustersError. Envoy's start
+ * time is read alongside on a second connection (/server_info, a few ms: on the first read, after a
+ * failed one, and every START_TIME_REFRESH_MS), left out if that fails.
  */
+/** How long a read Envoy start time is reused: a restart between failed-free polls shows within this. */
+export const START_TIME_REFRESH_MS = 2_000;
+
 export class RoutingReader {
   readonly admin: EnvoyAdmin;
   private lb: Record<string, Partial<LbSettings>> | undefined;
@@ -670,11 +682,31 @@ export class RoutingReader {
   private readonly controllerUrl?: string;
 
   constructor(adminUrl: string, private readonly topology?: Topology, opts: { timeoutMs?: number; controllerUrl?: string } = {}) {
-    this.admin = new EnvoyAdmin(adminUrl, opts);
+    this.admin = new EnvoyAdmin(adminUrl, { ...opts, connections: 2 });
     this.controllerUrl = opts.controllerUrl;
   }
 
+  /** /server_info is ~120 KB: read with the first poll, after a failed one, and then every START_TIME_REFRESH_MS. */
+  private startTime?: { value: number; readAt: number };
+  private lastReadFailed = true;
+
   async read(): Promise<RoutingSnapshot> {
+    const fresh = !this.lastReadFailed && this.startTime !== undefined && Date.now() - this.startTime.readAt < START_TIME_REFRESH_MS;
+    const startedAt = fresh ? Promise.resolve(this.startTime!.value) : readEnvoyStartedAt(this.admin); // never rejects
+    let snapshot: RoutingSnapshot;
+    try {
+      snapshot = await this.readRouting();
+      this.lastReadFailed = false;
+    } catch (err) {
+      this.lastReadFailed = true;
+      throw err;
+    }
+    const envoyStartedAt = await startedAt;
+    if (!fresh) this.startTime = envoyStartedAt === undefined ? undefined : { value: envoyStartedAt, readAt: Date.now() };
+    return envoyStartedAt === undefined ? snapshot : { ...snapshot, envoyStartedAt };
+  }
+
+  private async readRouting(): Promise<RoutingSnapshot> {
     const doc = await this.admin.clusters();
     const names = isObj(doc) && Array.isArray(doc.cluster_statuses)
       ? doc.cluster_statuses.map((c) => (isObj(c) ? String(c.name) : '')).join(',')

@@ -2,10 +2,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Topology } from '../../src/config/topology.js';
+import { startedAtFromServerInfo } from '../../src/envoy/restart.js';
 import {
   decodeHealthStatus,
   lbSettingsFromConfigDump,
   MalformedClustersError,
+  newConnections,
   routingFromClusters,
   routingTransitions,
   type RoutingSnapshot,
@@ -197,5 +199,61 @@ describe('routingTransitions', () => {
     expect(hung.map((e) => e.message)).toEqual([
       'listener 0: primary-broker-0 failed active health check (timeout) (still routing to secondary-broker-0)',
     ]);
+  });
+});
+
+describe('routingTransitions: Envoy restarts', () => {
+  // A process that started at 1_000 read at 43_000, the next one started at 43_000 and read at 44_000.
+  const healthy = snapshot('healthy');
+  const run = (at: number, envoyStartedAt?: number): RoutingSnapshot => ({ ...healthy, at, ...(envoyStartedAt === undefined ? {} : { envoyStartedAt }) });
+
+  it('a different start time is a restart, logged before anything else, even with no failed read in between', () => {
+    expect(routingTransitions(run(43_000, 1_000), run(44_000, 43_000))).toEqual([
+      { at: 44_000, kind: 'state', message: 'Envoy restarted (up 1 s; previous process ran 42 s)' },
+    ]);
+    const split = { ...snapshot('split-primary-0-down', undefined, 44_000), envoyStartedAt: 43_000 };
+    expect(routingTransitions(run(43_000, 1_000), split).map((e) => e.message)).toEqual([
+      'Envoy restarted (up 1 s; previous process ran 42 s)',
+      'listener 0: primary-broker-0 failed active health check → routing to secondary-broker-0',
+      'routing: primary → split (listener 0 → secondary; listeners 1, 2 → primary)',
+    ]);
+  });
+
+  it('no event from whole-second rounding (estimates of one process differ by up to ~1 s), nor without both start times', () => {
+    expect(routingTransitions(run(43_000, 1_000), run(44_000, 1_999))).toEqual([]);
+    expect(routingTransitions(run(43_000, 1_999), run(44_000, 1_000))).toEqual([]);
+    expect(routingTransitions(run(43_000, 1_000), run(44_000, 2_500))).toEqual([]);
+    expect(routingTransitions(run(43_000, 1_000), run(44_000, 2_501)).map((e) => e.message)).toEqual(['Envoy restarted (up 41 s; previous process ran 42 s)']);
+    expect(routingTransitions(run(43_000), run(44_000, 43_000))).toEqual([]);
+    expect(routingTransitions(run(43_000, 1_000), run(44_000))).toEqual([]);
+  });
+
+  it('after failed reads: how long the admin API did not answer, from the first failed read', () => {
+    const outage = { since: 43_700, failedReads: 3 };
+    expect(routingTransitions(run(43_000, 1_000), run(46_000, 45_000), outage).map((e) => e.message)).toEqual([
+      'Envoy restarted (up 1 s; previous process ran 42 s; admin API unreachable for 2.3 s, 3 failed reads)',
+    ]);
+    expect(routingTransitions(run(43_000, 1_000), run(46_000, 1_000), { since: 45_500, failedReads: 1 })).toEqual([
+      { at: 46_000, kind: 'state', message: 'Envoy admin API answering again after 0.5 s (1 failed read; same process, up 45 s)' },
+    ]);
+    expect(routingTransitions(run(43_000), run(46_000), outage).map((e) => e.message)).toEqual(['Envoy admin API answering again after 2.3 s (3 failed reads)']);
+  });
+
+  it('counts no new connections across a restart (cx_total starts again from 0)', () => {
+    const at = (n: number) => structuredClone(healthy).listeners.map((l) => ({ ...l, hosts: l.hosts.map((h) => ({ ...h, totalConnections: n })) }));
+    const before = { ...run(43_000, 1_000), listeners: at(5) };
+    expect([...newConnections(before, { ...run(44_000, 1_000), listeners: at(7) }).values()]).toContain(2);
+    expect(newConnections(before, { ...run(44_000, 43_000), listeners: at(7) }).size).toBe(0);
+  });
+});
+
+describe('startedAtFromServerInfo', () => {
+  it("is the read time minus /server_info's uptime_current_epoch", () => {
+    expect(startedAtFromServerInfo({ state: 'LIVE', uptime_current_epoch: '12s', uptime_all_epochs: '12s' }, 100_000)).toBe(88_000);
+    expect(startedAtFromServerInfo({ uptime_current_epoch: '0s' }, 100_000)).toBe(100_000);
+    expect(startedAtFromServerInfo({ uptime_current_epoch: '1.500s' }, 100_000)).toBe(98_500);
+    for (const doc of [{}, { uptime_current_epoch: 12 }, { uptime_current_epoch: '12m' }, null, 'x']) {
+      expect(startedAtFromServerInfo(doc, 100_000)).toBeUndefined();
+    }
   });
 });

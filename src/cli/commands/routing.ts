@@ -129,6 +129,7 @@ export function register(program: Command): void {
       `
 States: primary | secondary (every listener on that cluster), split (listeners on different clusters),
 none (some listener has no healthy upstream). Not a TTY: prints changes plus a periodic heartbeat line.
+An Envoy restart is an event too (its process start time comes from /server_info with every read).
 
 Examples:
   $ failover-demo routing
