@@ -7,6 +7,10 @@
  *   own user) before handing over to the image's entrypoint. The copy happens on every start, so an
  *   edit on the host (`failover-demo recovery enable`) takes effect when the broker restarts. Data
  *   lives in a named volume, which Docker creates with the image's ownership.
+ * - Docker supervises every service: `restart: unless-stopped` brings a crashed container back (its
+ *   healthcheck still decides readiness), while a stop on purpose (`docker stop`, `broker stop`) stays
+ *   stopped. `init: true` puts Docker's init (tini) at PID 1, so a crash can be emulated from inside the
+ *   container (src/runtime/docker/crash.ts): every other process killed, the init exits 137, Docker restarts it.
  */
 import { stringify } from 'yaml';
 import { brokersOf, directHostPort, type BrokerRef, type Topology } from '../config/topology.js';
@@ -39,6 +43,9 @@ export function brokerConfigDir(b: Pick<BrokerRef, 'name'>): string {
 export function brokerVolumeName(b: Pick<BrokerRef, 'name'>): string {
   return `${b.name}-data`;
 }
+
+/** Docker's supervision of every service (see the header). */
+const SUPERVISED = { init: true, restart: 'unless-stopped' } as const;
 
 /** Copies the rendered config into /etc/redpanda, then runs the image's entrypoint with the command. */
 export const BROKER_ENTRYPOINT = [
@@ -80,6 +87,7 @@ function brokerService(t: Topology, b: BrokerRef): Record<string, unknown> {
     volumes: [`${brokerVolumeName(b)}:${REDPANDA_DATA_DIRECTORY}`, `./${brokerConfigDir(b)}:/config:ro`],
     ports: [publish(t, directHostPort(t, b), t.redpanda.directPortBase)],
     networks: [COMPOSE_NETWORK],
+    ...SUPERVISED,
     healthcheck: brokerHealthcheck(t),
   };
 }
@@ -130,6 +138,7 @@ function envoyService(t: Topology): Record<string, unknown> {
       publish(t, t.envoy.adminPort, t.envoy.adminPort),
     ],
     networks: [COMPOSE_NETWORK],
+    ...SUPERVISED,
     healthcheck: envoyHealthcheck(t),
     depends_on: Object.fromEntries(brokersOf(t).map((b) => [b.name, { condition: 'service_healthy' }])),
   };
@@ -138,7 +147,8 @@ function envoyService(t: Topology): Record<string, unknown> {
 /**
  * The failover controller (coherent policy): reads Envoy's health, swaps Envoy's listener file. Runs as
  * the invoking user (FAILOVER_DEMO_UID/GID, set by the runtime) so the file it writes on the host is
- * theirs. Docker restarts it when it crashes; Envoy keeps routing as last decided meanwhile.
+ * theirs. Docker restarts it when it crashes; Envoy keeps routing as last decided meanwhile. Docker's
+ * init runs at PID 1 as for the other services, so a crash is emulated the same way.
  */
 function controllerService(t: Topology): Record<string, unknown> {
   const port = t.failover.controllerPort;
@@ -152,7 +162,7 @@ function controllerService(t: Topology): Record<string, unknown> {
     volumes: [`./${ENVOY_DIR}:/etc/envoy`, `./${CONTROLLER_APP_DIR}:/app:ro`],
     ports: [publish(t, port, port)],
     networks: [COMPOSE_NETWORK],
-    restart: 'unless-stopped',
+    ...SUPERVISED,
     healthcheck: {
       test: ['CMD', 'node', '-e', `fetch('http://127.0.0.1:${port}/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`],
       interval: '2s',

@@ -78,6 +78,23 @@ describe('renderCompose', () => {
     expect(s).not.toHaveProperty('user');
   });
 
+  for (const policy of ['per-broker', 'coherent'] as const) {
+    it(`${policy}: Docker restarts every service after a crash, with its init at PID 1 (so a crash can be emulated from inside)`, () => {
+      const t = topology({ brokers: 2 });
+      t.failover = { ...t.failover, policy };
+      const services = compose(t).services;
+      const names = Object.keys(services);
+      expect(names).toEqual([...brokersOf(t).map((b) => b.name), 'envoy', ...(policy === 'coherent' ? ['failover-controller'] : [])]);
+      for (const name of names) {
+        // `unless-stopped`, not `always`: a `docker stop` (broker stop) stays stopped.
+        expect(services[name].restart, name).toBe('unless-stopped');
+        expect(services[name].init, name).toBe(true);
+        // The healthcheck still decides readiness (a restarted container starts over as "starting").
+        expect(services[name].healthcheck, name).toBeDefined();
+      }
+    });
+  }
+
   it('mounts exactly the files renderFiles writes', () => {
     const t = topology({ brokers: 2 });
     const paths = renderFiles(t).map((f) => f.path);
@@ -218,6 +235,8 @@ describe.skipIf(!composeAvailable())('docker compose accepts the rendered files 
         const mounts = c.services['primary-broker-0'].volumes;
         expect(mounts).toContainEqual(expect.objectContaining({ type: 'bind', source: join(dir, 'redpanda-config', 'primary-broker-0'), target: '/config', read_only: true }));
         for (const s of Object.values(c.services) as Any[]) for (const p of s.ports ?? []) expect(p.host_ip).toBe('127.0.0.1');
+        // Compose keeps the supervision settings (an unknown or misplaced key would have failed `config`).
+        for (const [name, s] of Object.entries(c.services) as [string, Any][]) expect([name, s.restart, s.init]).toEqual([name, 'unless-stopped', true]);
         if (policy === 'coherent') {
           const controller = c.services['failover-controller'];
           expect(controller.user).toBe('0:0');

@@ -38,6 +38,7 @@ export type HealthState = 'healthy' | 'unhealthy' | 'starting' | 'none';
 
 export interface ContainerState {
   id: string;
+  /** Running now (not while `restarting`). */
   running: boolean;
   /** Docker's status word: created, running, restarting, exited … */
   status: string;
@@ -47,6 +48,16 @@ export interface ContainerState {
   /** Epoch ms the current (or last) run started, and the last run ended (0: never). */
   startedAt: number;
   finishedAt: number;
+  /** Docker's own copy of the last end, as it reported it (matches a recorded exit to this run). */
+  finishedAtText: string;
+  /** Restarts by the restart policy since the container was created. */
+  restartCount: number;
+  /** The last run was killed by the kernel's OOM killer. */
+  oomKilled: boolean;
+  /** Created with Docker's init at PID 1 (`init: true`). */
+  init: boolean;
+  /** Its restart policy: no, always, unless-stopped, on-failure. */
+  restartPolicy: string;
 }
 
 /** Docker's RFC 3339 times → epoch ms; its zero time ("0001-01-01T00:00:00Z") → 0. */
@@ -65,12 +76,18 @@ export async function containerState(docker: Docker, name: string): Promise<Cont
     const info = await docker.getContainer(name).inspect();
     return {
       id: info.Id,
-      running: info.State.Running,
+      // Docker keeps Running set while the restart policy waits to start the container again.
+      running: info.State.Running && !info.State.Restarting,
       status: info.State.Status,
       exitCode: info.State.ExitCode,
       health: ((info.State as { Health?: { Status?: string } }).Health?.Status as HealthState | undefined) ?? 'none',
       startedAt: dockerTime(info.State.StartedAt),
       finishedAt: dockerTime(info.State.FinishedAt),
+      finishedAtText: info.State.FinishedAt ?? '',
+      restartCount: info.RestartCount ?? 0,
+      oomKilled: info.State.OOMKilled === true,
+      init: (info.HostConfig as { Init?: boolean | null }).Init === true,
+      restartPolicy: info.HostConfig.RestartPolicy?.Name || 'no',
     };
   } catch (err) {
     if (isNotFound(err)) return undefined;
@@ -122,9 +139,12 @@ export async function restartContainer(docker: Docker, name: string, graceSecond
   await docker.getContainer(name).restart({ t: graceSeconds });
 }
 
-/** Runs a command in a running container (argument array, no shell); resolves with its exit code and output. */
-export async function execInContainer(docker: Docker, name: string, cmd: string[], timeoutMs = 5_000): Promise<{ code: number; output: string }> {
-  const exec = await docker.getContainer(name).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+/**
+ * Runs a command in a running container (argument array, no shell); resolves with its exit code and output.
+ * `user`: run as this user instead of the container's ("0": root).
+ */
+export async function execInContainer(docker: Docker, name: string, cmd: string[], timeoutMs = 5_000, user?: string): Promise<{ code: number; output: string }> {
+  const exec = await docker.getContainer(name).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true, ...(user ? { User: user } : {}) });
   const stream = await exec.start({ hijack: true, stdin: false });
   const chunks: Buffer[] = [];
   await new Promise<void>((resolve, reject) => {
@@ -153,4 +173,31 @@ export async function projectLeftovers(docker: Docker, project: string): Promise
     networks: networks.map((n) => n.Name),
     volumes: (volumes.Volumes ?? []).map((v) => v.Name),
   };
+}
+
+/**
+ * Exit codes of a container's `die` events between two times (epoch ms), oldest first. The engine keeps
+ * only its last few hundred events (healthchecks add several per check), so this sees only recent ends.
+ */
+export async function dieEvents(docker: Docker, containerId: string, sinceMs: number, untilMs: number): Promise<{ at: number; exitCode: number }[]> {
+  // Seconds with a fraction (the API takes seconds[.nanoseconds]); an `until` in the future would keep the stream open.
+  const stream = (await docker.getEvents({
+    since: Math.round(sinceMs) / 1000,
+    until: Math.round(Math.min(untilMs, Date.now())) / 1000,
+    filters: { type: ['container'], container: [containerId], event: ['die'] },
+  })) as unknown as NodeJS.ReadableStream;
+  // Bounded like every other wait here: a stream that never ends is cut after 5 s (and rejects).
+  const timer = setTimeout(() => (stream as unknown as { destroy(): void }).destroy(), 5_000);
+  let text = '';
+  try {
+    for await (const chunk of stream) text += chunk.toString();
+  } finally {
+    clearTimeout(timer);
+  }
+  return text
+    .split('\n')
+    .filter((line) => line.trim())
+    .map((line) => JSON.parse(line) as { timeNano?: number; time?: number; Actor?: { Attributes?: Record<string, string> } })
+    .map((e) => ({ at: e.timeNano ? Math.round(e.timeNano / 1e6) : (e.time ?? 0) * 1000, exitCode: Number(e.Actor?.Attributes?.exitCode ?? NaN) }))
+    .filter((e) => Number.isFinite(e.exitCode));
 }
