@@ -11,7 +11,7 @@ import { register as registerDoctor } from './commands/doctor.js';
 import { register as registerLifecycle } from './commands/lifecycle.js';
 import { register as registerRouting } from './commands/routing.js';
 import { register as registerClients } from './commands/clients.js';
-import { register as registerFaults, registerSwitch } from './commands/faults.js';
+import { register as registerFaults, registerCrash, registerSwitch } from './commands/faults.js';
 import { register as registerTiming } from './commands/timing.js';
 import { register as registerDrill } from './commands/drill.js';
 
@@ -42,6 +42,7 @@ Example:
   registerClients(program);
   registerFaults(program);
   registerSwitch(program);
+  registerCrash(program);
   registerTiming(program);
   registerDrill(program);
   for (const command of program.commands) {

@@ -6,7 +6,7 @@
  */
 import type { Topology } from '../config/topology.js';
 import { readDecision, readRouting, type RoutingSnapshot } from '../envoy/routing.js';
-import type { Endpoints, Runtime, RuntimeKind, RuntimeStatus } from './types.js';
+import type { Endpoints, PartStatus, Runtime, RuntimeKind, RuntimeStatus } from './types.js';
 
 export interface EndpointView {
   /** Envoy cluster (one per listener), e.g. broker_0_cluster. */
@@ -26,6 +26,8 @@ export interface StatusReport {
   /** coherent policy: the failover controller's process/container, and its decision (or why it could not be read). */
   controller?: { running: boolean; decision: NonNullable<RoutingSnapshot['decision']> };
   brokers: RuntimeStatus['brokers'];
+  /** Each supervised part's restarts and last exit (see RuntimeStatus.parts). */
+  parts?: RuntimeStatus['parts'];
   endpoints: Endpoints;
   /** Envoy's admin API view; `reachable: false` (with the reason) when it does not answer. */
   envoy: { reachable: true; endpoints: EndpointView[] } | { reachable: false; error: string };
@@ -48,7 +50,7 @@ export async function collectStatus(runtime: Runtime, project: string, startedAt
   }
   const controller =
     endpoints.controllerUrl !== undefined ? { running: status.controllerRunning === true, decision: await readDecision(endpoints.controllerUrl) } : undefined;
-  return { runtime: status.kind, project, startedAt, envoyRunning: status.envoyRunning, ...(controller ? { controller } : {}), brokers: status.brokers, endpoints, envoy };
+  return { runtime: status.kind, project, startedAt, envoyRunning: status.envoyRunning, ...(controller ? { controller } : {}), brokers: status.brokers, parts: status.parts, endpoints, envoy };
 }
 
 /** How a table cell is shown: the CLI maps each tone to a colour; the default `Paint` shows plain text. */
@@ -92,14 +94,25 @@ function envoyCell(r: StatusReport, broker: string): TableCell {
   return health.every(Boolean) ? { text: 'healthy', tone: 'good' } : { text: 'unhealthy', tone: 'bad' };
 }
 
-/** The broker table of `status`, one line per broker: process state and id (pid or container id), recovery mode, Envoy's view. */
+/** "2 (last: was killed by SIGKILL 14:02:11)", or "0". */
+export function restartsText(p: PartStatus | undefined): TableCell {
+  if (!p) return { text: '?', tone: 'dim' };
+  if (p.gaveUp) return { text: `gave up: ${p.gaveUp.reason}`, tone: 'bad' };
+  if (p.restarts === 0 && !p.lastExit) return { text: '0', tone: 'dim' };
+  const when = p.lastExitAt ? ` ${p.lastExitAt.slice(11, 19)}` : '';
+  return { text: `${p.restarts}${p.lastExit ? ` (last: ${p.lastExit}${when})` : ''}`, tone: p.restarts > 0 ? 'warn' : 'plain' };
+}
+
+/** The broker table of `status`, one line per broker: process state and id (pid or container id), recovery mode, Envoy's view, restarts. */
 export function statusTable(r: StatusReport, paint: Paint = plainPaint): string {
-  const header: TableCell[] = ['broker', 'process', 'recovery', 'envoy'].map((text) => ({ text, tone: 'dim' }));
+  const withRestarts = r.parts !== undefined;
+  const header: TableCell[] = ['broker', 'process', 'recovery', 'envoy', ...(withRestarts ? ['restarts'] : [])].map((text) => ({ text, tone: 'dim' }));
   const rows = r.brokers.map((b): TableCell[] => [
     { text: b.name },
     b.running ? { text: b.id ? `running ${b.id}` : 'running', tone: 'good' } : { text: 'stopped', tone: 'bad' },
     b.recoveryMode ? { text: 'on', tone: 'warn' } : { text: 'off' },
     envoyCell(r, b.name),
+    ...(withRestarts ? [restartsText(r.parts?.find((p) => p.name === b.name))] : []),
   ]);
   return formatTable([header, ...rows], paint).map((line) => `${line}\n`).join('');
 }

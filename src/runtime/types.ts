@@ -36,8 +36,43 @@ export interface BrokerStatus {
   id?: string;
 }
 
+/**
+ * One supervised part of the demo (Envoy, the controller, a broker) as its supervisor sees it: the local
+ * runtime's supervisor process, or Docker's restart policy.
+ */
+export interface PartStatus {
+  /** 'envoy', 'controller' or a broker's name. */
+  name: string;
+  running: boolean;
+  /** Restarts after a crash since the part was started (a stop on purpose is never restarted). */
+  restarts: number;
+  /** How its last run ended, once one has: "killed by SIGKILL", "exited with code 1". */
+  lastExit?: string;
+  /** ISO time of that end. */
+  lastExitAt?: string;
+  /** The supervisor gave up after repeated crashes: why, and the last lines of the part's log. */
+  gaveUp?: { reason: string; logTail: string };
+}
+
+/** What `crash` did, with times (epoch ms) from the runtime's own view. */
+export interface CrashResult {
+  part: string;
+  /** What was killed, for people: "Envoy (pid 4242)", "primary-broker-0's JVM (pid 777)". */
+  killed: string;
+  /** SIGKILL sent. */
+  killedAt: number;
+  /** Its supervisor had started it again (process/container running). */
+  restartedAt?: number;
+  /** It served again: Envoy's admin API answers LIVE; a broker's Kafka API and Schema Registry answer. */
+  servingAt?: number;
+  /** Restart count after the crash (one more than before). */
+  restarts?: number;
+}
+
 export interface RuntimeStatus {
   kind: RuntimeKind;
+  /** Every supervised part: restarts and how the last run ended. */
+  parts: PartStatus[];
   /** Envoy process/container running. */
   envoyRunning: boolean;
   /** coherent policy: the failover controller's process/container running (undefined under per-broker). */
@@ -88,6 +123,18 @@ export interface Runtime {
   endpoints(): Endpoints;
   /** Render, install if needed, start everything, wait until ready, create topics. */
   start(options?: StartOptions): Promise<void>;
+  /**
+   * A demo was started and not stopped: start whatever part of it is not running (a stopped broker, a
+   * part whose supervisor gave up), without re-rendering, then wait until ready as `start` does. Returns
+   * the parts it started; [] when everything was running (and the wait passed).
+   */
+  resume(options?: StartOptions): Promise<string[]>;
+  /**
+   * Kills a part ('envoy', 'controller' or a broker name) with SIGKILL as a crash would — a broker's
+   * JVM, not its wrapper — and waits (up to `timeoutMs`, default 120 s) for its supervisor to bring it
+   * back and for it to serve again. Throws a UserError if it does not come back.
+   */
+  crash(part: string, options?: { timeoutMs?: number; signal?: AbortSignal }): Promise<CrashResult>;
   /** Stop everything this runtime started. Safe to call twice. */
   stop(options?: { progress?: Progress; removeData?: boolean }): Promise<void>;
   status(): Promise<RuntimeStatus>;

@@ -94,3 +94,20 @@ describe('status table', () => {
     expect(painted.replace(/\u001b\[\d+m/g, '')).toBe(statusTable(r));
   });
 });
+
+describe('status table: restarts', () => {
+  it('adds a restarts column when the runtime reports its parts: count, last exit and its time, or why the supervisor gave up', () => {
+    const base = report([broker('primary-broker-0', true, '101'), broker('primary-broker-1', true, '102'), broker('primary-broker-2', false)]);
+    const parts = [
+      { name: 'primary-broker-0', running: true, restarts: 0 },
+      { name: 'primary-broker-1', running: true, restarts: 2, lastExit: 'was killed by SIGKILL', lastExitAt: '2026-11-29T12:01:02.345Z' },
+      { name: 'primary-broker-2', running: false, restarts: 4, lastExit: 'exited with code 1', gaveUp: { reason: 'exited with code 1; 5 crashes within 60 s', logTail: 'boom' } },
+    ];
+    const lines = statusTable({ ...base, parts }).trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^broker {2,}process {2,}recovery {2,}envoy {2,}restarts$/);
+    expect(lines[1]).toMatch(/ {2}0$/);
+    expect(lines[2]).toMatch(/ {2}2 \(last: was killed by SIGKILL 12:01:02\)$/);
+    expect(lines[3]).toMatch(/ {2}gave up: exited with code 1; 5 crashes within 60 s$/);
+    expectAligned(lines, columnStarts(lines[0]!, ['broker', 'process', 'recovery', 'envoy', 'restarts']));
+  });
+});

@@ -70,6 +70,29 @@ export function register(program: Command): void {
     );
 }
 
+/** `crash <part>`: SIGKILL a part as a crash would; its supervisor brings it back (what a deploy's restart does to clients). */
+export function registerCrash(program: Command): void {
+  program
+    .command('crash')
+    .description('kill a part with SIGKILL as a crash would (envoy, controller, or a broker: its JVM), and time its supervisor bringing it back')
+    .argument('<part>', 'envoy, controller, or a broker name (primary-broker-0)')
+    .addHelpText('after', '\nExamples:\n  $ failover-demo crash envoy              # what a proxy restart does to running clients\n  $ failover-demo crash primary-broker-0   # kills its JVM; Kafka elects new leaders\n  $ failover-demo status                   # restarts and how each part last exited')
+    .action(async (part: string) => {
+      const runtime = openRuntime();
+      const spinner = ora({ text: `killing ${part} with SIGKILL; waiting for its supervisor to bring it back`, stream: process.stderr }).start();
+      try {
+        const r = await runtime.crash(part);
+        spinner.stop();
+        const s = (at: number | undefined) => (at === undefined ? '—' : `${((at - r.killedAt) / 1000).toFixed(1)} s`);
+        process.stdout.write(`${chalk.green('✓')} killed ${r.killed}: running again after ${s(r.restartedAt)}, serving after ${s(r.servingAt)} (restart ${r.restarts ?? '?'})\n`);
+        process.stdout.write(chalk.dim('Restarts and the last exit: failover-demo status\n'));
+      } catch (err) {
+        spinner.fail('failed');
+        throw err;
+      }
+    });
+}
+
 /** `switch primary|secondary`: a planned switchover through the failover controller (coherent policy). */
 export function registerSwitch(program: Command): void {
   program

@@ -4,12 +4,12 @@ import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import chalk from 'chalk';
 import ora, { type Ora } from 'ora';
-import { clearState, writeState } from '../../runtime/state.js';
-import { collectStatus, statusTable, type Paint, type StatusReport, type Tone } from '../../runtime/status-report.js';
+import { clearState, writeState, type DemoState } from '../../runtime/state.js';
+import { collectStatus, restartsText, statusTable, type Paint, type StatusReport, type Tone } from '../../runtime/status-report.js';
 import { readRouting } from '../../envoy/routing.js';
 import { describeRouting, routingStatus, type RoutingStatus } from '../../drill/expected.js';
 import { effectiveQuorum } from '../../config/topology.js';
-import { RUNTIME_KINDS, type Progress, type RuntimeKind } from '../../runtime/types.js';
+import { RUNTIME_KINDS, type Progress, type Runtime, type RuntimeKind } from '../../runtime/types.js';
 import { UserError } from '../../util/errors.js';
 import { projectDir } from '../../util/paths.js';
 import { currentState, openRuntime, resolveTopology, runtimeFor, type TopologyFlags } from '../context.js';
@@ -38,22 +38,13 @@ interface StartFlags extends TopologyFlags {
   runtime: string;
 }
 
-async function start(flags: StartFlags): Promise<void> {
-  const kind = parseRuntime(flags.runtime);
+async function start(flags: StartFlags, runtimeGiven: boolean): Promise<void> {
   const project = projectDir();
   const running = currentState(project);
-  if (running) {
-    throw new UserError(`a demo (${running.runtime} runtime) was started in ${project} and not stopped`, 'run `failover-demo stop` first (or `failover-demo status` to see it)');
-  }
+  if (running) return resume(flags, runtimeGiven, running);
+  const kind = parseRuntime(flags.runtime);
   const topology = resolveTopology({ config: flags.config, brokers: flags.brokers, rewrite: flags.rewrite }, project);
   const runtime = runtimeFor(kind, topology, project);
-  const spinner = ora({ stream: process.stderr });
-  const controller = new AbortController();
-  const onSigint = () => {
-    spinner.text = 'interrupted: stopping everything started so far';
-    controller.abort(new Error('interrupted'));
-  };
-  process.once('SIGINT', onSigint);
   // Remembered before anything starts, so `stop` finds the processes even if this command dies.
   writeState(project, {
     runtime: kind,
@@ -63,17 +54,61 @@ async function start(flags: StartFlags): Promise<void> {
   });
   const began = Date.now();
   try {
-    await runtime.start({ progress: spinnerProgress(spinner), signal: controller.signal });
+    await withSpinner('stopping everything started so far', (progress, signal) => runtime.start({ progress, signal }));
   } catch (err) {
     clearState(project);
+    throw err;
+  }
+  printReady(runtime, `\n${chalk.green('Ready')} in ${((Date.now() - began) / 1000).toFixed(1)} s (${kind} runtime, ${topology.brokers} brokers per cluster).\n`);
+}
+
+/** Runs `work` under a spinner that Ctrl+C turns into an abort (`interrupted`: what the work undoes). */
+async function withSpinner<T>(interrupted: string, work: (progress: Progress, signal: AbortSignal) => Promise<T>): Promise<T> {
+  const spinner = ora({ stream: process.stderr });
+  const controller = new AbortController();
+  const onSigint = () => {
+    spinner.text = `interrupted: ${interrupted}`;
+    controller.abort(new Error('interrupted'));
+  };
+  process.once('SIGINT', onSigint);
+  try {
+    return await work(spinnerProgress(spinner), controller.signal);
+  } catch (err) {
     if (spinner.isSpinning) spinner.fail(controller.signal.aborted ? 'interrupted' : 'start failed');
     throw err;
   } finally {
     process.off('SIGINT', onSigint);
   }
-  const e = runtime.endpoints();
+}
+
+/**
+ * `start` on a demo that was started and not stopped: bring back whatever part of it is down (a broker
+ * stopped on purpose, a part whose supervisor gave up); when every part runs, say so and exit 0. Flags
+ * that ask for another runtime or configuration are refused: that needs `stop` first.
+ */
+async function resume(flags: StartFlags, runtimeGiven: boolean, running: DemoState): Promise<void> {
+  const project = projectDir();
+  if (runtimeGiven && flags.runtime !== running.runtime) {
+    throw new UserError(`a ${running.runtime}-runtime demo is running in ${project}; --runtime ${flags.runtime} would start a second one`, 'run `failover-demo stop` first, then start it again');
+  }
+  const asked = resolveTopology({ config: flags.config, brokers: flags.brokers, rewrite: flags.rewrite }, project);
+  if (JSON.stringify(asked) !== JSON.stringify(running.topology)) {
+    throw new UserError(`the demo running in ${project} was started with another configuration than these flags ask for`, 'run `failover-demo stop`, then `failover-demo start` with the new configuration');
+  }
+  const runtime = openRuntime(project);
+  const began = Date.now();
+  const started = await withSpinner('stopping the parts this command started', (progress, signal) => runtime.resume({ progress, signal }));
+  if (started.length === 0) {
+    process.stdout.write(`The ${running.runtime} demo in ${project} is already running: every part is up, nothing to start.\n`);
+    return;
+  }
+  printReady(runtime, `\n${chalk.green('Resumed')} in ${((Date.now() - began) / 1000).toFixed(1)} s: started ${started.join(', ')} again (the rest was running).\n`);
+}
+
+function printReady(runtime: Runtime, headline: string): void {
   const out = process.stdout;
-  out.write(`\n${chalk.green('Ready')} in ${((Date.now() - began) / 1000).toFixed(1)} s (${kind} runtime, ${topology.brokers} brokers per cluster).\n`);
+  out.write(headline);
+  const e = runtime.endpoints();
   out.write(`  Kafka via Envoy:  ${e.bootstrap.join(',')}\n`);
   out.write(`  Envoy admin:      ${e.envoyAdminUrl}\n`);
   out.write(`  primary direct:   ${e.direct.primary.join(',')}\n`);
@@ -128,14 +163,23 @@ function printStatus(r: StatusReport): void {
   const out = process.stdout;
   const yes = (b: boolean, t: string, f: string) => (b ? chalk.green(t) : chalk.red(f));
   out.write(`${chalk.bold('Runtime')} ${r.runtime}  ${chalk.dim(r.project)}${r.startedAt ? chalk.dim(`  started ${r.startedAt}`) : ''}\n`);
-  out.write(`${chalk.bold('Envoy')}   ${yes(r.envoyRunning, 'running', 'stopped')}  admin ${r.endpoints.envoyAdminUrl}\n`);
+  const restarts = (name: string) => {
+    const cell = restartsText(r.parts?.find((p) => p.name === name));
+    return cell.text === '0' || cell.text === '?' ? '' : `  restarts ${paintTone(cell.text, cell.tone ?? 'plain')}`;
+  };
+  out.write(`${chalk.bold('Envoy')}   ${yes(r.envoyRunning, 'running', 'stopped')}  admin ${r.endpoints.envoyAdminUrl}${restarts('envoy')}\n`);
   if (r.controller) {
     const d = r.controller.decision;
     const state = yes(r.controller.running && d.reachable, 'running', r.controller.running ? 'not answering' : 'down');
     const what = d.reachable
       ? `decided ${chalk.bold(d.activeCluster)} since ${d.since}: ${d.reason}`
       : chalk.yellow(`${d.error}: Envoy keeps routing as last decided; the runtime restarts the controller`);
-    out.write(`${chalk.bold('Control')} ${state}  ${r.endpoints.controllerUrl}  ${what}\n`);
+    out.write(`${chalk.bold('Control')} ${state}  ${r.endpoints.controllerUrl}  ${what}${restarts('controller')}\n`);
+  }
+  for (const p of r.parts ?? []) {
+    if (!p.gaveUp) continue;
+    out.write(`\n${chalk.red(`${p.name}: its supervisor gave up after repeated crashes (${p.gaveUp.reason}).`)} \`failover-demo start\` starts it again. Last lines of its log:\n`);
+    out.write(chalk.dim(p.gaveUp.logTail.split('\n').map((l) => `  ${l}`).join('\n')) + '\n');
   }
   out.write('\n');
   out.write(statusTable(r, paintTone));
@@ -178,12 +222,12 @@ function printRouting(r: RoutingStatus): void {
 export function register(program: Command): void {
   program
     .command('start')
-    .description('render the configs, install what is missing, start both clusters and Envoy, wait until ready')
+    .description('render the configs, install what is missing, start both clusters and Envoy, wait until ready; on a running demo, start whatever part of it is down')
     .option('--runtime <kind>', `where to run: ${RUNTIME_KINDS.join(' or ')} (remembered for later commands)`, 'docker')
     .option('--config <file>', 'YAML config file (keys as in `failover-demo config`)')
     .option('--brokers <n>', 'brokers per cluster')
     .option('--rewrite <strategy>', 'kafka-filter or advertised')
-    .action((flags: StartFlags) => start(flags));
+    .action((flags: StartFlags, cmd: Command) => start(flags, cmd.getOptionValueSource('runtime') !== 'default'));
 
   program
     .command('stop')

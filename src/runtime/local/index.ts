@@ -10,15 +10,7 @@
  */
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  brokersOf,
-  CLUSTER_NAMES,
-  findBroker,
-  localPorts,
-  type BrokerRef,
-  type ClusterName,
-  type Topology,
-} from '../../config/topology.js';
+import { brokersOf, CLUSTER_NAMES, findBroker, localPorts, type BrokerRef, type ClusterName, type Topology } from '../../config/topology.js';
 import { LDS_FILE, renderEnvoyConfig, renderListenerFile } from '../../render/envoy.js';
 import { LDS_DIR, listenerChoicePath, renderControllerConfig } from '../../render/controller.js';
 import { renderRedpandaYaml } from '../../render/redpanda.js';
@@ -28,7 +20,7 @@ import { httpGetStatus, tcpAccepts } from '../../standin/net.js';
 import { ensureEnvoy, ensureJava, ensureKafka } from '../../util/installs.js';
 import { UserError } from '../../util/errors.js';
 import { writeFileAtomic } from '../../util/fs.js';
-import { cacheDir, PACKAGE_ROOT } from '../../util/paths.js';
+import { PACKAGE_ROOT } from '../../util/paths.js';
 import { waitFor, WaitTimeoutError, type WaitOptions } from '../../util/wait.js';
 import type { RuntimeContext } from '../index.js';
 import {
@@ -39,6 +31,7 @@ import {
   type Endpoints,
   type Progress,
   type Runtime,
+  type CrashResult,
   type RuntimeStatus,
   type StartOptions,
 } from '../types.js';
@@ -46,8 +39,11 @@ import { readinessPlan } from '../broker-readiness.js';
 import { waitServing, watchServingEnd, type ServingProbe } from '../serving.js';
 import { localLayout, type LocalLayout } from './layout.js';
 import { assertPortsFree, type PortClaim } from './ports.js';
-import { isRunning, readProcessRecord, spawnDetached, stopRecorded, tailLog, type ProcessRecord } from './processes.js';
-import { allHostsHealthy, brokersInMetadata, readRoutingOrUndefined } from './readiness.js';
+import { isRunning, readProcessRecord, stopRecorded, type ProcessRecord } from './processes.js';
+import { brokersInMetadata, readRoutingOrUndefined, servingHostsHealthy } from './readiness.js';
+import { kafkaCdsArchive, localEndpoints, localPortClaims, partNames, partPortClaims, standinScript } from './setup.js';
+import { crashPart } from './crash.js';
+import { partGoneMessage, partStatus, spawnSupervised, supervisorRunning, supervisorScript as supervisorScriptPath, type PartFiles } from './supervised.js';
 
 /** How long start-up phases may take on a slow machine before we give up with the logs' tail. */
 const BROKERS_READY_TIMEOUT_MS = 180_000;
@@ -68,45 +64,22 @@ async function waitUnlessFatal(check: () => Promise<boolean>, fatal: () => Error
   if (reason) throw reason;
 }
 
-/** Every port the local runtime binds, with what it is for. */
-export function localPortClaims(t: Topology): PortClaim[] {
-  const claims: PortClaim[] = [{ port: t.envoy.adminPort, purpose: 'Envoy admin' }];
-  for (let i = 0; i < t.brokers; i++) claims.push({ port: t.envoy.listenerPort + i, purpose: `Envoy listener ${i}` });
-  if (t.failover.policy === 'coherent') claims.push({ port: t.failover.controllerPort, purpose: 'failover controller status API' });
-  for (const b of brokersOf(t)) {
-    const p = localPorts(t, b);
-    claims.push(
-      { port: p.client, purpose: `${b.name} Kafka (behind Envoy)` },
-      { port: p.direct, purpose: `${b.name} Kafka (direct)` },
-      { port: p.rpc, purpose: `${b.name} KRaft controller (rpc_server)` },
-      { port: p.replication, purpose: `${b.name} inter-broker replication` },
-      { port: p.schemaRegistry, purpose: `${b.name} Schema Registry stand-in` },
-    );
-  }
-  return claims;
+export { kafkaCdsArchive, localEndpoints, localPortClaims, standinScript } from './setup.js';
+
+interface Installs {
+  kafkaLibs: string;
+  envoyBin: string;
 }
 
-export function localEndpoints(t: Topology): Endpoints {
-  const direct = (c: ClusterName) => brokersOf(t, c).map((b) => `127.0.0.1:${localPorts(t, b).direct}`);
-  return {
-    envoyAdminUrl: `http://127.0.0.1:${t.envoy.adminPort}`,
-    ...(t.failover.policy === 'coherent' ? { controllerUrl: `http://127.0.0.1:${t.failover.controllerPort}` } : {}),
-    bootstrap: [`127.0.0.1:${t.envoy.listenerPort}`],
-    direct: { primary: direct('primary'), secondary: direct('secondary') },
-  };
-}
-
-/**
- * Class-data-sharing archive of Kafka's classes, shared by every local rig of this checkout (see
- * standin/broker.ts). The JVM checks it matches (else runs without it); after a Java upgrade delete it.
- */
-export function kafkaCdsArchive(kafkaVersion: string): string {
-  return join(cacheDir(), 'cds', `kafka-${kafkaVersion}.jsa`);
-}
-
-/** The compiled stand-in entry point (the local runtime runs it with this Node). */
-export function standinScript(): string {
-  return join(PACKAGE_ROOT, 'dist', 'standin', 'broker.js');
+/** "Envoy, the controller and 6 brokers" / "primary-broker-0". */
+function describeParts(names: readonly string[]): string {
+  const brokers = names.filter((n) => n !== 'envoy' && n !== 'controller');
+  const words = [
+    ...(names.includes('envoy') ? ['Envoy'] : []),
+    ...(names.includes('controller') ? ['the failover controller'] : []),
+    ...(brokers.length > 2 ? [`${brokers.length} brokers (Kafka + Schema Registry stand-ins)`] : brokers),
+  ];
+  return words.length > 1 ? `${words.slice(0, -1).join(', ')} and ${words.at(-1)}` : (words[0] ?? 'nothing');
 }
 
 class LocalRuntime implements Runtime {
@@ -132,6 +105,18 @@ class LocalRuntime implements Runtime {
     return b;
   }
 
+  /** Where a part's supervisor keeps its PID file, state file and log. */
+  private part(name: string): PartFiles {
+    const l = this.layout;
+    if (name === 'envoy') return { name, pidFile: l.envoyPidFile, stateFile: l.envoyStateFile, log: l.envoyLog };
+    if (name === 'controller') return { name, pidFile: l.controllerPidFile, stateFile: l.controllerStateFile, log: l.controllerLog };
+    return { name, pidFile: l.brokerPidFile(name), stateFile: l.brokerStateFile(name), log: l.brokerLog(name) };
+  }
+
+  private parts(): PartFiles[] {
+    return partNames(this.topology).map((n) => this.part(n));
+  }
+
   /** Names of every broker with a folder here (also ones from an earlier topology). */
   private brokerFolders(): string[] {
     return existsSync(this.layout.brokersDir) ? readdirSync(this.layout.brokersDir) : [];
@@ -144,80 +129,118 @@ class LocalRuntime implements Runtime {
 
   async start(options: StartOptions = {}): Promise<void> {
     const progress = options.progress ?? silentProgress;
-    const signal = options.signal;
     const t = this.topology;
     if (this.runningRecords().length > 0) {
-      throw new UserError(`the local demo is already running in ${this.ctx.projectDir}`, 'see `failover-demo status`, or `failover-demo stop` first');
+      throw new UserError(`the local demo is already running in ${this.ctx.projectDir}`, '`failover-demo start` resumes it; or `failover-demo stop` first');
     }
-
     progress.step('checking that every port is free');
     await assertPortsFree(localPortClaims(t));
     progress.done(`${localPortClaims(t).length} ports free on 127.0.0.1`);
-
-    progress.step('checking Java, Kafka and Envoy installs');
-    await ensureJava();
-    const kafkaLibs = await ensureKafka(t.local.kafkaVersion, progress);
-    const envoyBin = await ensureEnvoy(progress);
-    const script = standinScript();
-    if (!existsSync(script)) throw new UserError(`${script} is missing`, 'build the project first: `npm run build`');
-    progress.done('Java, Kafka and Envoy ready');
-    signal?.throwIfAborted();
+    const installs = await this.installs(progress);
+    options.signal?.throwIfAborted();
 
     this.render();
+    await this.launch(partNames(t), installs, options, 'stopping what was started');
+  }
+
+  async resume(options: StartOptions = {}): Promise<string[]> {
+    const progress = options.progress ?? silentProgress;
+    if (!existsSync(this.layout.envoyYaml)) {
+      throw new UserError(`the local demo's files are missing from ${this.layout.root}`, 'run `failover-demo stop`, then `failover-demo start`');
+    }
+    const missing = this.parts().filter((p) => !supervisorRunning(p)).map((p) => p.name);
+    if (missing.length === 0) {
+      await this.waitReady(progress, options.signal);
+      return [];
+    }
+    progress.step(`checking the ports of ${missing.join(', ')}`);
+    const claims = missing.flatMap((n) => partPortClaims(this.topology, n));
+    await assertPortsFree(claims);
+    progress.done(`${claims.length} ports free on 127.0.0.1`);
+    const installs = await this.installs(progress);
+    await this.launch(missing, installs, options, `stopping ${missing.join(', ')} again (the rest keeps running)`);
+    return missing;
+  }
+
+  /** Spawns `names` under supervisors and waits until ready; on failure stops exactly those again. */
+  private async launch(names: string[], installs: Installs, options: StartOptions, undo: string): Promise<void> {
+    const progress = options.progress ?? silentProgress;
+    const signal = options.signal;
     try {
-      progress.step(`starting ${t.brokers * 2} Kafka brokers and their Schema Registry stand-ins`);
-      for (const b of brokersOf(t)) this.spawnBroker(b, kafkaLibs);
-      progress.step('starting Envoy');
-      this.spawnEnvoy(envoyBin);
-      if (t.failover.policy === 'coherent') this.spawnController();
-      progress.done(`started ${t.brokers * 2} brokers, Envoy${t.failover.policy === 'coherent' ? ' and the failover controller' : ''}`);
-
-      for (const cluster of ['primary', 'secondary'] as const) {
-        progress.step(`waiting for the ${cluster} cluster's ${t.brokers} brokers to answer metadata`);
-        await waitUnlessFatal(
-          async () => (await brokersInMetadata(this.endpoints().direct[cluster])) === t.brokers,
-          () => this.deadBroker(cluster),
-          { what: `${cluster} brokers to answer metadata`, timeoutMs: BROKERS_READY_TIMEOUT_MS, intervalMs: 500, signal },
-        );
-        progress.done(`${cluster} cluster: ${t.brokers} brokers answer metadata`);
-      }
-
-      progress.step('waiting for Envoy to report every endpoint healthy');
-      const expected = t.brokers * 2;
-      await waitUnlessFatal(
-        async () => {
-          return allHostsHealthy(await readRoutingOrUndefined(this.endpoints().envoyAdminUrl, t), expected);
-        },
-        () => this.deadEnvoy() ?? this.deadBroker(),
-        { what: 'Envoy to report all endpoints healthy', timeoutMs: 30_000 + 10 * t.healthCheck.intervalMs, intervalMs: 250, signal },
-      );
-      progress.done(`Envoy: ${expected} endpoints healthy`);
-      if (t.failover.policy === 'coherent') {
-        const url = `${this.endpoints().controllerUrl}/v1/decision`;
-        progress.step('waiting for the failover controller to decide');
-        await waitUnlessFatal(
-          async () => (await httpGetStatus('127.0.0.1', t.failover.controllerPort, '/v1/decision', 1_000)) === 200,
-          () => this.deadController() ?? this.deadEnvoy(),
-          { what: `the failover controller at ${url}`, timeoutMs: 30_000, intervalMs: 200, signal },
-        );
-        progress.done('failover controller: coherent policy, every listener on the primary cluster');
-      }
-
-      for (const cluster of ['primary', 'secondary'] as const) {
-        progress.step(`creating topics on the ${cluster} cluster`);
-        const created = await ensureTopics(this.endpoints().direct[cluster], t.topics, { clusterSize: t.brokers, signal, cluster });
-        progress.done(created.length ? `${cluster}: created ${created.join(', ')}` : `${cluster}: topics already there`);
-        progress.step(`readying the consumer-group coordinator on the ${cluster} cluster`);
-        await ensureGroupCoordinator(this.endpoints().direct[cluster], { signal, cluster });
-        progress.done(`${cluster}: group coordinator ready`);
-      }
+      progress.step(`starting ${describeParts(names)}`);
+      for (const n of names) this.spawnPart(n, installs);
+      progress.done(`started ${describeParts(names)}`);
+      await this.waitReady(progress, signal);
     } catch (err) {
-      progress.step('start failed: stopping what was started');
-      await this.stop();
+      progress.step(`start failed: ${undo}`);
+      if (names.length === partNames(this.topology).length) await this.stop();
+      else await Promise.all(names.map((n) => stopRecorded(this.part(n).pidFile, WHOLE_RIG_STOP_GRACE_MS)));
       progress.done('stopped');
       if (signal?.aborted) throw new UserError('start interrupted: everything it started was stopped', undefined, 130);
       if (err instanceof WaitTimeoutError) throw new UserError(err.message, `logs are in ${this.layout.root}`);
       throw err;
+    }
+  }
+
+  private async installs(progress: Progress): Promise<Installs> {
+    progress.step('checking Java, Kafka and Envoy installs');
+    await ensureJava();
+    const kafkaLibs = await ensureKafka(this.topology.local.kafkaVersion, progress);
+    const envoyBin = await ensureEnvoy(progress);
+    for (const script of [standinScript(), supervisorScriptPath()]) {
+      if (!existsSync(script)) throw new UserError(`${script} is missing`, 'build the project first: `npm run build`');
+    }
+    progress.done('Java, Kafka and Envoy ready');
+    return { kafkaLibs, envoyBin };
+  }
+
+  private spawnPart(name: string, installs: Installs): void {
+    if (name === 'envoy') this.spawnEnvoy(installs.envoyBin);
+    else if (name === 'controller') this.spawnController();
+    else this.spawnBroker(this.broker(name), installs.kafkaLibs);
+  }
+
+  /**
+   * Every cluster answers metadata, Envoy sees every broker that should serve (running, not in recovery
+   * mode) healthy, the controller decides; then topics and group coordinators. Gives up at once with the
+   * log's tail when a part's supervisor gives up.
+   */
+  private async waitReady(progress: Progress, signal?: AbortSignal): Promise<void> {
+    const t = this.topology;
+    for (const cluster of CLUSTER_NAMES) {
+      progress.step(`waiting for the ${cluster} cluster's ${t.brokers} brokers to answer metadata`);
+      await waitUnlessFatal(
+        async () => (await brokersInMetadata(this.endpoints().direct[cluster])) === t.brokers,
+        () => this.deadBroker(cluster),
+        { what: `${cluster} brokers to answer metadata`, timeoutMs: BROKERS_READY_TIMEOUT_MS, intervalMs: 500, signal },
+      );
+      progress.done(`${cluster} cluster: ${t.brokers} brokers answer metadata`);
+    }
+    const serving = new Set(brokersOf(t).filter((b) => !readRecoveryMode(this.layout.redpandaYaml(b.name))).map((b) => b.name));
+    progress.step(`waiting for Envoy to report ${serving.size} endpoints healthy`);
+    await waitUnlessFatal(
+      async () => servingHostsHealthy(await readRoutingOrUndefined(this.endpoints().envoyAdminUrl, t), t.brokers * 2, serving),
+      () => this.deadPart('envoy') ?? this.deadBroker(),
+      { what: `Envoy to report ${serving.size} endpoints healthy`, timeoutMs: 30_000 + 10 * t.healthCheck.intervalMs, intervalMs: 250, signal },
+    );
+    progress.done(`Envoy: ${serving.size} endpoints healthy${serving.size < t.brokers * 2 ? ' (the others are in recovery mode)' : ''}`);
+    if (t.failover.policy === 'coherent') {
+      const url = `${this.endpoints().controllerUrl}/v1/decision`;
+      progress.step('waiting for the failover controller to decide');
+      await waitUnlessFatal(
+        async () => (await httpGetStatus('127.0.0.1', t.failover.controllerPort, '/v1/decision', 1_000)) === 200,
+        () => this.deadPart('controller') ?? this.deadPart('envoy'),
+        { what: `the failover controller at ${url}`, timeoutMs: 30_000, intervalMs: 200, signal },
+      );
+      progress.done('failover controller: deciding');
+    }
+    for (const cluster of CLUSTER_NAMES) {
+      progress.step(`creating topics on the ${cluster} cluster`);
+      const created = await ensureTopics(this.endpoints().direct[cluster], t.topics, { clusterSize: t.brokers, signal, cluster });
+      progress.done(created.length ? `${cluster}: created ${created.join(', ')}` : `${cluster}: topics already there`);
+      progress.step(`readying the consumer-group coordinator on the ${cluster} cluster`);
+      await ensureGroupCoordinator(this.endpoints().direct[cluster], { signal, cluster });
+      progress.done(`${cluster}: group coordinator ready`);
     }
   }
 
@@ -237,74 +260,61 @@ class LocalRuntime implements Runtime {
     writeFileAtomic(join(ldsDir, LDS_FILE), renderListenerFile(t, 'local', 'primary'));
   }
 
-  /** The failover controller (coherent), under a supervisor that restarts it when it crashes. */
+  /** The failover controller (coherent policy). */
   private spawnController(): ProcessRecord {
-    const l = this.layout;
-    const dist = join(PACKAGE_ROOT, 'dist', 'controller');
-    return spawnDetached([process.execPath, join(dist, 'supervise.js'), '--', process.execPath, join(dist, 'main.js'), '--config', l.controllerConfig], {
-      pidFile: l.controllerPidFile,
-      log: l.controllerLog,
-      cwd: l.envoyDir,
-    });
-  }
-
-  private deadController(): Error | undefined {
-    if (this.topology.failover.policy !== 'coherent' || isRunning(readProcessRecord(this.layout.controllerPidFile))) return undefined;
-    return new UserError(`the failover controller exited; last lines of ${this.layout.controllerLog}:\n${tailLog(this.layout.controllerLog)}`);
+    const main = join(PACKAGE_ROOT, 'dist', 'controller', 'main.js');
+    return spawnSupervised(this.part('controller'), [process.execPath, main, '--config', this.layout.controllerConfig], this.layout.envoyDir);
   }
 
   private spawnBroker(b: BrokerRef, kafkaLibs: string): ProcessRecord {
     const l = this.layout;
-    return spawnDetached(
+    const t = this.topology;
+    return spawnSupervised(
+      this.part(b.name),
       [
-        process.execPath,
-        standinScript(),
-        '--config',
-        l.redpandaYaml(b.name),
-        '--data-dir',
-        l.dataDir(b.name),
-        '--work-dir',
-        l.brokerDir(b.name),
-        '--kafka-libs',
-        kafkaLibs,
-        '--heap-mb',
-        String(this.topology.local.heapMb),
-        '--recovery-behaviour',
-        this.topology.local.recoveryBehaviour,
-        '--cds-archive',
-        kafkaCdsArchive(this.topology.local.kafkaVersion),
+        process.execPath, standinScript(),
+        '--config', l.redpandaYaml(b.name),
+        '--data-dir', l.dataDir(b.name),
+        '--work-dir', l.brokerDir(b.name),
+        '--kafka-libs', kafkaLibs,
+        '--heap-mb', String(t.local.heapMb),
+        '--recovery-behaviour', t.local.recoveryBehaviour,
+        '--cds-archive', kafkaCdsArchive(t.local.kafkaVersion),
       ],
-      { pidFile: l.brokerPidFile(b.name), log: l.brokerLog(b.name), cwd: l.brokerDir(b.name) },
+      l.brokerDir(b.name),
     );
   }
 
   private spawnEnvoy(envoyBin: string): ProcessRecord {
     const l = this.layout;
-    return spawnDetached(
+    return spawnSupervised(
+      this.part('envoy'),
       // --disable-hot-restart: no shared-memory base id, so several rigs (tests) can run side by side.
       [
         envoyBin, '-c', l.envoyYaml, '--disable-hot-restart', '--concurrency', '1', '--log-level', 'warn',
         // coherent: the controller's listener switch closes connections to the old cluster at once.
         ...(this.topology.failover.policy === 'coherent' ? ['--drain-time-s', '0', '--drain-strategy', 'immediate'] : []),
       ],
-      { pidFile: l.envoyPidFile, log: l.envoyLog, cwd: l.envoyDir },
+      l.envoyDir,
     );
   }
 
-  /** An error naming the first broker (of `cluster`, or just `only`) whose process is gone, with its log's tail. */
+  /** An error naming the first broker (of `cluster`, or just `only`) whose supervisor is gone, with its log's tail. */
   private deadBroker(cluster?: ClusterName, only?: BrokerRef): Error | undefined {
     for (const b of only ? [only] : brokersOf(this.topology, cluster)) {
-      if (!isRunning(readProcessRecord(this.layout.brokerPidFile(b.name)))) {
-        const log = this.layout.brokerLog(b.name);
-        return new UserError(`${b.name} exited; last lines of ${log}:\n${tailLog(log)}`);
-      }
+      const e = this.deadPart(b.name);
+      if (e) return e;
     }
     return undefined;
   }
 
-  private deadEnvoy(): Error | undefined {
-    if (isRunning(readProcessRecord(this.layout.envoyPidFile))) return undefined;
-    return new UserError(`Envoy exited; last lines of ${this.layout.envoyLog}:\n${tailLog(this.layout.envoyLog)}`);
+  /** An error for a part whose supervisor is gone (gave up after repeated crashes, or was stopped). */
+  private deadPart(name: string): Error | undefined {
+    if (name === 'controller' && this.topology.failover.policy !== 'coherent') return undefined;
+    const part = this.part(name);
+    if (supervisorRunning(part)) return undefined;
+    const label = name === 'envoy' ? 'Envoy' : name === 'controller' ? 'the failover controller' : name;
+    return new UserError(partGoneMessage(part, label));
   }
 
   async stop(options: { progress?: Progress; removeData?: boolean } = {}): Promise<void> {
@@ -339,10 +349,28 @@ class LocalRuntime implements Runtime {
     });
     return {
       kind: 'local',
-      envoyRunning: isRunning(readProcessRecord(this.layout.envoyPidFile)),
-      ...(this.topology.failover.policy === 'coherent' ? { controllerRunning: isRunning(readProcessRecord(this.layout.controllerPidFile)) } : {}),
+      parts: this.parts().map(partStatus),
+      envoyRunning: supervisorRunning(this.part('envoy')),
+      ...(this.topology.failover.policy === 'coherent' ? { controllerRunning: supervisorRunning(this.part('controller')) } : {}),
       brokers,
     };
+  }
+
+  async crash(name: string, options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<CrashResult> {
+    if (!partNames(this.topology).includes(name)) {
+      throw new UserError(`no part named "${name}"`, `parts are: ${partNames(this.topology).join(', ')}`);
+    }
+    const b = name === 'envoy' || name === 'controller' ? undefined : this.broker(name);
+    return crashPart(this.part(name), {
+      ...options,
+      serving: async () => {
+        const t = this.topology;
+        if (name === 'envoy') return (await httpGetStatus('127.0.0.1', t.envoy.adminPort, '/ready', 1_000)) === 200;
+        if (name === 'controller') return (await httpGetStatus('127.0.0.1', t.failover.controllerPort, '/healthz', 1_000)) === 200;
+        if (!(await tcpAccepts('127.0.0.1', localPorts(t, b!).direct))) return false;
+        return readRecoveryMode(this.layout.redpandaYaml(name)) || this.servingProbe(b!)();
+      },
+    });
   }
 
   async stopBroker(name: string): Promise<BrokerChange> {

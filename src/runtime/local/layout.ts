@@ -11,15 +11,19 @@ export interface LocalLayout {
   dataDir(name: string): string;
   brokerPidFile(name: string): string;
   brokerLog(name: string): string;
+  /** The broker's supervisor state (see src/supervisor/supervise.ts). */
+  brokerStateFile(name: string): string;
   envoyDir: string;
   envoyYaml: string;
   envoyPidFile: string;
   envoyLog: string;
+  envoyStateFile: string;
   /** coherent policy: the controller's config (next to Envoy's listener files, which its paths name). */
   controllerConfig: string;
-  /** The controller's supervisor process (it restarts the controller when it crashes). */
+  /** The controller's supervisor process (every part runs under one: see ./supervised.ts). */
   controllerPidFile: string;
   controllerLog: string;
+  controllerStateFile: string;
 }
 
 export function localLayout(projectDir: string): LocalLayout {
@@ -35,12 +39,15 @@ export function localLayout(projectDir: string): LocalLayout {
     dataDir: (name) => join(brokerDir(name), 'data'),
     brokerPidFile: (name) => join(brokerDir(name), 'standin.pid'),
     brokerLog: (name) => join(brokerDir(name), 'standin.log'),
+    brokerStateFile: (name) => join(brokerDir(name), 'supervisor.json'),
     envoyDir,
     envoyYaml: join(envoyDir, 'envoy.yaml'),
     envoyPidFile: join(envoyDir, 'envoy.pid'),
     envoyLog: join(envoyDir, 'envoy.log'),
+    envoyStateFile: join(envoyDir, 'supervisor.json'),
     controllerConfig: join(envoyDir, 'controller.json'),
     controllerPidFile: join(root, 'controller', 'controller.pid'),
     controllerLog: join(root, 'controller', 'controller.log'),
+    controllerStateFile: join(root, 'controller', 'supervisor.json'),
   };
 }

@@ -28,6 +28,15 @@ export async function readRoutingOrUndefined(adminUrl: string, topology: Topolog
   }
 }
 
+/**
+ * Envoy knows `expected` upstream hosts, and every one of them named in `serving` is healthy (a broker
+ * in recovery mode fails its health check on purpose, so it is left out).
+ */
+export function servingHostsHealthy(snapshot: RoutingSnapshot | undefined, expected: number, serving: ReadonlySet<string>): boolean {
+  const hosts = snapshot?.listeners.flatMap((l) => l.hosts) ?? [];
+  return hosts.length === expected && hosts.every((h) => h.healthy || !serving.has(h.host));
+}
+
 /** Every upstream host Envoy knows is healthy, and there are `expected` of them. */
 export function allHostsHealthy(snapshot: RoutingSnapshot | undefined, expected: number): boolean {
   const hosts = snapshot?.listeners.flatMap((l) => l.hosts) ?? [];
