@@ -39,6 +39,11 @@ import {
   type StepResult,
 } from './report.js';
 import type { Scenario, ScenarioStep } from './scenarios.js';
+import { crashMeasures, recoveryAfter, runCrash, type CrashStep, type PartitionEvent } from './crash.js';
+
+/** How long after a crash the drill's clients may take to work on every partition again. */
+const CLIENT_RECOVERY_TIMEOUT_MS = 90_000;
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
 export type DrillEvent =
   | { type: 'phase'; text: string }
@@ -131,12 +136,14 @@ function stepWindow(step: ScenarioStep, runtime: Runtime): PredictedWindow & { w
   const t = runtime.topology;
   const p = predictTiming(t.healthCheck);
   // In the Docker runtime a broker's container stops and starts: it leaves and rejoins the network.
-  const c = step.window === 'recovered' ? (runtime.kind === 'docker' ? 'returned' : 'recovered') : detectionCase(runtime.kind, t, step.window);
+  // A crashed part, once back, passes its first health checks: measured from when it serves again.
+  const c = step.window === 'recovered' || step.window === 'crash' ? (runtime.kind === 'docker' && step.window === 'recovered' ? 'returned' : 'recovered') : detectionCase(runtime.kind, t, step.window);
   const w: TimingWindow = p[c];
   if (t.failover.policy !== 'coherent') return { window: step.window, case: c, earliestMs: w.earliestMs, latestMs: w.latestMs };
   // coherent: Envoy marks the broker, then the controller (polling Envoy) switches every listener; a
   // failback also waits failover.failbackHold with every primary broker healthy.
   const hold = step.marks === 'failback' && t.failover.failback === 'auto' ? t.failover.failbackHoldMs : 0;
+  if (step.window === 'crash') return { window: step.window, case: `${c} (once back)`, earliestMs: 0, latestMs: w.latestMs + 2 * CONTROLLER_POLL_MS };
   return { window: step.window, case: hold ? `${c} + failback hold` : c, earliestMs: w.earliestMs + hold, latestMs: w.latestMs + hold + 2 * CONTROLLER_POLL_MS };
 }
 
@@ -183,11 +190,19 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
     if (!b) ackCounts.set(second, (b = { second, primary: 0, secondary: 0, unknown: 0, failed: 0 }));
     return b;
   };
+  const partitions = range(t.topics.find((x) => x.name === topic)?.partitions ?? 0);
+  const partitionAcks: PartitionEvent[] = [];
+  const received: PartitionEvent[] = [];
+  const failures: { at: number; count: number }[] = [];
+  let crashStep: CrashStep | undefined;
+  consumer.on('message', (m: { partition: number; at: number }) => received.push({ at: m.at, partition: m.partition }));
   producer.on('ack', (a) => {
     acksAt.push({ at: a.at, cluster: a.cluster, seq: a.seq });
+    partitionAcks.push({ at: a.at, partition: a.partition });
     if (a.at >= startedAt) bucket(a.at)[a.cluster]++;
   });
   producer.on('failure', (f) => {
+    failures.push({ at: f.at, count: f.seqs.length });
     if (f.at >= startedAt) bucket(f.at).failed += f.seqs.length;
   });
   let producerRun: Promise<ProducerSummary> | undefined;
@@ -240,11 +255,20 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
       let reachedAt: number | undefined;
       let heldMs: number | undefined;
       let detectedBy: StepResult['detectedBy'];
+      let reachFrom: number | undefined;
       try {
-        const outcome = await applyFault(runtime, step.action, (text) => emit({ type: 'step-action', index, text }));
-        faultAt = outcome.faultAt;
-        effectAt = outcome.effectAt;
-        notes = outcome.changes.flatMap((c) => (c.readyAt === undefined && c.note ? [c.note] : []));
+        const onAction = (text: string) => emit({ type: 'step-action', index, text });
+        if (step.action.kind === 'crash') {
+          crashStep = await runCrash(runtime, step.action.part, { topic, signal: o.signal, onAction });
+          faultAt = effectAt = crashStep.result.killedAt;
+          reachFrom = crashStep.result.servingAt;
+          notes = [`killed ${crashStep.result.killed}; back after ${((crashStep.result.servingAt! - faultAt) / 1000).toFixed(1)} s`];
+        } else {
+          const outcome = await applyFault(runtime, step.action, onAction);
+          faultAt = outcome.faultAt;
+          effectAt = outcome.effectAt;
+          notes = outcome.changes.flatMap((c) => (c.readyAt === undefined && c.note ? [c.note] : []));
+        }
         actionDoneAt = Date.now();
         o.signal?.throwIfAborted();
         await waitFor(
@@ -256,8 +280,23 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
           { timeoutMs: deadlineMs, intervalMs: pollMs, what: describeRouting(step.expect), signal: o.signal },
         );
         // When it was first reached (it may have been before the runtime calls returned).
-        reachedAt = firstTimeWhen(watcher.samples, faultAt, (x) => routingMatches(x as ObservedRouting, step.expect)) ?? Date.now();
+        // A crash step: once the part serves again (before that, the routing in force is stale or unread).
+        reachedAt = firstTimeWhen(watcher.samples, reachFrom ?? faultAt, (x) => routingMatches(x as ObservedRouting, step.expect)) ?? Date.now();
         detectedBy = detectionCause(watcher.samples.filter((x) => x.at <= reachedAt!).at(-1)?.unhealthy ?? []);
+        if (step.action.kind === 'crash') {
+          // The clients are part of what a crash step shows: acknowledged and receiving on every partition again.
+          const killedAt = faultAt;
+          await waitFor(() => recoveryAfter(partitionAcks, killedAt, partitions) !== null && recoveryAfter(received, killedAt, partitions) !== null, {
+            timeoutMs: CLIENT_RECOVERY_TIMEOUT_MS,
+            intervalMs: pollMs,
+            what: 'the clients to be acknowledged and to receive on every partition again',
+            signal: o.signal,
+          }).catch((err) => {
+            if (!(err instanceof WaitTimeoutError)) throw err;
+            const who = recoveryAfter(partitionAcks, killedAt, partitions) === null ? 'the producer was not acknowledged' : 'the consumer did not receive';
+            throw new Error(`${who} on every partition within ${CLIENT_RECOVERY_TIMEOUT_MS / 1000} s of the kill`);
+          });
+        }
         if (step.hold) {
           // Would a broker that passes its health check have been marked healthy by now? Then it is not.
           // The routing must stay while any change this step could cause would have shown (its window).
@@ -395,6 +434,7 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
     acksOnInactiveCluster: inactive.length,
     ...(inactive.length ? { inactiveAcks: inactive.slice(0, 20).map((a) => ({ seq: a.seq, cluster: a.cluster, afterSwitchMs: a.afterSwitchMs, relabelled: a.relabelled === true })) } : {}),
     ...(lateClients ? { lateClients } : {}),
+    ...(crashStep ? { crash: crashMeasures(crashStep, { acks: partitionAcks, received, failures, partitions }) } : {}),
     ackedMissing: ledger ? ledger.missing : null,
     predicted: {
       ...(faultStep ? { detection: { case: faultStep.predicted.case, earliestMs: faultStep.predicted.earliestMs, latestMs: faultStep.predicted.latestMs } } : {}),

@@ -15,7 +15,12 @@ export type FaultAction =
   | { kind: 'restart'; brokers: string[] }
   | { kind: 'recovery'; enabled: boolean; brokers: string[] }
   /** Start stopped brokers and take brokers out of recovery mode. */
-  | { kind: 'restore'; brokers: string[] };
+  | { kind: 'restore'; brokers: string[] }
+  /**
+   * SIGKILL a part, as a crash would: 'envoy', or 'leader' (the primary broker leading partition 0 of the
+   * drill's topic). Its supervisor brings it back; run by the drill engine through ./crash.ts.
+   */
+  | { kind: 'crash'; part: 'envoy' | 'leader'; brokers: [] };
 
 export interface FaultOutcome {
   /** What was done, one line per broker ("stopped primary-broker-0"). */
@@ -199,6 +204,8 @@ async function actOn(
         return { did: `started ${name}${note(change)}`, change };
       }
       return { did: `${name} was already serving` };
+    case 'crash':
+      throw new Error('a crash runs through runCrash (src/drill/crash.ts)');
   }
 }
 
@@ -214,6 +221,7 @@ export async function applyFault(
   onBroker: (text: string) => void = () => {},
 ): Promise<FaultOutcome> {
   const t = runtime.topology;
+  if (action.kind === 'crash') throw new Error('a crash runs through runCrash (src/drill/crash.ts), not applyFault');
   for (const name of action.brokers) resolveBroker(t, name);
   const t0 = Date.now();
   const before = (await runtime.status()).brokers;

@@ -3,6 +3,7 @@
  * passed / ms, detectionMs, failbackMs, clientRecoveryMs, ackedMissing), and pure renderers for
  * report.md and the timeline picture (timeline.svg).
  */
+import type { CrashMeasures } from './crash.js';
 import type { HealthCheckSettings } from '../config/topology.js';
 import { formatSeconds } from '../envoy/timing.js';
 import { describeRouting, type ExpectedRouting, type ObservedRouting } from './expected.js';
@@ -114,6 +115,8 @@ export interface DrillReport {
    * acknowledgements and a fresh consumer's cluster land, and where the drill's producer acked last.
    */
   lateClients?: { producerAckedBy: Record<string, number>; consumerCluster?: string; runningProducerCluster?: string };
+  /** A crash scenario (`proxy-restart`, `broker-crash`): the part's time back and the clients' recovery. */
+  crash?: CrashMeasures;
   /** Acknowledged messages not found where their ack said (read back from each cluster directly). null: not checked. */
   ackedMissing: number | null;
   predicted: { detection?: PredictedWindow; failback?: PredictedWindow };
@@ -224,6 +227,27 @@ function escapeCell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }
 
+/** The crash scenarios' own table: the part's time back and the clients' recovery. */
+function crashSection(r: DrillReport): string[] {
+  const c = r.crash;
+  if (!c) return [];
+  return [
+    '## Crash',
+    '',
+    '| | measured |',
+    '|---|---|',
+    `| killed (SIGKILL) | ${c.killed} |`,
+    `| running again (kill → its supervisor restarted it) | ${ms(c.backMs)} |`,
+    `| serving again (kill → ${c.part === 'envoy' ? "Envoy's admin API LIVE" : 'Kafka API and Schema Registry answer'}) | ${ms(c.servingMs)} |`,
+    ...(c.ledPartitions ? [`| leader election (kill → partitions ${c.ledPartitions.join(', ')} led by another broker) | ${c.leaderElectionMs === null ? 'not moved: the broker was back first' : ms(c.leaderElectionMs ?? null)} |`] : []),
+    `| producer recovery (kill → every partition acknowledged again) | ${ms(c.producerRecoveryMs)} |`,
+    `| consumer recovery (kill → every partition received again) | ${ms(c.consumerRecoveryMs)} |`,
+    `| sends failed meanwhile (after kafkajs retries) | ${c.failedSends} |`,
+    `| restarts counted by the supervisor | ${c.restarts ?? '—'} |`,
+    '',
+  ];
+}
+
 export function renderMarkdown(r: DrillReport, svgFile = 'timeline.svg'): string {
   const hc = r.healthCheck;
   const lines = [
@@ -252,6 +276,7 @@ export function renderMarkdown(r: DrillReport, svgFile = 'timeline.svg'): string
       : []),
     `| acknowledged messages missing | ${r.ackedMissing ?? 'not checked'} | 0 |`,
     '',
+    ...crashSection(r),
     '## Steps',
     '',
     '| # | step | PoC | expected | observed | Envoy took (from effect / from command) | predicted | step total | |',

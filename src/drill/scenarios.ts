@@ -13,7 +13,7 @@ import { overallOf, type ExpectedRouting, type ListenerTarget } from './expected
  * Which predicted window bounds the step: a broker stopping to serve (killed, or restarted into recovery
  * mode: detected as the stand-in's recovery behaviour says), or a broker serving again.
  */
-export type StepWindow = 'stopped' | 'recovery' | 'recovered';
+export type StepWindow = 'stopped' | 'recovery' | 'recovered' | 'crash';
 
 export interface ScenarioStep {
   name: string;
@@ -39,8 +39,10 @@ export interface Scenario {
   steps: ScenarioStep[];
 }
 
-export const SCENARIO_NAMES = ['recovery-mode', 'cluster-outage', 'broker-loss'] as const;
+export const SCENARIO_NAMES = ['recovery-mode', 'cluster-outage', 'broker-loss', 'proxy-restart', 'broker-crash'] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
+/** Scenarios where a part crashes and its supervisor brings it back: no failover, the same under either policy. */
+export const CRASH_SCENARIOS: readonly ScenarioName[] = ['proxy-restart', 'broker-crash'];
 
 /** Listener targets: `rest` everywhere except the positions given. */
 function routes(brokers: number, rest: ListenerTarget, except: Record<number, ListenerTarget> = {}): ExpectedRouting {
@@ -157,6 +159,43 @@ function brokerLoss(n: number): Scenario {
 }
 
 // ---------------------------------------------------------------------------------------------------
+// crashes: a part killed with SIGKILL and brought back by its supervisor
+
+function crashScenario(name: 'proxy-restart' | 'broker-crash', n: number, policy: FailoverPolicy): Scenario {
+  if (name === 'proxy-restart') {
+    return {
+      name,
+      description: 'Envoy is killed (SIGKILL) while clients produce and consume; its supervisor brings it back. Measured: its time back, the clients\' reconnect, and any acknowledged message missing.',
+      steps: [
+        {
+          name: 'kill Envoy (SIGKILL)',
+          action: { kind: 'crash', part: 'envoy', brokers: [] },
+          expect: routes(n, 'primary'),
+          why: 'Every client connection goes with the proxy; nothing about the clusters changed, so once Envoy is back (and its first health checks pass) every listener routes to the primary again and the clients reconnect to it.',
+          window: 'crash',
+        },
+      ],
+    };
+  }
+  const stays =
+    policy === 'coherent'
+      ? 'The primary keeps a quorum of serving brokers, so every listener stays on it'
+      : 'Per-broker routing may move that broker\'s listener to the secondary until it serves again';
+  return {
+    name,
+    description: 'The primary broker leading partition 0 of the drill\'s topic is killed (its JVM, SIGKILL) while clients produce and consume; its supervisor brings it back. Measured: Kafka\'s leader election, the clients\' recovery, the broker\'s time back, and any acknowledged message missing.',
+    steps: [
+      {
+        name: 'kill the JVM of the primary broker leading partition 0 (SIGKILL)',
+        action: { kind: 'crash', part: 'leader', brokers: [] },
+        expect: routes(n, 'primary'),
+        why: `Kafka moves the leadership of its partitions to an in-sync follower (no acknowledged write is lost: acks=all, min.insync.replicas is a majority). ${stays}; once it is back every listener routes to the primary.`,
+        window: 'crash',
+      },
+    ],
+  };
+}
+
 // coherent policy: the same faults, one decision for the whole cluster
 
 interface CoherentRule {
@@ -217,6 +256,10 @@ export function buildScenario(name: string, brokers: number, policy: FailoverPol
     case 'broker-loss':
       base = brokerLoss(brokers);
       break;
+    case 'proxy-restart':
+    case 'broker-crash':
+      // A crash is undone by supervision, not by a failover: the same routing under either policy.
+      return crashScenario(name, brokers, policy);
     default:
       throw new UserError(`unknown scenario "${name}"`, `scenarios: ${SCENARIO_NAMES.join(', ')}`);
   }

@@ -5,7 +5,7 @@ import { brokersOf, defaultTopology, type Topology } from '../../src/config/topo
 import { lbSettingsFromConfigDump, routingFromClusters } from '../../src/envoy/routing.js';
 import { describeRouting, expectedRouting, observedRouting, routingMatches, routingStatus } from '../../src/drill/expected.js';
 import { envoyNext, resolveBroker, resolveBrokersOrCluster, type FaultAction } from '../../src/drill/faults.js';
-import { buildScenario, SCENARIO_NAMES } from '../../src/drill/scenarios.js';
+import { buildScenario, CRASH_SCENARIOS, SCENARIO_NAMES } from '../../src/drill/scenarios.js';
 import type { BrokerStatus } from '../../src/runtime/types.js';
 import { UserError } from '../../src/util/errors.js';
 
@@ -25,7 +25,8 @@ function healthy(t: Topology) {
 }
 
 describe('scenario data agrees with the routing model', () => {
-  const cases = SCENARIO_NAMES.flatMap((name) => [1, 2, 3, 5].filter((n) => name !== 'recovery-mode' || n >= 3).map((n) => [name, n] as const));
+  const failovers = SCENARIO_NAMES.filter((name) => !CRASH_SCENARIOS.includes(name));
+  const cases = failovers.flatMap((name) => [1, 2, 3, 5].filter((n) => name !== 'recovery-mode' || n >= 3).map((n) => [name, n] as const));
 
   it.each(cases)('%s with %i brokers: each step expects what the brokers it leaves serving produce, and ends on primary', (name, n) => {
     const t = { ...defaultTopology(), brokers: n };
@@ -41,6 +42,20 @@ describe('scenario data agrees with the routing model', () => {
     expect(scenario.steps.at(-1)!.expect.activeCluster).toBe('primary');
     expect(scenario.steps.filter((s) => s.marks === 'fault')).toHaveLength(1);
     expect(scenario.steps.filter((s) => s.marks === 'failback')).toHaveLength(1);
+  });
+
+  it.each(['proxy-restart', 'broker-crash'] as const)('%s: one crash step that ends on primary under either policy, nothing to fail over or back', (name) => {
+    for (const policy of ['per-broker', 'coherent'] as const) {
+      const s = buildScenario(name, 3, policy);
+      expect(s.steps).toHaveLength(1);
+      const step = s.steps[0]!;
+      expect(step.action).toEqual({ kind: 'crash', part: name === 'proxy-restart' ? 'envoy' : 'leader', brokers: [] });
+      expect(step.expect).toEqual({ activeCluster: 'primary', listeners: ['primary', 'primary', 'primary'] });
+      expect(step.window).toBe('crash');
+      expect(step.marks).toBeUndefined();
+    }
+    expect(buildScenario('broker-crash', 3, 'coherent').steps[0]!.why).toMatch(/keeps a quorum/);
+    expect(buildScenario('broker-crash', 3, 'per-broker').steps[0]!.why).toMatch(/Per-broker routing may move/);
   });
 
   it('recovery-mode shows the split the PoC hides, then everything on secondary held while in recovery mode', () => {

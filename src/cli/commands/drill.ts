@@ -33,7 +33,16 @@ function stepLine(i: number, r: StepResult): string {
 }
 
 function summary(r: DrillReport): string[] {
-  const s = (v: number | null) => (v === null ? '—' : `${formatSeconds(v)} s`);
+  const s = (v: number | null | undefined) => (v === null || v === undefined ? '—' : `${formatSeconds(v)} s`);
+  const c = r.crash;
+  if (c) {
+    return [
+      `killed ${c.killed}: running again after ${s(c.backMs)}, serving after ${s(c.servingMs)} (restarts ${c.restarts ?? '—'})` +
+        (c.ledPartitions ? ` · leadership of partition${c.ledPartitions.length === 1 ? '' : 's'} ${c.ledPartitions.join(', ')} moved after ${s(c.leaderElectionMs)}` : ''),
+      `clients: every partition acknowledged again after ${s(c.producerRecoveryMs)}, received again after ${s(c.consumerRecoveryMs)}, ${c.failedSends} failed send(s)`,
+      `acked ${r.clients.acked} of ${r.clients.sent}, ledger: ${r.ledger ? `${r.ledger.checked} checked, ${r.ledger.missing} missing` : 'not checked'}`,
+    ];
+  }
   return [
     `detection ${s(r.detectionMs)}${r.predicted.detection ? chalk.dim(` (predicted ${formatWindow(r.predicted.detection)})`) : ''}` +
       ` · client recovery ${s(r.clientRecoveryMs)}` +
