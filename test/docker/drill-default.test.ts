@@ -2,6 +2,7 @@
  * The PoC's walkthrough (`drill --scenario recovery-mode`) through the Docker runtime at the PoC's own
  * health-check settings (3 s interval, 3 failures), as a user who starts the demo with no config gets it:
  * every step as expected, no acknowledged message missing, every detection inside its predicted window.
+ * Then `proxy-restart` on the same demo: Envoy's container crashes and Docker's restart policy brings it back.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { defaultTopology } from '../../src/config/topology.js';
@@ -35,5 +36,18 @@ describe('recovery-mode drill through the Docker runtime, default health checks'
     expect(report.steps[2]!.notes?.join(' ')).toContain('below its quorum');
     expect(report.clients.ackedBy.primary).toBeGreaterThan(0);
     expect(report.clients.ackedBy.secondary).toBeGreaterThan(0);
+  }, 600_000);
+
+  it("proxy-restart: Envoy's container crashes, Docker's restart policy brings it back, the clients reconnect, nothing acknowledged is lost", async () => {
+    const report = await runDockerDrill(project, 'proxy-restart');
+    expect(report.steps).toHaveLength(1);
+    expect(report.steps[0]!.observed.activeCluster).toBe('primary');
+    const c = report.crash!;
+    expect(c.part).toBe('envoy');
+    expect(c.restarts).toBeGreaterThanOrEqual(1);
+    expect(c.servingMs!).toBeGreaterThanOrEqual(c.backMs!);
+    expect(c.producerRecoveryMs).not.toBeNull();
+    expect(c.consumerRecoveryMs).not.toBeNull();
+    expect(report.clients.ackedBy.secondary ?? 0).toBe(0);
   }, 600_000);
 });

@@ -19,7 +19,7 @@ export const DEFAULT_CRASH_TIMEOUT_MS = 120_000;
 /** Refuses a container that cannot crash and come back the Docker way: not running, or created without init / restart policy. */
 function crashRefusal(part: PartRef, s: ContainerState | undefined): UserError | undefined {
   if (!s) return new UserError(`${part.name} is not running: there is no container ${part.container}`, 'start the demo first: `failover-demo start`');
-  if (!s.running) return new UserError(`${part.name} is not running (container ${part.container}: ${s.status})`, 'bring it back first: `failover-demo resume`');
+  if (!s.running) return new UserError(`${part.name} is not running (container ${part.container}: ${s.status})`, 'bring it back first: `failover-demo start` (it starts the parts that are down)');
   if (!s.init || s.restartPolicy === 'no') {
     return new UserError(
       `${part.container} was created without Docker's init and a restart policy (init ${s.init}, restart ${s.restartPolicy}): a crash could not be emulated, or it would not come back`,
@@ -30,16 +30,17 @@ function crashRefusal(part: PartRef, s: ContainerState | undefined): UserError |
 }
 
 /** Sends the crash; resolves the time the kill was sent. An exec that fails while the container still runs is an error. */
+/** Resolves when the kill command has run: the kill happened between `sentAt` and then. */
 async function sendCrash(docker: Docker, part: PartRef, before: ContainerState): Promise<number> {
-  const killedAt = Date.now();
+  const sentAt = Date.now();
   // The shell is killed with the container: its exec may end without an exit code (-1) or with 137.
   const r = await execInContainer(docker, part.container, CRASH_COMMAND, 10_000, '0').catch((e: Error) => ({ code: -2, output: e.message }));
-  if ([0, -1, 137].includes(r.code)) return killedAt;
+  if ([0, -1, 137].includes(r.code)) return sentAt;
   const now = await containerState(docker, part.container);
   if (now && now.running && now.restartCount === before.restartCount && now.startedAt === before.startedAt) {
     throw new UserError(`could not emulate a crash of ${part.name}: \`${CRASH_COMMAND.join(' ')}\` in ${part.container} failed (${r.output.trim() || `exit ${r.code}`})`, `its image needs a POSIX sh; see \`docker logs ${part.container}\``);
   }
-  return killedAt;
+  return sentAt;
 }
 
 /** Waits until the restart policy has the container running again with one more restart; a container left stopped fails at once. */
@@ -54,7 +55,7 @@ async function waitRestarted(docker: Docker, part: PartRef, before: ContainerSta
     { timeoutMs, intervalMs: 50, what: `${part.container} to be restarted by Docker`, signal },
   );
   if (left) {
-    throw new UserError(`${part.container} ${left.status} (code ${left.exitCode}) after the crash and Docker did not restart it (restart policy: ${left.restartPolicy})`, 'bring it back with `failover-demo resume`');
+    throw new UserError(`${part.container} ${left.status} (code ${left.exitCode}) after the crash and Docker did not restart it (restart policy: ${left.restartPolicy})`, 'bring it back with `failover-demo start` (it starts the parts that are down)');
   }
   // Docker's own start time of the new run (same clock on a local engine), else when it was seen.
   return { ...s, startedAt: s.startedAt >= killedAt && s.startedAt <= Date.now() ? s.startedAt : Date.now() };
@@ -88,11 +89,15 @@ export async function crashContainer(
   if (refusal) throw refusal;
   const deadline = AbortSignal.timeout(timeoutMs);
   const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
-  const killedAt = await sendCrash(docker, part, before!);
+  const sentAt = await sendCrash(docker, part, before!);
+  let killedAt = sentAt;
   const killed = `${part.label}'s container processes`;
   let restartedAt: number | undefined;
   try {
-    const after = await waitRestarted(docker, part, before!, killedAt, timeoutMs, signal);
+    const after = await waitRestarted(docker, part, before!, sentAt, timeoutMs, signal);
+    // When the crashed run ended (Docker keeps its finish time across the restart): clients lost the
+    // part then, not when the kill command was sent (a `docker exec` takes a while to start).
+    if (after.finishedAt >= sentAt && after.finishedAt <= after.startedAt) killedAt = after.finishedAt;
     restartedAt = after.startedAt;
     const [servingAt] = await Promise.all([serving(signal), keepExitCode(docker, projectDir, part, after).catch(() => undefined)]);
     return { part: part.name, killed, killedAt, restartedAt, ...(servingAt !== undefined ? { servingAt } : {}), restarts: after.restartCount };
