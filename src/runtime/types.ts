@@ -23,6 +23,8 @@ export interface StartOptions {
   progress?: Progress;
   /** Aborting (Ctrl+C) stops whatever was started so far and rejects. */
   signal?: AbortSignal;
+  /** `start --fresh`: discard the brokers' data from earlier runs first (start only). */
+  fresh?: boolean;
 }
 
 export interface BrokerStatus {

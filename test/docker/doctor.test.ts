@@ -54,6 +54,7 @@ describe('doctor / start pre-flight (docker runtime)', () => {
     expect(report.ok).toBe(true);
     expect(check(report, 'Compose v2')?.detail).toContain(infra.composeVersion);
     expect(check(report, 'Redpanda image')?.detail).toContain(infra.images.broker);
+    expect(check(report, 'Envoy config')?.detail).toBe(`${infra.images.envoy} accepts the rendered configuration (envoy --mode validate)`);
   });
 
   it('daemon unreachable: names where it looked and how to start it', async () => {

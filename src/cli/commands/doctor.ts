@@ -4,6 +4,7 @@ import ora from 'ora';
 import { currentState, resolveTopology, type TopologyFlags } from '../context.js';
 import { dockerPreflight, localPreflight, localRuntimeNote, type CheckResult } from '../../runtime/docker/preflight.js';
 import { RUNTIME_KINDS, type RuntimeKind } from '../../runtime/types.js';
+import { envoyConfigCheck } from '../../runtime/envoy-check.js';
 import { UserError } from '../../util/errors.js';
 
 interface DoctorFlags extends TopologyFlags {
@@ -22,7 +23,7 @@ function parseRuntime(value: string | undefined): RuntimeKind | undefined {
 export function register(program: Command): void {
   program
     .command('doctor')
-    .description('Check that this machine can run the demo: Docker daemon, Compose v2, ports, images, memory')
+    .description('Check that this machine can run the demo: Docker daemon, Compose v2, ports, images, memory, and that Envoy accepts the rendered configuration')
     .option('--runtime <kind>', 'docker | local (default: the running demo\'s runtime, else docker)')
     .option('--config <file>', 'YAML config file with overrides of the defaults')
     .option('--json', 'print the checks as JSON')
@@ -44,6 +45,7 @@ Example:
       const skipPorts = state !== undefined && state.runtime === kind;
       const spinner = flags.json ? undefined : ora({ text: `checking the ${kind} runtime`, stream: process.stderr, isSilent: !process.stderr.isTTY }).start();
       const results = kind === 'docker' ? await dockerPreflight(topology, { skipPorts }) : await localPreflight(topology, { skipPorts });
+      results.push(await envoyConfigCheck(topology, kind, !results.some((r) => r.level === 'error' && /docker|compose|image/i.test(r.name))));
       spinner?.stop();
       const failed = results.filter((r) => r.level === 'error').length;
       const note = localRuntimeNote(results);

@@ -13,6 +13,7 @@ import { RUNTIME_KINDS, type Progress, type Runtime, type RuntimeKind } from '..
 import { UserError } from '../../util/errors.js';
 import { projectDir } from '../../util/paths.js';
 import { currentState, openRuntime, resolveTopology, runtimeFor, type TopologyFlags } from '../context.js';
+import { dockerClient } from '../../runtime/docker/engine.js';
 
 function spinnerProgress(spinner: Ora): Progress {
   return {
@@ -36,11 +37,15 @@ function parseRuntime(v: string): RuntimeKind {
 
 interface StartFlags extends TopologyFlags {
   runtime: string;
+  fresh?: boolean;
 }
 
 async function start(flags: StartFlags, runtimeGiven: boolean): Promise<void> {
   const project = projectDir();
   const running = currentState(project);
+  if (running && flags.fresh) {
+    throw new UserError(`--fresh discards the brokers' data, but a demo is running in ${project}`, 'run `failover-demo stop` first');
+  }
   if (running) return resume(flags, runtimeGiven, running);
   const kind = parseRuntime(flags.runtime);
   const topology = resolveTopology({ config: flags.config, brokers: flags.brokers, rewrite: flags.rewrite }, project);
@@ -54,7 +59,7 @@ async function start(flags: StartFlags, runtimeGiven: boolean): Promise<void> {
   });
   const began = Date.now();
   try {
-    await withSpinner('stopping everything started so far', (progress, signal) => runtime.start({ progress, signal }));
+    await withSpinner('stopping everything started so far', (progress, signal) => runtime.start({ progress, signal, fresh: flags.fresh === true }));
   } catch (err) {
     clearState(project);
     throw err;
@@ -133,14 +138,15 @@ async function confirm(question: string): Promise<boolean> {
   }
 }
 
-async function stop(flags: { volumes?: boolean; yes?: boolean }): Promise<void> {
+async function stop(flags: StopFlags): Promise<void> {
   const project = projectDir();
-  if (!currentState(project)) {
+  const recorded = currentState(project);
+  if (!recorded && !flags.volumes) {
     process.stdout.write(`nothing to stop: no demo was started in ${project}\n`);
     return;
   }
   if (flags.volumes && !flags.yes) {
-    const question = `Stop the demo and delete the brokers' data (topics, messages, consumer offsets) in ${project}?`;
+    const question = `${recorded ? 'Stop the demo and delete' : 'Delete'} the brokers' data (topics, messages, consumer offsets) in ${project}?`;
     if (!process.stdin.isTTY) {
       throw new UserError('`stop --volumes` deletes the brokers’ data and there is no terminal to confirm it on', 'add --yes to confirm (or drop --volumes to keep the data)');
     }
@@ -149,11 +155,30 @@ async function stop(flags: { volumes?: boolean; yes?: boolean }): Promise<void> 
       return;
     }
   }
-  const runtime = openRuntime(project);
   const spinner = ora({ stream: process.stderr });
+  if (!recorded) return removeUnrecordedData(project, flags, spinnerProgress(spinner));
+  const runtime = openRuntime(project);
   await runtime.stop({ progress: spinnerProgress(spinner), removeData: flags.volumes === true });
   clearState(project);
   process.stdout.write(`${chalk.green('Stopped')} the ${runtime.kind} demo in ${project}${flags.volumes ? ' and removed its data' : ''}.\n`);
+}
+
+interface StopFlags extends TopologyFlags {
+  volumes?: boolean;
+  yes?: boolean;
+}
+
+/**
+ * `stop --volumes` with no demo recorded (a failed start, a crash of the CLI): the data both runtimes
+ * may have left for this project is removed all the same. Docker only when an engine answers.
+ */
+async function removeUnrecordedData(project: string, flags: StopFlags, progress: Progress): Promise<void> {
+  const topology = resolveTopology({ config: flags.config, brokers: flags.brokers, rewrite: flags.rewrite }, project);
+  await runtimeFor('local', topology, project).stop({ progress, removeData: true });
+  const docker = await Promise.race([dockerClient().ping().then(() => true, () => false), new Promise<boolean>((r) => setTimeout(() => r(false), 3_000).unref())]);
+  if (docker) await runtimeFor('docker', topology, project).stop({ progress, removeData: true });
+  else progress.info('no Docker engine answers: no Docker volumes to remove');
+  process.stdout.write(`No demo was recorded as running in ${project}; its brokers' data was removed${docker ? ` (local runtime, and the Docker volumes of project ${topology.project})` : ' (local runtime)'}.\n`);
 }
 
 const TONES: Record<Tone, (text: string) => string> = { plain: (t) => t, dim: chalk.dim, good: chalk.green, bad: chalk.red, warn: chalk.yellow };
@@ -227,6 +252,7 @@ export function register(program: Command): void {
     .option('--config <file>', 'YAML config file (keys as in `failover-demo config`)')
     .option('--brokers <n>', 'brokers per cluster')
     .option('--rewrite <strategy>', 'kafka-filter or advertised')
+    .option('--fresh', "discard the brokers' data from earlier runs first (needed when the configuration changed)")
     .action((flags: StartFlags, cmd: Command) => start(flags, cmd.getOptionValueSource('runtime') !== 'default'));
 
   program
@@ -234,7 +260,8 @@ export function register(program: Command): void {
     .description('stop everything `start` started (safe to run twice)')
     .option('--volumes', 'also remove the brokers’ data (asks first; see --yes)')
     .option('-y, --yes', 'do not ask before removing data with --volumes')
-    .action((flags: { volumes?: boolean; yes?: boolean }) => stop(flags));
+    .option('--config <file>', 'with --volumes and no demo recorded: the config whose Docker project to clean')
+    .action((flags: StopFlags) => stop(flags));
 
   program
     .command('status')

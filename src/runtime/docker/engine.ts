@@ -2,6 +2,7 @@
  * The fine-grained side of the Docker runtime, through the Engine API (dockerode): containers of the
  * compose project, their state and health, stop/start/restart, recent logs.
  */
+import { logExcerpt } from '../../util/log-excerpt.js';
 import Docker from 'dockerode';
 
 /**
@@ -95,11 +96,14 @@ export async function containerState(docker: Docker, name: string): Promise<Cont
   }
 }
 
-/** Last lines of a container's output (stdout and stderr), for error messages. */
-export async function containerLogTail(docker: Docker, name: string, lines = 15): Promise<string> {
+/**
+ * The lines of a container's recent output (stdout and stderr, the last `lines`) that name its problem
+ * (error and critical lines, long lines cut, config dumps left out: ../../util/log-excerpt.ts).
+ */
+export async function containerLogTail(docker: Docker, name: string, lines = 400): Promise<string> {
   try {
     const buf = (await docker.getContainer(name).logs({ stdout: true, stderr: true, tail: lines, follow: false })) as unknown as Buffer;
-    return demuxLogs(buf).trimEnd();
+    return logExcerpt(demuxLogs(buf)).join('\n');
   } catch {
     return '';
   }

@@ -6,7 +6,7 @@
  */
 import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { writeFileAtomic } from '../../util/fs.js';
-import { PACKAGE_ROOT } from '../../util/paths.js';
+import { PACKAGE_ROOT, stateDir } from '../../util/paths.js';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { brokersOf, directHostPort, findBroker, type BrokerRef, type ClusterName, type Topology } from '../../config/topology.js';
@@ -30,7 +30,9 @@ import {
 } from '../types.js';
 import { composeDown, composeProject, composeUp } from './compose.js';
 import { crashContainer, type CrashOptions } from './crash.js';
-import { containerState, dockerClient, restartContainer, startContainer, stopContainer } from './engine.js';
+import { containerState, dockerClient, projectLeftovers, restartContainer, startContainer, stopContainer } from './engine.js';
+import { assertDataFits, dataStamp, writeDataStamp } from '../data-stamp.js';
+import { envoyRejection, validateRuntimeEnvoy } from '../envoy-check.js';
 import { clearExits, partsOf, partStatus } from './parts.js';
 import { dockerPreflight, preflightError } from './preflight.js';
 import { brokerServingProbe, createTopics, waitBrokerAfterStart, waitBrokerHealthy, waitController, waitEnvoyHealthy, waitEnvoyLive, type DockerScope } from './waits.js';
@@ -88,8 +90,10 @@ class DockerRuntime implements Runtime {
     const t = this.topology;
     const progress = options.progress ?? silentProgress;
     await this.preflight(progress);
+    await this.checkData(progress, options.fresh === true);
     const written = writeRenderedFiles(this.projectDir, renderFiles(t));
     progress.info(`rendered ${written.written.length} files into ${this.projectDir}`);
+    await this.validateEnvoy(progress);
     if (t.failover.policy === 'coherent') installControllerApp(this.projectDir);
     clearExits(this.projectDir);
     try {
@@ -101,6 +105,40 @@ class DockerRuntime implements Runtime {
       progress.done('containers and network removed (data volumes kept)');
       throw reason;
     }
+  }
+
+  /**
+   * `envoy --mode validate` in a throw-away container of the configured image, on the rendered
+   * configuration (listener file inline: ../../envoy/validate.ts): a rejection (a standard image without
+   * the kafka_broker filter, a bad setting) stops `start` in seconds, before any container runs.
+   */
+  private async validateEnvoy(progress: Progress): Promise<void> {
+    const t = this.topology;
+    progress.step(`checking Envoy's configuration with ${t.envoy.image} (envoy --mode validate)`);
+    const v = await validateRuntimeEnvoy(t, 'docker', { dir: join(stateDir(this.projectDir), 'envoy-validate') });
+    if (!v.ok) throw envoyRejection(t, v);
+    progress.done('Envoy accepts its configuration');
+  }
+
+  private get stampFile(): string {
+    return join(stateDir(this.projectDir), 'docker-data-stamp.json');
+  }
+
+  /**
+   * The project's data volumes, if any, were made by this topology (./data-stamp.ts); with `fresh` they
+   * are removed first. Then the stamp is written for the volumes `compose up` creates or reuses.
+   */
+  private async checkData(progress: Progress, fresh: boolean): Promise<void> {
+    const t = this.topology;
+    const { volumes } = await projectLeftovers(this.docker, t.project);
+    if (volumes.length > 0 && fresh) {
+      progress.step(`--fresh: removing the data volumes of project ${t.project}`);
+      await composeDown(composeProject(t, this.projectDir), { volumes: true });
+      progress.done(`removed ${volumes.length} data volume(s)`);
+    } else if (volumes.length > 0) {
+      assertDataFits(this.stampFile, dataStamp(t, 'docker'), `the Docker volumes of project ${t.project} (${volumes.length})`);
+    }
+    writeDataStamp(this.stampFile, dataStamp(t, 'docker'));
   }
 
   /**
@@ -182,6 +220,7 @@ class DockerRuntime implements Runtime {
     const progress = options.progress ?? silentProgress;
     progress.step(options.removeData ? 'docker compose down --volumes' : 'docker compose down');
     await composeDown(composeProject(this.topology, this.projectDir), { volumes: options.removeData });
+    if (options.removeData) rmSync(this.stampFile, { force: true });
     clearExits(this.projectDir);
     progress.done(options.removeData ? 'containers, network and data volumes removed' : 'containers and network removed (data volumes kept)');
   }

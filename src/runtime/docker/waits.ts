@@ -10,7 +10,7 @@ import { routingFromClusters } from '../../envoy/routing.js';
 import { ensureGroupCoordinator, ensureTopics } from '../../kafka/topic.js';
 import { CONTROLLER_SERVICE, ENVOY_SERVICE } from '../../render/compose.js';
 import { UserError } from '../../util/errors.js';
-import { waitFor, WaitTimeoutError } from '../../util/wait.js';
+import { waitFor, WaitTimeoutError, type WaitOptions } from '../../util/wait.js';
 import { readinessPlan } from '../broker-readiness.js';
 import { waitServing, type ServingProbe } from '../serving.js';
 import { silentProgress, type BrokerChange, type BrokerStartOptions, type Endpoints, type Progress } from '../types.js';
@@ -160,6 +160,21 @@ export async function waitEnvoyLive(scope: DockerScope, signal?: AbortSignal, ti
   }
 }
 
+/**
+ * waitFor `check`, but fails at once (with the excerpt of its log) when container `name` ends meanwhile:
+ * it exited, or its restart policy is restarting it. (A check that throws only counts as "not yet".)
+ */
+async function waitWhileRunning(scope: DockerScope, name: string, when: string, check: () => Promise<boolean>, opts: WaitOptions): Promise<void> {
+  const ended = endWatcher();
+  let end: ContainerState | undefined;
+  await waitFor(async () => {
+    const s = await containerState(scope.docker, name);
+    if (s && ended(s)) return (end = s) !== undefined;
+    return check();
+  }, opts);
+  if (end) throw await endedError(scope, name, end, when);
+}
+
 /** Waits until Envoy's admin answers and every upstream endpoint it health-checks is healthy. */
 export async function waitEnvoyHealthy(scope: DockerScope, progress: Progress, signal?: AbortSignal): Promise<void> {
   const { envoyAdminUrl } = scope.endpoints;
@@ -168,9 +183,13 @@ export async function waitEnvoyHealthy(scope: DockerScope, progress: Progress, s
   const expected = brokersOf(scope.topology).length;
   try {
     progress.step(`waiting for Envoy's admin API at ${envoyAdminUrl}`);
-    await waitFor(() => admin.ready(), { timeoutMs: ENVOY_HEALTHY_TIMEOUT_MS, what: `Envoy's admin API at ${envoyAdminUrl}`, signal });
+    const when = 'while `start` waited for it';
+    await waitWhileRunning(scope, ENVOY_SERVICE, when, () => admin.ready(), { timeoutMs: ENVOY_HEALTHY_TIMEOUT_MS, what: `Envoy's admin API at ${envoyAdminUrl}`, signal });
     let seen = '';
-    await waitFor(
+    await waitWhileRunning(
+      scope,
+      ENVOY_SERVICE,
+      when,
       async () => {
         const hosts = routingFromClusters(await admin.clusters(), scope.topology).listeners.flatMap((l) => l.hosts);
         const healthy = hosts.filter((h) => h.healthy).length;
@@ -183,6 +202,7 @@ export async function waitEnvoyHealthy(scope: DockerScope, progress: Progress, s
     progress.done('Envoy reports every endpoint healthy');
   } catch (e) {
     if (signal?.aborted) throw signal.reason;
+    if (e instanceof UserError) throw e;
     const tail = await containerLogTail(scope.docker, ENVOY_SERVICE);
     throw new UserError(`${(e as Error).message}${tail ? `\nEnvoy's last output:\n${tail}` : ''}`, `see \`docker logs ${ENVOY_SERVICE}\` and \`failover-demo routing --once\``);
   } finally {
@@ -195,13 +215,11 @@ export async function waitController(scope: DockerScope, progress: Progress, sig
   const url = `${scope.endpoints.controllerUrl}/v1/decision`;
   progress.step(`waiting for the failover controller at ${url}`);
   try {
-    await waitFor(
+    await waitWhileRunning(
+      scope,
+      CONTROLLER_SERVICE,
+      'while `start` waited for it',
       async () => {
-        const s = await containerState(scope.docker, CONTROLLER_SERVICE);
-        if (s && !s.running && s.status !== 'restarting' && s.status !== 'created') {
-          const tail = await containerLogTail(scope.docker, CONTROLLER_SERVICE);
-          throw new UserError(`the failover controller exited (code ${s.exitCode})${tail ? `; its last output:\n${tail}` : ''}`, `see \`docker logs ${CONTROLLER_SERVICE}\``);
-        }
         const r = await fetch(url, { signal: AbortSignal.timeout(1_000) }).catch(() => undefined);
         return r?.ok === true;
       },

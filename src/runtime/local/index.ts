@@ -43,6 +43,8 @@ import { isRunning, readProcessRecord, stopRecorded, type ProcessRecord } from '
 import { brokersInMetadata, readRoutingOrUndefined, servingHostsHealthy } from './readiness.js';
 import { kafkaCdsArchive, localEndpoints, localPortClaims, partNames, partPortClaims, standinScript } from './setup.js';
 import { crashPart } from './crash.js';
+import { envoyRejection, validateRuntimeEnvoy } from '../envoy-check.js';
+import { assertDataFits, dataStamp, writeDataStamp } from '../data-stamp.js';
 import { partGoneMessage, partStatus, spawnSupervised, supervisorRunning, supervisorScript as supervisorScriptPath, type PartFiles } from './supervised.js';
 
 /** How long start-up phases may take on a slow machine before we give up with the logs' tail. */
@@ -133,6 +135,7 @@ class LocalRuntime implements Runtime {
     if (this.runningRecords().length > 0) {
       throw new UserError(`the local demo is already running in ${this.ctx.projectDir}`, '`failover-demo start` resumes it; or `failover-demo stop` first');
     }
+    this.checkData(progress, options.fresh === true);
     progress.step('checking that every port is free');
     await assertPortsFree(localPortClaims(t));
     progress.done(`${localPortClaims(t).length} ports free on 127.0.0.1`);
@@ -140,7 +143,44 @@ class LocalRuntime implements Runtime {
     options.signal?.throwIfAborted();
 
     this.render();
+    await this.validateEnvoy(installs.envoyBin, progress);
+    writeDataStamp(this.layout.dataStampFile, dataStamp(t, 'local'));
     await this.launch(partNames(t), installs, options, 'stopping what was started');
+  }
+
+  /**
+   * `envoy --mode validate` on the rendered configuration (listener file inline: ../../envoy/validate.ts),
+   * so a rejected setting stops `start` within a second, before anything runs, with one line naming it.
+   */
+  private async validateEnvoy(envoyBin: string, progress: Progress): Promise<void> {
+    progress.step("checking Envoy's configuration (envoy --mode validate)");
+    const v = await validateRuntimeEnvoy(this.topology, 'local', { dir: join(this.layout.envoyDir, 'validate'), envoyBin, envoyDir: this.layout.envoyDir });
+    if (!v.ok) throw envoyRejection(this.topology, v);
+    progress.done('Envoy accepts its configuration');
+  }
+
+  /** Brokers with a data folder here (also ones from an earlier topology). */
+  private brokersWithData(): string[] {
+    return this.brokerFolders().filter((n) => existsSync(this.layout.dataDir(n)) && readdirSync(this.layout.dataDir(n)).length > 0);
+  }
+
+  /** The brokers' data, if any, was made by this topology (../data-stamp.ts); `fresh` discards it first. */
+  private checkData(progress: Progress, fresh: boolean): void {
+    const withData = this.brokersWithData();
+    if (withData.length === 0) return;
+    if (fresh) {
+      this.removeData();
+      progress.info(`--fresh: removed the data of ${withData.length} broker(s) from an earlier run`);
+      return;
+    }
+    assertDataFits(this.layout.dataStampFile, dataStamp(this.topology, 'local'), this.layout.brokersDir);
+  }
+
+  private removeData(): string[] {
+    const names = this.brokersWithData();
+    for (const n of this.brokerFolders()) rmSync(this.layout.dataDir(n), { recursive: true, force: true });
+    rmSync(this.layout.dataStampFile, { force: true });
+    return names;
   }
 
   async resume(options: StartOptions = {}): Promise<string[]> {
@@ -329,8 +369,8 @@ class LocalRuntime implements Runtime {
     ]);
     progress.done(`stopped ${stopped.filter(Boolean).length} process group(s)`);
     if (options.removeData) {
-      for (const n of names) rmSync(this.layout.dataDir(n), { recursive: true, force: true });
-      progress.info(`removed broker data in ${this.layout.brokersDir}`);
+      const removed = this.removeData();
+      progress.info(removed.length ? `removed the data of ${removed.length} broker(s) in ${this.layout.brokersDir}` : `no broker data in ${this.layout.brokersDir}`);
     }
   }
 

@@ -24,6 +24,8 @@ export interface LocalLayout {
   controllerPidFile: string;
   controllerLog: string;
   controllerStateFile: string;
+  /** Which topology made the brokers' data (see ../data-stamp.ts). */
+  dataStampFile: string;
 }
 
 export function localLayout(projectDir: string): LocalLayout {
@@ -49,5 +51,6 @@ export function localLayout(projectDir: string): LocalLayout {
     controllerPidFile: join(root, 'controller', 'controller.pid'),
     controllerLog: join(root, 'controller', 'controller.log'),
     controllerStateFile: join(root, 'controller', 'supervisor.json'),
+    dataStampFile: join(root, 'data-stamp.json'),
   };
 }

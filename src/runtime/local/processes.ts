@@ -5,7 +5,8 @@
  * unrelated process is never signalled.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, rmSync, statSync } from 'node:fs';
+import { logExcerpt } from '../../util/log-excerpt.js';
 import { dirname } from 'node:path';
 import { writeFileAtomic } from '../../util/fs.js';
 import { delay } from '../../util/wait.js';
@@ -114,10 +115,24 @@ export async function stopRecorded(pidFile: string, graceMs = 15_000): Promise<b
   return true;
 }
 
-/** Last lines of a log file, for error messages. */
-export function tailLog(file: string, lines = 15): string {
+/** Bytes of a log's end that `logFileExcerpt` reads. */
+const EXCERPT_WINDOW_BYTES = 256 * 1024;
+
+/**
+ * The lines of a log file's end that name its problem (error and critical lines, long lines cut, config
+ * dumps left out: ../../util/log-excerpt.ts), for error messages; the file's path should follow them.
+ */
+export function tailLog(file: string): string {
   try {
-    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+    const size = statSync(file).size;
+    const fd = openSync(file, 'r');
+    try {
+      const buf = Buffer.alloc(Math.min(size, EXCERPT_WINDOW_BYTES));
+      readSync(fd, buf, 0, buf.length, size - buf.length);
+      return logExcerpt(buf.toString('utf8')).join('\n');
+    } finally {
+      closeSync(fd);
+    }
   } catch {
     return '';
   }

@@ -68,7 +68,7 @@ export function partStatus(part: PartFiles): PartStatus {
 export function partGoneMessage(part: PartFiles, label: string): string {
   const s = readSupervisorState(part.stateFile);
   const why = s?.gaveUp ? `crashed repeatedly (${s.gaveUp.reason}); its supervisor gave up` : 'exited';
-  return `${label} ${why}; last lines of ${part.log}:\n${tailLog(part.log)}`;
+  return `${label} ${why}:\n${tailLog(part.log)}\n(full log: ${part.log})`;
 }
 
 /** Live children of `pid` (from /proc/<n>/stat's ppid field). */
