@@ -41,7 +41,7 @@ import { FailoverProducer } from '../dist/kafka/producer.js';
 import { createTopicOnClusters } from '../dist/kafka/topic.js';
 import { writeFileAtomic } from '../dist/util/fs.js';
 import { delay, waitFor } from '../dist/util/wait.js';
-import { consoleProgress, runScript } from './lib.mjs';
+import { consoleProgress, runScript, onPortRange } from './lib.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -95,11 +95,7 @@ let current;
 function benchTopology(policy, fastHealthCheck) {
   const t = defaultTopology();
   t.project = 'failover-demo-bench-clients';
-  t.envoy.listenerPort = base + 92;
-  t.envoy.adminPort = base + 901;
-  t.envoy.hostListenerPort = base + 192;
-  t.redpanda.directPortBase = base + 2092;
-  t.local.basePort = base + 1000;
+  onPortRange(t, base);
   if (fastHealthCheck) t.healthCheck = { ...t.healthCheck, ...FAST_HEALTH_CHECK };
   // failbackHoldMs only acts under `coherent`; set on both so the failback wait's cap is the same.
   t.failover = { ...t.failover, policy, failbackHoldMs: FAILBACK_HOLD_MS, controllerPort: base + 902 };

@@ -15,7 +15,7 @@ import { createLocalRuntime } from '../dist/runtime/local/index.js';
 import { buildScenario } from '../dist/drill/scenarios.js';
 import { runDrill } from '../dist/drill/engine.js';
 import { writeFileAtomic } from '../dist/util/fs.js';
-import { consoleProgress, runScript } from './lib.mjs';
+import { consoleProgress, runScript, onPortRange } from './lib.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -40,12 +40,7 @@ await runScript(async () => {
   const base = Number(values['port-base']);
   const t = defaultTopology();
   t.project = 'failover-demo-bench-crash';
-  t.envoy.listenerPort = base + 92;
-  t.envoy.adminPort = base + 901;
-  t.envoy.hostListenerPort = base + 192;
-  t.local.basePort = base + 1000;
-  t.redpanda.directPortBase = base + 2092;
-  t.failover.controllerPort = base + 902;
+  onPortRange(t, base);
   const project = mkdtempSync(join(tmpdir(), 'failover-demo-bench-crash-'));
   const runtime = createLocalRuntime(t, { projectDir: project });
   const progress = consoleProgress('bench:crash');

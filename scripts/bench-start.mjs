@@ -14,7 +14,7 @@ import { createLocalRuntime } from '../dist/runtime/local/index.js';
 import { localLayout } from '../dist/runtime/local/layout.js';
 import { readProcessRecord } from '../dist/runtime/local/processes.js';
 import { writeFileAtomic } from '../dist/util/fs.js';
-import { consoleProgress, runScript } from './lib.mjs';
+import { consoleProgress, runScript, onPortRange } from './lib.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -72,10 +72,7 @@ function rigMemory(project, topology) {
 await runScript(async () => {
   const base = Number(values['port-base']);
   const t = defaultTopology();
-  t.envoy.listenerPort = base + 92;
-  t.envoy.adminPort = base + 901;
-  t.envoy.hostListenerPort = base + 192;
-  t.local.basePort = base + 1000;
+  onPortRange(t, base);
   const project = mkdtempSync(join(tmpdir(), 'failover-demo-bench-start-'));
   const runtime = createLocalRuntime(t, { projectDir: project });
   const progress = consoleProgress('bench-start');

@@ -19,3 +19,17 @@ export async function runScript(main) {
     process.exit(1);
   }
 }
+
+/**
+ * Moves a topology onto its own port range starting at `base` (Envoy, the brokers, the controller), the
+ * same layout as the integration rigs, so a bench never collides with a demo on the default ports.
+ */
+export function onPortRange(t, base) {
+  t.envoy.listenerPort = base + 92;
+  t.envoy.adminPort = base + 901;
+  t.envoy.hostListenerPort = base + 192;
+  t.redpanda.directPortBase = base + 2092;
+  t.local.basePort = base + 1000;
+  t.failover.controllerPort = base + 902;
+  return t;
+}

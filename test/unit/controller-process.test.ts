@@ -8,9 +8,9 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import ts from 'typescript';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../src/util/wait.js';
+import { transpileFolder } from '../support/transpile.js';
 
 const ADMIN_PORT = 20584;
 const API_PORT = 20585;
@@ -22,15 +22,7 @@ let bin: string;
 beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), 'controller-proc-'));
   bin = join(root, 'controller');
-  mkdirSync(bin);
-  const src = join(import.meta.dirname, '../../src/controller');
-  for (const f of readdirSync(src).filter((f) => f.endsWith('.ts'))) {
-    const out = ts.transpileModule(readFileSync(join(src, f), 'utf8'), {
-      compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 },
-      fileName: f,
-    });
-    writeFileSync(join(bin, f.replace(/\.ts$/, '.js')), out.outputText);
-  }
+  transpileFolder(join(import.meta.dirname, '../../src/controller'), bin);
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 

@@ -6,9 +6,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import ts from 'typescript';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../src/util/wait.js';
+import { transpileFolder } from '../support/transpile.js';
 import type { SupervisorState } from '../../src/supervisor/supervise.js';
 
 let root: string;
@@ -17,15 +17,7 @@ let bin: string;
 beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), 'supervise-'));
   bin = join(root, 'supervisor');
-  mkdirSync(bin);
-  const src = join(import.meta.dirname, '../../src/supervisor');
-  for (const f of readdirSync(src).filter((f) => f.endsWith('.ts'))) {
-    const out = ts.transpileModule(readFileSync(join(src, f), 'utf8'), {
-      compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 },
-      fileName: f,
-    });
-    writeFileSync(join(bin, f.replace(/\.ts$/, '.js')), out.outputText);
-  }
+  transpileFolder(join(import.meta.dirname, '../../src/supervisor'), bin);
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
