@@ -7,17 +7,8 @@ import type { ClusterName, Topology } from '../config/topology.js';
 export type RuntimeKind = 'docker' | 'local';
 export const RUNTIME_KINDS: readonly RuntimeKind[] = ['docker', 'local'];
 
-/** Progress reporting for long waits: the CLI turns these into an ora spinner. */
-export interface Progress {
-  /** A new phase started ("waiting for primary-broker-1 to answer metadata"). */
-  step(text: string): void;
-  /** The current phase finished well. */
-  done(text?: string): void;
-  /** A note that is not a phase ("created topic test-topic on primary"). */
-  info(text: string): void;
-}
-
-export const silentProgress: Progress = { step() {}, done() {}, info() {} };
+export { silentProgress, type Progress } from '../util/progress.js';
+import type { Progress } from '../util/progress.js';
 
 export interface StartOptions {
   progress?: Progress;

