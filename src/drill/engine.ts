@@ -395,6 +395,8 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
         const real = truth.get(a.seq);
         if (real && real !== a.cluster) Object.assign(a, { cluster: real, relabelled: true });
       }
+      // Where the drill's producer really acked last, by the ledger (its label may come from stale metadata).
+      if (lateClients && acksAt.length > 0) lateClients.runningProducerCluster = acksAt.at(-1)!.cluster;
       emit({
         type: 'phase-done',
         text: `ledger: ${ledger.checked} acknowledged messages checked, ${ledger.missing} missing` + (ledger.onOtherCluster ? ` (${ledger.onOtherCluster} found on the other cluster than acknowledged: split)` : ''),
