@@ -3,7 +3,7 @@
  * the local binary, or a throw-away container of envoy.image. `start` refuses on a rejection before
  * anything runs; `doctor` reports it as a check. See ../envoy/validate.ts.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Topology } from '../config/topology.js';
@@ -47,6 +47,8 @@ export async function envoyConfigCheck(t: Topology, kind: RuntimeKind, canRunDoc
   if (kind === 'local' && !existsSync(envoyBinaryPath())) return { name, level: 'ok', detail: 'not checked: Envoy is not installed yet (`start` installs it, then checks)' };
   if (kind === 'docker' && !canRunDocker) return { name, level: 'ok', detail: 'not checked: needs the Docker checks above to pass' };
   const dir = mkdtempSync(join(tmpdir(), 'failover-demo-envoy-check-'));
+  // mkdtemp makes it 0700: Envoy's images run as their own user, who must read the mounted file.
+  chmodSync(dir, 0o755);
   try {
     const v = await validateRuntimeEnvoy(t, kind, { dir, pull: 'never' });
     if (v.ok) return { name, level: 'ok', detail: `${kind === 'docker' ? t.envoy.image : 'the local Envoy'} accepts the rendered configuration (envoy --mode validate)` };
