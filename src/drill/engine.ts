@@ -21,7 +21,7 @@ import { scanLedger } from './ledger-scan.js';
 import { UserError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { delay, waitFor, WaitTimeoutError } from '../util/wait.js';
-import { describeRouting, expectedRouting, observedRouting, routingMatches, type ObservedRouting } from './expected.js';
+import { describeRouting, expectedRouting, observedRouting, routingMatches, type ObservedRouting } from '../envoy/routing-model.js';
 import { applyFault, detectionCase, serves } from './faults.js';
 import {
   firstRoutingChange,

@@ -6,7 +6,7 @@
 import type { CrashMeasures } from './crash.js';
 import type { HealthCheckSettings } from '../config/topology.js';
 import { formatSeconds } from '../envoy/timing.js';
-import { describeRouting, type ExpectedRouting, type ObservedRouting } from './expected.js';
+import { describeRouting, type ExpectedRouting, type ObservedRouting } from '../envoy/routing-model.js';
 import type { StepWindow } from './scenarios.js';
 
 export interface PredictedWindow {

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { brokersOf, type ClusterName } from '../../src/config/topology.js';
-import { expectedCoherentRouting, observedRouting, routingMatches, routingStatus } from '../../src/drill/expected.js';
+import { expectedCoherentRouting, observedRouting, routingMatches, routingStatus } from '../../src/envoy/routing-model.js';
 import { envoyNext } from '../../src/drill/faults.js';
 import type { ControllerDecision } from '../../src/envoy/routing.js';
 import type { BrokerStatus } from '../../src/runtime/types.js';

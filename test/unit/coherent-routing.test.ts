@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { observedRouting } from '../../src/drill/expected.js';
+import { observedRouting } from '../../src/envoy/routing-model.js';
 import {
   brokerClusterOf,
   coherentRouting,

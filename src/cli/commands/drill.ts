@@ -5,7 +5,7 @@ import chalk from 'chalk';
 import ora from 'ora';
 import { formatSeconds, formatWindow } from '../../envoy/timing.js';
 import { runDrill, writeReportFiles } from '../../drill/engine.js';
-import { describeRouting } from '../../drill/expected.js';
+import { describeRouting } from '../../envoy/routing-model.js';
 import type { DrillReport, StepResult } from '../../drill/report.js';
 import { buildScenario, SCENARIO_NAMES } from '../../drill/scenarios.js';
 import { effectiveQuorum } from '../../config/topology.js';
