@@ -19,7 +19,6 @@ import { FailoverProducer, type ProducerSummary } from '../kafka/producer.js';
 import type { Endpoints, Runtime } from '../runtime/types.js';
 import { scanLedger } from './ledger-scan.js';
 import { UserError } from '../util/errors.js';
-import { writeFileAtomic } from '../util/fs.js';
 import { delay, waitFor, WaitTimeoutError } from '../util/wait.js';
 import { describeRouting, expectedRouting, observedRouting, routingMatches, type ObservedRouting } from '../envoy/routing-model.js';
 import { applyFault, detectionCase, serves } from './faults.js';
@@ -28,8 +27,6 @@ import {
   inactiveAcks,
   firstTimeIn,
   firstTimeWhen,
-  renderMarkdown,
-  renderSvg,
   timeIn,
   type AckBucket,
   type ConnectionSample,
@@ -495,15 +492,6 @@ async function runLateClients(o: {
     consumer.stop();
     await consuming.catch(() => undefined);
   }
-}
-
-/** Writes report.json, report.md and timeline.svg into `dir`; returns their paths. */
-export function writeReportFiles(dir: string, report: DrillReport): { json: string; md: string; svg: string } {
-  const files = { json: join(dir, 'report.json'), md: join(dir, 'report.md'), svg: join(dir, 'timeline.svg') };
-  writeFileAtomic(files.json, JSON.stringify(report, null, 2) + '\n');
-  writeFileAtomic(files.md, renderMarkdown(report, 'timeline.svg'));
-  writeFileAtomic(files.svg, renderSvg(report));
-  return files;
 }
 
 /** Samples from `from` on; the one in force at `from` starts at `from`. */
