@@ -1,18 +1,18 @@
 /**
  * The drill engine: runs any scenario (./scenarios.ts) against a running demo through the Runtime
- * interface. A producer (with a ledger) and a consumer run in the background the whole time; a poller
- * reads Envoy's routing every `pollMs`. Each step performs its fault action, then waits — with a deadline
- * from predictTiming — until the routing matches what the step expects (and, for `hold` steps, stays so).
+ * interface. A producer (with a ledger) and a consumer run in the background the whole time; the routing
+ * monitor's loop (./watch.ts) reads Envoy's routing every `pollMs`. Each step performs its fault action,
+ * then waits — with a deadline from predictTiming — until the routing matches what the step expects
+ * (and, for `hold` steps, stays so).
  * A failed step stops the drill and leaves the environment as it is (or restores it, if asked).
  * The result is a DrillReport (./report.ts) with the measured times next to the predicted ones.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { brokersOf, type Topology } from '../config/topology.js';
+import { brokersOf } from '../config/topology.js';
 import { predictTiming, type TimingWindow } from '../envoy/timing.js';
 import { CONTROLLER_POLL_MS } from '../render/controller.js';
-import { RoutingReader, type RoutingSnapshot } from '../envoy/routing.js';
 import { createClusterDirectory } from '../kafka/clusters.js';
 import { FailoverConsumer, type ConsumerSummary } from '../kafka/consumer.js';
 import { FailoverProducer, type ProducerSummary } from '../kafka/producer.js';
@@ -20,7 +20,7 @@ import type { Endpoints, Runtime } from '../runtime/types.js';
 import { scanLedger } from './ledger-scan.js';
 import { UserError } from '../util/errors.js';
 import { delay, waitFor, WaitTimeoutError } from '../util/wait.js';
-import { describeRouting, expectedRouting, observedRouting, routingMatches, type ObservedRouting } from '../envoy/routing-model.js';
+import { describeRouting, expectedRouting, routingMatches, type ObservedRouting } from '../envoy/routing-model.js';
 import { applyFault, detectionCase, serves } from './faults.js';
 import {
   firstRoutingChange,
@@ -29,7 +29,6 @@ import {
   firstTimeWhen,
   timeIn,
   type AckBucket,
-  type ConnectionSample,
   type DrillReport,
   type PredictedWindow,
   type RoutingSample,
@@ -37,6 +36,7 @@ import {
 } from './report.js';
 import type { Scenario, ScenarioStep } from './scenarios.js';
 import { crashMeasures, recoveryAfter, runCrash, type CrashStep, type PartitionEvent } from './crash.js';
+import { RoutingWatcher } from './watch.js';
 
 /** How long after a crash the drill's clients may take to work on every partition again. */
 const CLIENT_RECOVERY_TIMEOUT_MS = 90_000;
@@ -65,67 +65,11 @@ export interface DrillOptions {
   signal?: AbortSignal;
 }
 
-/** "primary-broker-2: failed_outlier_check" for every host Envoy does not consider healthy (why it moved). */
-function unhealthyHosts(snap: RoutingSnapshot): string[] {
-  const seen = new Set<string>();
-  for (const l of snap.listeners) for (const h of l.hosts) if (!h.healthy) seen.add(`${h.host}: ${h.flags.join(',') || h.health}`);
-  return [...seen].sort();
-}
-
 /** Which mechanism had marked the hosts when the expected routing was reached. */
 function detectionCause(unhealthy: string[]): StepResult['detectedBy'] {
   const hc = unhealthy.some((u) => u.includes('failed_active_hc'));
   const outlier = unhealthy.some((u) => u.includes('failed_outlier_check') && !u.includes('failed_active_hc'));
   return hc && outlier ? 'health check + outlier detection' : outlier ? 'outlier detection' : hc ? 'health check' : undefined;
-}
-
-/** Watches Envoy's routing in the background: the latest snapshot and every change, with times. */
-class RoutingWatcher {
-  readonly samples: RoutingSample[] = [];
-  /** Open client connections per cluster, each time they changed. */
-  readonly connections: ConnectionSample[] = [];
-  latest?: RoutingSnapshot;
-  lastError?: Error;
-  private readonly reader: RoutingReader;
-  private running = true;
-  private loop?: Promise<void>;
-
-  constructor(adminUrl: string, topology: Topology, private readonly pollMs: number) {
-    this.reader = new RoutingReader(adminUrl, topology);
-  }
-
-  start(): void {
-    this.loop = (async () => {
-      while (this.running) {
-        try {
-          const snap = await this.reader.read();
-          this.latest = snap;
-          this.lastError = undefined;
-          const obs = observedRouting(snap);
-          const unhealthy = unhealthyHosts(snap);
-          const prev = this.samples.at(-1);
-          if (!prev || prev.activeCluster !== obs.activeCluster || prev.listeners.join() !== obs.listeners.join() || prev.unhealthy?.join() !== unhealthy.join()) {
-            this.samples.push({ at: snap.at, activeCluster: obs.activeCluster, listeners: obs.listeners, unhealthy });
-          }
-          const cx = snap.connectionsByCluster ?? {};
-          if (JSON.stringify(cx) !== JSON.stringify(this.connections.at(-1)?.byCluster)) this.connections.push({ at: snap.at, byCluster: { ...cx } });
-        } catch (err) {
-          this.lastError = err as Error;
-        }
-        if (this.running) await delay(this.pollMs);
-      }
-    })();
-  }
-
-  observed(): ObservedRouting | undefined {
-    return this.latest ? observedRouting(this.latest) : undefined;
-  }
-
-  async stop(): Promise<void> {
-    this.running = false;
-    await this.loop;
-    await this.reader.close();
-  }
 }
 
 /** The predicted window a step is measured against. */
