@@ -1,6 +1,7 @@
 /**
  * Measurements from the drill's timelines (pure): how long the routing was in a state, when it first
- * changed or reached a state, and acknowledgements by a cluster Envoy no longer routed to.
+ * changed or reached a state, acknowledgements by a cluster Envoy no longer routed to, and the part of
+ * the routing a report shows.
  */
 import type { RoutingSample } from './report-model.js';
 
@@ -73,4 +74,10 @@ export function firstTimeWhen(routing: readonly RoutingSample[], from: number, p
 /** When the overall routing is first `state` at or after `from`. */
 export function firstTimeIn(routing: readonly RoutingSample[], from: number, state: string): number | undefined {
   return firstTimeWhen(routing, from, (s) => s.activeCluster === state);
+}
+
+/** Samples from `from` on; the one in force at `from` starts at `from`. */
+export function clipRouting(routing: RoutingSample[], from: number): RoutingSample[] {
+  const before = routing.filter((s) => s.at <= from).at(-1);
+  return [...(before ? [{ ...before, at: from }] : []), ...routing.filter((s) => s.at > from)];
 }
