@@ -5,9 +5,9 @@
  */
 import { brokersOf, CLUSTER_NAMES, effectiveQuorum, type BrokerRef, type ClusterName, type Topology } from '../config/topology.js';
 import { formatSeconds, formatWindow, predictTiming, recoveryModeCase, type DetectionCase, type TimingWindow } from '../envoy/timing.js';
+import { describeRouting, expectedCoherentRouting, expectedRouting, type ExpectedRouting } from '../envoy/routing-model.js';
 import type { BrokerChange, BrokerStatus, Runtime, RuntimeKind } from '../runtime/types.js';
 import { UserError } from '../util/errors.js';
-import { describeRouting, expectedCoherentRouting, expectedRouting, type ExpectedRouting } from './expected.js';
 
 export type FaultAction =
   | { kind: 'stop'; brokers: string[] }

@@ -5,9 +5,9 @@
  * per listener (test/unit/drill-scenarios.test.ts checks it against the routing model).
  */
 import { brokerName, type ClusterName, type FailbackMode, type FailoverPolicy } from '../config/topology.js';
+import { overallOf, type ExpectedRouting, type ListenerTarget } from '../envoy/routing-model.js';
 import { UserError } from '../util/errors.js';
 import type { FaultAction } from './faults.js';
-import { overallOf, type ExpectedRouting, type ListenerTarget } from './expected.js';
 
 /**
  * Which predicted window bounds the step: a broker stopping to serve (killed, or restarted into recovery

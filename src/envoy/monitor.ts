@@ -5,7 +5,8 @@
  */
 import { EnvoyUnreachableError } from './admin.js';
 import type { AdminOutage } from './restart.js';
-import { MalformedClustersError, routingTransitions, type RoutingEvent, type RoutingSnapshot } from './routing.js';
+import { routingTransitions } from './routing-events.js';
+import { MalformedClustersError, type RoutingEvent, type RoutingSnapshot } from './routing-types.js';
 import { delay } from '../util/wait.js';
 
 export interface SnapshotUpdate {

@@ -8,7 +8,7 @@
  * request. Both have whole-second resolution.
  */
 import type { EnvoyAdmin } from './admin.js';
-import type { RoutingEvent, RoutingSnapshot } from './routing.js';
+import type { RoutingEvent, RoutingSnapshot } from './routing-types.js';
 import { formatSeconds } from './timing.js';
 
 /**

@@ -1,15 +1,13 @@
 /**
  * Reading Envoy's routing under the `coherent` policy (one single-host Envoy cluster per broker, the
- * listeners' targets in Envoy's listener config), and what the coherent rule expects.
- * The per-broker reading is covered by routing.test.ts and drill-scenarios.test.ts.
+ * listeners' targets in Envoy's listener config). What the coherent rule expects is in
+ * coherent-expected.test.ts; the per-broker reading is covered by routing.test.ts and drill-scenarios.test.ts.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { brokersOf, CLUSTER_NAMES, defaultTopology, type ClusterName, type Topology } from '../../src/config/topology.js';
-import { expectedCoherentRouting, observedRouting, routingMatches, routingStatus } from '../../src/drill/expected.js';
-import { envoyNext } from '../../src/drill/faults.js';
+import { observedRouting } from '../../src/envoy/routing-model.js';
 import {
   brokerClusterOf,
   coherentRouting,
@@ -17,75 +15,9 @@ import {
   listenerLabel,
   listenerTargetsFromConfigDump,
   routingFromClusters,
-  type ControllerDecision,
-  type RoutingSnapshot,
 } from '../../src/envoy/routing.js';
-import { renderListenerFile, type RenderTarget } from '../../src/render/envoy.js';
-import type { BrokerStatus } from '../../src/runtime/types.js';
-
-function topology(patch: Partial<Topology> = {}): Topology {
-  const d = defaultTopology({});
-  return { ...d, failover: { ...d.failover, policy: 'coherent' }, ...patch };
-}
-
-// ---------------------------------------------------------------------------------------------------
-// hand-made Envoy documents, in the shapes Envoy's admin API answers with
-
-interface HostSpec {
-  healthy?: boolean;
-  cx?: number;
-  port?: number;
-}
-
-/** One host_statuses entry of GET /clusters?format=json. */
-function host(name: string, { healthy = true, cx = 0, port = 9092 }: HostSpec = {}): unknown {
-  return {
-    address: { socket_address: { address: name, port_value: port } },
-    hostname: name,
-    stats: [{ name: 'cx_total', value: String(cx) }, { type: 'GAUGE', name: 'cx_active', ...(cx ? { value: String(cx) } : {}) }],
-    health_status: healthy ? { eds_health_status: 'HEALTHY' } : { failed_active_health_check: true, eds_health_status: 'HEALTHY' },
-    weight: 1,
-  };
-}
-
-/**
- * GET /clusters?format=json of the coherent bootstrap: `<cluster>_broker_<i>` per broker (and the
- * `_host` set when `hostSet`), one host each. `down` fails a broker's checks in every set;
- * `downHost` only in the host-facing one.
- */
-function clustersDoc(t: Topology, o: { down?: string[]; downHost?: string[]; cx?: Record<string, number>; hostSet?: boolean } = {}): unknown {
-  const statuses = brokersOf(t).flatMap((b) => [
-    { name: `${b.cluster}_broker_${b.index}`, host_statuses: [host(b.name, { healthy: !o.down?.includes(b.name), cx: o.cx?.[b.name] })] },
-    ...(o.hostSet
-      ? [{ name: `${b.cluster}_broker_${b.index}_host`, host_statuses: [host(b.name, { port: 19092, healthy: !o.down?.includes(b.name) && !o.downHost?.includes(b.name), cx: o.cx?.[`${b.name}_host`] })] }]
-      : []),
-  ]);
-  return { cluster_statuses: statuses };
-}
-
-/** GET /config_dump?resource=dynamic_listeners with the listeners of a rendered listener file active. */
-function dynamicListenersDump(t: Topology, target: RenderTarget, active: ClusterName | ((name: string) => ClusterName)): unknown {
-  const pick = typeof active === 'function' ? active : () => active;
-  const byCluster = Object.fromEntries(CLUSTER_NAMES.map((c) => [c, parse(renderListenerFile(t, target, c)).resources])) as Record<ClusterName, { name: string }[]>;
-  return {
-    configs: byCluster.primary.map(({ name }) => ({
-      '@type': 'type.googleapis.com/envoy.admin.v3.ListenersConfigDump.DynamicListener',
-      name,
-      active_state: { version_info: '', listener: byCluster[pick(name)].find((l) => l.name === name), last_updated: '2026-01-01T00:00:00Z' },
-    })),
-  };
-}
-
-/** The snapshot RoutingReader.read builds under coherent, from hand-made documents. */
-function read(t: Topology, target: RenderTarget, o: Parameters<typeof clustersDoc>[1] & { active?: ClusterName | ((name: string) => ClusterName); quorum?: number } = {}): RoutingSnapshot {
-  const base = routingFromClusters(clustersDoc(t, { ...o, hostSet: o.hostSet ?? (target === 'docker' && t.rewrite === 'advertised') }), t, 1_000);
-  const targets = listenerTargetsFromConfigDump(dynamicListenersDump(t, target, o.active ?? 'primary'));
-  return coherentRouting(base, targets, o.quorum ?? 2);
-}
-
-const routes = (s: RoutingSnapshot) => s.listeners.map((l) => [l.name, l.routesTo, l.routesToHost ?? null, l.degraded ?? false]);
-
-// ---------------------------------------------------------------------------------------------------
+import { renderListenerFile } from '../../src/render/envoy.js';
+import { clustersDoc, dynamicListenersDump, read, routes, topology } from './coherent-fixtures.js';
 
 describe('names of the coherent layout', () => {
   it('brokerClusterOf: <cluster>_broker_<i>[_host] → cluster, position, set', () => {
@@ -254,7 +186,10 @@ describe('coherentRouting', () => {
     expect(partial.activeCluster).toBe('none');
     expect(coherentRouting(base, {}, 2).activeCluster).toBe('none');
   });
+});
 
+// coherentRouting, continued: the Docker target's two sets of Envoy clusters
+describe('coherentRouting', () => {
   it('docker, advertised: the in-network and host-facing clusters of one broker merge into one host', () => {
     const t = topology({ rewrite: 'advertised' });
     const s = read(t, 'docker', {
@@ -283,116 +218,5 @@ describe('coherentRouting', () => {
     const before = JSON.stringify(base);
     coherentRouting(base, listenerTargetsFromConfigDump(dynamicListenersDump(t, 'docker', 'primary')), 2);
     expect(JSON.stringify(base)).toBe(before);
-  });
-});
-
-describe('expectedCoherentRouting', () => {
-  const serving = (down: string[]) => (name: string) => !down.includes(name);
-
-  it('the primary while it has a quorum of serving brokers, else the secondary, else none', () => {
-    expect(expectedCoherentRouting(3, 2, serving([]))).toEqual({ activeCluster: 'primary', listeners: ['primary', 'primary', 'primary'] });
-    expect(expectedCoherentRouting(3, 2, serving(['primary-broker-0']))).toEqual({ activeCluster: 'primary', listeners: ['primary', 'primary', 'primary'] });
-    expect(expectedCoherentRouting(3, 2, serving(['primary-broker-0', 'primary-broker-1']))).toEqual({ activeCluster: 'secondary', listeners: ['secondary', 'secondary', 'secondary'] });
-    expect(expectedCoherentRouting(3, 2, serving(['primary-broker-0', 'primary-broker-1', 'secondary-broker-0', 'secondary-broker-1'])).activeCluster).toBe('none');
-    expect(expectedCoherentRouting(3, 3, serving(['primary-broker-0'])).activeCluster).toBe('secondary');
-    expect(expectedCoherentRouting(1, 1, serving(['primary-broker-0']))).toEqual({ activeCluster: 'secondary', listeners: ['secondary'] });
-  });
-
-  it("the controller's decision wins over the rule (e.g. manual failback keeps the secondary)", () => {
-    expect(expectedCoherentRouting(3, 2, serving([]), 'secondary')).toEqual({ activeCluster: 'secondary', listeners: ['secondary', 'secondary', 'secondary'] });
-    expect(expectedCoherentRouting(2, 2, serving([]), 'primary')).toEqual({ activeCluster: 'primary', listeners: ['primary', 'primary'] });
-  });
-
-  it('what coherentRouting reads for one broker down matches it (no split)', () => {
-    const s = read(topology(), 'local', { down: ['primary-broker-2'] });
-    expect(routingMatches(observedRouting(s), expectedCoherentRouting(3, 2, serving(['primary-broker-2'])))).toBe(true);
-  });
-});
-
-describe('routingStatus under coherent', () => {
-  const t = topology();
-  const brokers = (down: string[]) => brokersOf(t).map((b) => ({ name: b.name, running: !down.includes(b.name), recoveryMode: false }));
-  const decision = (activeCluster: ClusterName | 'none'): ControllerDecision => ({
-    reachable: true,
-    policy: 'coherent',
-    active: activeCluster === 'none' ? 'primary' : activeCluster,
-    activeCluster,
-    since: '2026-01-01T00:00:00.000Z',
-    reason: 'test',
-    quorum: 2,
-    failback: 'manual',
-    pendingFailbackSince: null,
-    healthy: { primary: 3, secondary: 3 },
-    total: { primary: 3, secondary: 3 },
-    envoyReachable: true,
-  });
-
-  it('one primary broker stopped: settled on the primary once Envoy marks it (no split expected)', () => {
-    const s = routingStatus(read(t, 'local', { down: ['primary-broker-0'] }), brokers(['primary-broker-0']), 3);
-    expect(s.expected).toEqual({ activeCluster: 'primary', listeners: ['primary', 'primary', 'primary'] });
-    expect(s.settled).toBe(true);
-    expect(s.listeners.map((l) => [l.name, l.routesTo])).toEqual([
-      ['broker_0_listener', 'primary'],
-      ['broker_1_listener', 'primary'],
-      ['broker_2_listener', 'primary'],
-    ]);
-  });
-
-  it('the primary below quorum: not settled until the controller has moved every listener', () => {
-    const down = ['primary-broker-0', 'primary-broker-1'];
-    expect(routingStatus(read(t, 'local', { down }), brokers(down), 3).settled).toBe(false);
-    const moved = routingStatus(read(t, 'local', { down, active: 'secondary' }), brokers(down), 3);
-    expect(moved.expected.activeCluster).toBe('secondary');
-    expect(moved.settled).toBe(true);
-  });
-
-  it("the controller's decision, when reachable, is what is expected", () => {
-    const onSecondary = read(t, 'local', { active: 'secondary' });
-    expect(routingStatus({ ...onSecondary, decision: decision('secondary') }, brokers([]), 3).settled).toBe(true);
-    // unreachable: back to the rule (everything serves → the primary)
-    const s = routingStatus({ ...onSecondary, decision: { reachable: false, error: 'ECONNREFUSED' } }, brokers([]), 3);
-    expect(s.expected.activeCluster).toBe('primary');
-    expect(s.settled).toBe(false);
-  });
-
-  it('the quorum parameter is used', () => {
-    const down = ['primary-broker-0'];
-    expect(routingStatus(read(t, 'local', { down, quorum: 3 }), brokers(down), 3, 3).expected.activeCluster).toBe('secondary');
-  });
-});
-
-describe('envoyNext under coherent', () => {
-  const t = topology();
-  const status = (down: string[], recovery: string[] = []): BrokerStatus[] =>
-    brokersOf(t).map((b) => ({ name: b.name, cluster: b.cluster, index: b.index, running: !down.includes(b.name), recoveryMode: recovery.includes(b.name) }));
-
-  it('one primary broker stopped: marked in the refused window, every listener stays on the primary', () => {
-    const { lines, expected } = envoyNext(t, 'local', status([]), status(['primary-broker-0']), 'stopped');
-    expect(lines[0]).toContain('primary-broker-0 unhealthy in 6.0–10.5 s');
-    expect(lines).toContain('Coherent policy: primary 2/3 serving, secondary 3/3, quorum 2.');
-    expect(lines.at(-1)).toMatch(/^Every listener should route to the primary cluster/);
-    expect(expected).toEqual({ activeCluster: 'primary', listeners: ['primary', 'primary', 'primary'] });
-  });
-
-  it('the primary below quorum: every listener to the secondary (Docker: the vanished window)', () => {
-    const { lines, expected } = envoyNext(t, 'docker', status(['primary-broker-0']), status(['primary-broker-0', 'primary-broker-1']), 'stopped');
-    expect(lines[0]).toContain('primary-broker-1 unhealthy in 6.0–16.5 s');
-    expect(lines.at(-1)).toMatch(/^Every listener should route to the secondary cluster/);
-    expect(expected).toEqual({ activeCluster: 'secondary', listeners: ['secondary', 'secondary', 'secondary'] });
-  });
-
-  it('neither cluster with a quorum: none, and says so', () => {
-    const { lines, expected } = envoyNext(t, 'local', status(['primary-broker-0', 'primary-broker-1', 'secondary-broker-0']), status(['primary-broker-0', 'primary-broker-1', 'secondary-broker-0', 'secondary-broker-1']), 'stopped');
-    expect(expected.activeCluster).toBe('none');
-    expect(lines.at(-1)).toContain('Neither cluster has a quorum');
-  });
-
-  it('every primary broker back: auto failback after the hold; manual failback stays on the secondary', () => {
-    const was = status(['primary-broker-0', 'primary-broker-1']);
-    const auto = envoyNext(t, 'local', was, status([]), 'stopped');
-    expect(auto.expected.activeCluster).toBe('primary');
-    expect(auto.lines.at(-1)).toContain('a failback waits 10.0 s of every primary broker healthy');
-    const manual = envoyNext({ ...t, failover: { ...t.failover, failback: 'manual' } }, 'local', was, status([]), 'stopped');
-    expect(manual.expected.activeCluster).toBe('secondary');
   });
 });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { brokersOf, defaultTopology, type Topology } from '../../src/config/topology.js';
 import { lbSettingsFromConfigDump, routingFromClusters } from '../../src/envoy/routing.js';
-import { describeRouting, expectedRouting, observedRouting, routingMatches, routingStatus } from '../../src/drill/expected.js';
+import { describeRouting, expectedRouting, observedRouting, routingMatches, routingStatus } from '../../src/envoy/routing-model.js';
 import { envoyNext, resolveBroker, resolveBrokersOrCluster, type FaultAction } from '../../src/drill/faults.js';
 import { buildScenario, CRASH_SCENARIOS, SCENARIO_NAMES } from '../../src/drill/scenarios.js';
 import type { BrokerStatus } from '../../src/runtime/types.js';

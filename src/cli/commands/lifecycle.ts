@@ -7,7 +7,7 @@ import ora, { type Ora } from 'ora';
 import { clearState, writeState, type DemoState } from '../../runtime/state.js';
 import { collectStatus, restartsText, statusTable, type Paint, type StatusReport, type Tone } from '../../runtime/status-report.js';
 import { readRouting } from '../../envoy/routing.js';
-import { describeRouting, routingStatus, type RoutingStatus } from '../../drill/expected.js';
+import { describeRouting, routingStatus, type RoutingStatus } from '../../envoy/routing-model.js';
 import { effectiveQuorum } from '../../config/topology.js';
 import { RUNTIME_KINDS, type Progress, type Runtime, type RuntimeKind } from '../../runtime/types.js';
 import { UserError } from '../../util/errors.js';

@@ -1,15 +1,15 @@
 /**
- * The routing Envoy should settle on for a given set of serving brokers (pure).
+ * The routing Envoy should settle on for a given set of serving brokers, and how what Envoy does compares
+ * to it (pure): what `status` reports and what each drill step waits for.
  *
  * Each listener i is one Envoy cluster holding primary-broker-i (priority 0) and secondary-broker-i
  * (priority 1), panic routing off. So listener i routes to the primary when primary-broker-i serves,
  * else to the secondary when secondary-broker-i serves, else nowhere. A broker "serves" when it runs
  * and is not in recovery mode (its Schema Registry answers). Overall: one cluster when every listener
- * agrees, `split` when they disagree, `none` when some listener has no upstream — as src/envoy/routing.ts
- * reports it.
+ * agrees, `split` when they disagree, `none` when some listener has no upstream — as ./routing.ts reports it.
  */
 import { brokerName, type ClusterName } from '../config/topology.js';
-import type { ActiveCluster, RoutingSnapshot } from '../envoy/routing.js';
+import type { ActiveCluster, RoutingSnapshot } from './routing-types.js';
 
 export type ListenerTarget = ClusterName | 'none';
 

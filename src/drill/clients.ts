@@ -1,0 +1,119 @@
+/**
+ * The drill's clients: a producer (with a ledger) and a consumer that run through every step, and what
+ * they saw — acknowledgements per cluster and per second, per-partition acknowledgements and deliveries,
+ * failed sends. Plus the late clients: a fresh producer and consumer started after the last step.
+ */
+import { createClusterDirectory } from '../kafka/clusters.js';
+import { FailoverConsumer, type ConsumerSummary } from '../kafka/consumer.js';
+import { FailoverProducer, type ProducerSummary } from '../kafka/producer.js';
+import type { Endpoints } from '../runtime/types.js';
+import { waitFor } from '../util/wait.js';
+import type { PartitionEvent } from './crash.js';
+import type { AckBucket, DrillReport } from './report-model.js';
+
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+/** One acknowledged message; `relabelled` once the ledger found it on the other cluster than acknowledged. */
+export interface AckRecord {
+  at: number;
+  cluster: string;
+  seq: number;
+  relabelled?: boolean;
+}
+
+export class DrillClients {
+  /**
+   * Epoch ms the drill's timeline starts from: set when the clients are created, reset once the first
+   * message is acknowledged. Acks and failures from then on are counted per second since it.
+   */
+  startedAt: number;
+  readonly acks: AckRecord[] = [];
+  readonly partitionAcks: PartitionEvent[] = [];
+  readonly received: PartitionEvent[] = [];
+  readonly failures: { at: number; count: number }[] = [];
+  /** The partitions of the topic. */
+  readonly partitions: number[];
+  readonly clusters: ReturnType<typeof createClusterDirectory>;
+  private readonly buckets = new Map<number, AckBucket>();
+  private readonly producer: FailoverProducer;
+  private readonly consumer: FailoverConsumer;
+  private producerRun?: Promise<ProducerSummary>;
+  private consumerRun?: Promise<ConsumerSummary>;
+
+  constructor(o: { endpoints: Endpoints; topic: string; partitions: number; rate: number; ledgerFile: string }) {
+    const { bootstrap, direct } = o.endpoints;
+    this.clusters = createClusterDirectory(direct);
+    this.producer = new FailoverProducer({ bootstrap, topic: o.topic, ratePerSecond: o.rate, ledgerFile: o.ledgerFile, clusters: this.clusters, direct });
+    this.consumer = new FailoverConsumer({ bootstrap, topic: o.topic, clusters: this.clusters, direct, from: 'latest' });
+    this.partitions = range(o.partitions);
+    this.consumer.on('message', (m: { partition: number; at: number }) => this.received.push({ at: m.at, partition: m.partition }));
+    this.producer.on('ack', (a) => {
+      this.acks.push({ at: a.at, cluster: a.cluster, seq: a.seq });
+      this.partitionAcks.push({ at: a.at, partition: a.partition });
+      if (a.at >= this.startedAt) this.bucket(a.at)[a.cluster]++;
+    });
+    this.producer.on('failure', (f) => {
+      this.failures.push({ at: f.at, count: f.seqs.length });
+      if (f.at >= this.startedAt) this.bucket(f.at).failed += f.seqs.length;
+    });
+    this.startedAt = Date.now();
+  }
+
+  private bucket(at: number): AckBucket {
+    const second = Math.floor((at - this.startedAt) / 1000);
+    let b = this.buckets.get(second);
+    if (!b) this.buckets.set(second, (b = { second, primary: 0, secondary: 0, unknown: 0, failed: 0 }));
+    return b;
+  }
+
+  start(): void {
+    this.producerRun = this.producer.run();
+    this.consumerRun = this.consumer.run();
+    this.producerRun.catch(() => undefined);
+    this.consumerRun.catch(() => undefined);
+  }
+
+  /** Stops both; their summaries, for those that were started and did not fail. */
+  async stop(): Promise<{ producer?: ProducerSummary; consumer?: ConsumerSummary }> {
+    this.producer.stop();
+    this.consumer.stop();
+    const producer = await this.producerRun?.catch(() => undefined);
+    const consumer = await this.consumerRun?.catch(() => undefined);
+    return { producer, consumer };
+  }
+
+  /** Acks and failed sends per second since startedAt. */
+  ackBuckets(): AckBucket[] {
+    return [...this.buckets.values()].sort((a, b) => a.second - b.second);
+  }
+}
+
+/**
+ * A producer (10 messages) and a consumer started now, next to the drill's: where new clients land.
+ * Under `coherent` they join the clients that ran through the drill; under `per-broker` after a failback
+ * they land on the primary while the drill's producer stays on the secondary.
+ */
+export async function runLateClients(o: {
+  bootstrap: string[];
+  topic: string;
+  clusters: ReturnType<typeof createClusterDirectory>;
+  direct: Endpoints['direct'];
+  signal?: AbortSignal;
+}): Promise<NonNullable<DrillReport['lateClients']>> {
+  const seen = new Map<string, number>();
+  const consumer = new FailoverConsumer({ bootstrap: o.bootstrap, topic: o.topic, clusters: o.clusters, direct: o.direct, from: 'latest' });
+  consumer.on('message', (m: { cluster: string }) => seen.set(m.cluster, (seen.get(m.cluster) ?? 0) + 1));
+  const consuming = consumer.run();
+  consuming.catch(() => undefined);
+  const producer = new FailoverProducer({ bootstrap: o.bootstrap, topic: o.topic, ratePerSecond: 20, count: 10, clusters: o.clusters, direct: o.direct });
+  try {
+    const summary = await producer.run();
+    await waitFor(() => [...seen.values()].reduce((a, b) => a + b, 0) >= 10, { timeoutMs: 30_000, intervalMs: 100, what: 'a fresh consumer to receive 10 messages', signal: o.signal }).catch(() => undefined);
+    const consumerCluster = [...seen.entries()].filter(([c]) => c !== 'unknown').sort((a, b) => b[1] - a[1])[0]?.[0];
+    return { producerAckedBy: { ...summary.ackedBy }, ...(consumerCluster ? { consumerCluster } : {}) };
+  } finally {
+    producer.stop();
+    consumer.stop();
+    await consuming.catch(() => undefined);
+  }
+}
