@@ -11,17 +11,12 @@
 import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import { defaultTopology, type Topology } from './topology.js';
-import { formatDuration } from './duration.js';
-import {
-  applyPatch,
-  checkTopology,
-  formatProblem,
-  parseBrokersFlag,
-  parseRewriteFlag,
-  readConfigDocument,
-  type ConfigProblem,
-} from './validate.js';
+import { topologySchema, type ConfigProblem } from './checks.js';
+import { toConfigDocumentLoosely } from './file-form.js';
+import { applyPatch, formatProblem, issueProblems, parseBrokersFlag, parseRewriteFlag, readConfigDocument } from './validate.js';
 import { UserError } from '../util/errors.js';
+
+export { toConfigDocument } from './file-form.js';
 
 export interface TopologyOverrides {
   brokers?: number | string;
@@ -111,26 +106,17 @@ export function loadTopology(options: LoadOptions = {}): Topology {
   }
 
   topology = fitDefaultTopics(topology, topicsFromFile);
-  problems.push(...checkTopology(topology));
+  const checked = topologySchema.safeParse(topology);
+  if (!checked.success) problems.push(...issueProblems(checked.error, topology));
   if (problems.length > 0) throw new ConfigError(problems.map(formatProblem), options.configFile);
   return topology;
 }
 
 /**
- * The topology in the config file's form (durations as "3s" strings, keys without `Ms`): what
- * `failover-demo config` shows, and a valid config file itself.
+ * A topology from whatever of `value` (a topology, perhaps written by another version, perhaps damaged)
+ * is valid, with the defaults for the rest: so `stop` can still find what a damaged state file recorded.
  */
-export function toConfigDocument(t: Topology): Record<string, unknown> {
-  const convert = (value: unknown): unknown => {
-    if (Array.isArray(value)) return value.map(convert);
-    if (value && typeof value === 'object') {
-      return Object.fromEntries(
-        Object.entries(value).map(([k, v]) =>
-          k.endsWith('Ms') && typeof v === 'number' ? [k.slice(0, -2), formatDuration(v)] : [k, convert(v)],
-        ),
-      );
-    }
-    return value;
-  };
-  return convert(t) as Record<string, unknown>;
+export function salvageTopology(value: unknown, env: Record<string, string | undefined> = {}): Topology {
+  const { patch } = readConfigDocument(toConfigDocumentLoosely(value));
+  return applyPatch(defaultTopology(env), patch);
 }

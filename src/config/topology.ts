@@ -1,151 +1,34 @@
 /**
  * The one typed model of the demo: two Redpanda clusters behind one Envoy.
  *
- * Everything else (renderers, runtimes, monitor, clients, drill) derives from a `Topology`.
- * Durations are milliseconds here; the YAML config file spells them as "3s" / "500ms"
- * (see ./load.ts). Defaults equal the PoC's settings.
+ * Everything else (renderers, runtimes, monitor, clients, drill) derives from a `Topology`, whose keys
+ * and their meaning are defined once, in the schema (./schema.ts). Durations are milliseconds here; the
+ * YAML config file spells them as "3s" / "500ms" (see ./load.ts). Defaults equal the PoC's settings.
  */
+import type { z } from 'zod';
+import type { topologyObject } from './schema.js';
+
+/** The topology as the schema (./schema.ts) defines it: every key checked on its own there. */
+export type Topology = z.infer<typeof topologyObject>;
 
 /** How host and in-network clients get broker addresses that point back at Envoy. */
-export type RewriteStrategy = 'kafka-filter' | 'advertised';
-
+export type RewriteStrategy = Topology['rewrite'];
 /** How the Schema Registry stand-in (local runtime) fails while its broker is in recovery mode. */
-export type RecoveryBehaviour = 'refuse' | 'http-503';
+export type RecoveryBehaviour = Topology['local']['recoveryBehaviour'];
+/** How Envoy's listeners follow broker failures: see failoverPolicySchema in ./schema.ts. */
+export type FailoverPolicy = Topology['failover']['policy'];
+export type FailbackMode = Topology['failover']['failback'];
+
+export type FailoverSettings = Topology['failover'];
+export type HealthCheckSettings = Topology['healthCheck'];
+export type OutlierDetectionSettings = Topology['outlierDetection'];
+export type EnvoySettings = Topology['envoy'];
+export type RedpandaSettings = Topology['redpanda'];
+export type TopicSpec = Topology['topics'][number];
+export type LocalRuntimeSettings = Topology['local'];
 
 export type ClusterName = 'primary' | 'secondary';
-
-/**
- * How Envoy's listeners follow broker failures:
- * - `coherent`: one decision for the whole Redpanda cluster, made by the failover controller and applied
- *   to every listener at once (client connections to the old cluster are closed);
- * - `per-broker`: the PoC's layout, one Envoy cluster per broker position with both clusters' brokers at
- *   two priorities, so one failed broker moves one listener (a split).
- */
-export type FailoverPolicy = 'coherent' | 'per-broker';
-export type FailbackMode = 'auto' | 'manual';
-
-export interface FailoverSettings {
-  policy: FailoverPolicy;
-  /** Healthy brokers the active cluster needs to stay active (and the other to take over); 0 = a majority. */
-  quorum: number;
-  failback: FailbackMode;
-  /** `auto` failback: every primary broker healthy this long first. */
-  failbackHoldMs: number;
-  /** After a switch, acks on the old cluster within this time are in flight, not clients left behind. */
-  settleGraceMs: number;
-  /** The controller's status API (GET /v1/decision, POST /v1/switch), on bindAddress. */
-  controllerPort: number;
-  /** Image that runs the controller in the Docker runtime (any image with Node.js ≥ 20). */
-  controllerImage: string;
-}
 export const CLUSTER_NAMES: readonly ClusterName[] = ['primary', 'secondary'];
-
-export interface HealthCheckSettings {
-  /** HTTP path probed on each broker's Schema Registry. */
-  path: string;
-  /** Schema Registry port on each broker. */
-  port: number;
-  timeoutMs: number;
-  intervalMs: number;
-  intervalJitterMs: number;
-  unhealthyThreshold: number;
-  healthyThreshold: number;
-  noTrafficIntervalMs: number;
-  unhealthyIntervalMs: number;
-  unhealthyEdgeIntervalMs: number;
-  healthyEdgeIntervalMs: number;
-}
-
-export interface OutlierDetectionSettings {
-  consecutive5xx: number;
-  intervalMs: number;
-  baseEjectionTimeMs: number;
-  maxEjectionPercent: number;
-}
-
-export interface EnvoySettings {
-  /** Image for the Docker runtime (needs the contrib build for the kafka-filter strategy). */
-  image: string;
-  adminPort: number;
-  /**
-   * First Kafka listener port; listener i (broker position i) is listenerPort + i.
-   * In Docker this is the in-network port (envoy:9092) and also the host port published on bindAddress.
-   */
-  listenerPort: number;
-  /**
-   * First container port of the host-facing listeners (Docker runtime only): published as
-   * bindAddress:(listenerPort + i) -> envoy:(hostListenerPort + i), handing out advertisedHost:(listenerPort + i).
-   */
-  hostListenerPort: number;
-  /** Address host-side clients use to reach Envoy's published ports. */
-  advertisedHost: string;
-  /**
-   * Envoy closes open connections to a host as soon as health checking (or outlier detection) marks it
-   * unhealthy (cluster close_connections_on_host_health_failure), so clients reconnect to the other cluster.
-   */
-  closeConnectionsOnHealthFailure: boolean;
-}
-
-export interface RedpandaSettings {
-  image: string;
-  /**
-   * First Kafka API listener of each broker (`internal`): it advertises the broker itself. Redpanda's own
-   * Kafka clients (Schema Registry, HTTP Proxy) bootstrap from the first listener and then connect to its
-   * advertised addresses, so it must never point at Envoy. The kafka-filter strategy's Envoy connects here.
-   */
-  kafkaPort: number;
-  /** `advertised` strategy: listener for in-network clients via Envoy; advertises envoy:(listenerPort + i). */
-  proxiedKafkaPort: number;
-  /** `advertised` strategy: listener for host clients via Envoy; advertises advertisedHost:(listenerPort + i). */
-  hostKafkaPort: number;
-  rpcPort: number;
-  adminPort: number;
-  pandaproxyPort: number;
-  /**
-   * "direct" Kafka listener of each broker, for tooling that must bypass Envoy (topic setup, ledger checks).
-   * Container port for every broker, and the base of the host ports it is published on:
-   * bindAddress:(directPortBase + (secondary ? 100 : 0) + index), advertised as advertisedHost:that port.
-   */
-  directPortBase: number;
-  /** Redpanda node memory (--memory) and cores (--smp) for the Docker runtime. */
-  memory: string;
-  smp: number;
-}
-
-export interface TopicSpec {
-  name: string;
-  partitions: number;
-  replicationFactor: number;
-}
-
-export interface LocalRuntimeSettings {
-  /** Broker ports of the local runtime start here (see localPorts()). */
-  basePort: number;
-  /** Apache Kafka version that stands in for Redpanda. */
-  kafkaVersion: string;
-  /** JVM heap per broker, in MiB. */
-  heapMb: number;
-  recoveryBehaviour: RecoveryBehaviour;
-}
-
-export interface Topology {
-  /** Docker Compose project name, also the prefix of container names' network. */
-  project: string;
-  /** Brokers per cluster (1..9). */
-  brokers: number;
-  rewrite: RewriteStrategy;
-  /** Host address every published port binds to. 127.0.0.1 unless opted in wider. */
-  bindAddress: string;
-  healthCheck: HealthCheckSettings;
-  /** Envoy healthy_panic_threshold, percent. 0 disables panic routing. */
-  panicThresholdPercent: number;
-  outlierDetection: OutlierDetectionSettings;
-  envoy: EnvoySettings;
-  redpanda: RedpandaSettings;
-  topics: TopicSpec[];
-  local: LocalRuntimeSettings;
-  failover: FailoverSettings;
-}
 
 /**
  * Health checks fast enough for tests and benchmarks that are not about the PoC's timings
@@ -279,7 +162,7 @@ export function envoyClusterName(index: number): string {
   return `broker_${index}_cluster`;
 }
 
-/** Host port of a broker's "direct" listener (Docker runtime), see RedpandaSettings.directPortBase. */
+/** Host port of a broker's "direct" listener (Docker runtime), see redpanda.directPortBase in ./schema.ts. */
 export function directHostPort(t: Topology, b: Pick<BrokerRef, 'cluster' | 'index'>): number {
   return t.redpanda.directPortBase + (b.cluster === 'primary' ? 0 : 100) + b.index;
 }

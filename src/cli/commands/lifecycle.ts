@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import chalk from 'chalk';
 import ora, { type Ora } from 'ora';
-import { clearState, writeState, type DemoState } from '../../runtime/state.js';
+import { clearState, readStateForStop, writeState, type DemoState } from '../../runtime/state.js';
 import { collectStatus, restartsText, statusTable, type Paint, type StatusReport, type Tone } from '../../runtime/status-report.js';
 import { readRouting } from '../../envoy/routing.js';
 import { describeRouting, routingStatus, type RoutingStatus } from '../../envoy/routing-model.js';
@@ -140,7 +140,9 @@ async function confirm(question: string): Promise<boolean> {
 
 async function stop(flags: StopFlags): Promise<void> {
   const project = projectDir();
-  const recorded = currentState(project);
+  // Leniently: a state file from another version still says what to stop; one that says nothing goes.
+  const recorded = readStateForStop(project);
+  if (!recorded) clearState(project);
   if (!recorded && !flags.volumes) {
     process.stdout.write(`nothing to stop: no demo was started in ${project}\n`);
     return;
@@ -157,7 +159,7 @@ async function stop(flags: StopFlags): Promise<void> {
   }
   const spinner = ora({ stream: process.stderr });
   if (!recorded) return removeUnrecordedData(project, flags, spinnerProgress(spinner));
-  const runtime = openRuntime(project);
+  const runtime = runtimeFor(recorded.runtime, recorded.topology, project);
   await runtime.stop({ progress: spinnerProgress(spinner), removeData: flags.volumes === true });
   clearState(project);
   process.stdout.write(`${chalk.green('Stopped')} the ${runtime.kind} demo in ${project}${flags.volumes ? ' and removed its data' : ''}.\n`);
