@@ -27,18 +27,18 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
   const watcher = new RoutingWatcher(ctx.endpoints.envoyAdminUrl, ctx.topology, ctx.pollMs);
   watcher.start();
   const workDir = mkdtempSync(join(tmpdir(), 'failover-demo-drill-'));
-  const ledgerFile = join(workDir, 'ledger.jsonl');
-  const partitions = ctx.topology.topics.find((x) => x.name === ctx.topic)?.partitions ?? 0;
-  const clients = new DrillClients({ endpoints: ctx.endpoints, topic: ctx.topic, partitions, rate: ctx.rate, ledgerFile });
-  const run = await runScenario(ctx, watcher, clients);
-  let ledger: DrillReport['ledger'];
+  // The ledger's folder goes however the drill ends (also when Envoy never routes everything to primary).
   try {
+    const ledgerFile = join(workDir, 'ledger.jsonl');
+    const partitions = ctx.topology.topics.find((x) => x.name === ctx.topic)?.partitions ?? 0;
+    const clients = new DrillClients({ endpoints: ctx.endpoints, topic: ctx.topic, partitions, rate: ctx.rate, ledgerFile });
+    const run = await runScenario(ctx, watcher, clients);
     await restoreAfterFailure(ctx, run);
-    ledger = await checkLedger(ctx, run, clients, ledgerFile);
+    const ledger = await checkLedger(ctx, run, clients, ledgerFile);
+    return measureDrill(ctx, run, clients, watcher, ledger);
   } finally {
     rmSync(workDir, { recursive: true, force: true });
   }
-  return measureDrill(ctx, run, clients, watcher, ledger);
 }
 
 /** From Envoy on the primary to the late clients; the clients and the watcher are stopped however it ends. */
