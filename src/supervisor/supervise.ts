@@ -132,96 +132,112 @@ function stateWriter(file: string | undefined): (s: SupervisorState) => void {
   };
 }
 
-function run(cmd: string, args: string[], stateFile: string | undefined): void {
-  const tail = new LineTail(POLICY.stderrLinesKept);
-  const writeState = stateWriter(stateFile);
-  const state: SupervisorState = { supervisorPid: process.pid, phase: 'running', restarts: 0 };
-  let child: ChildProcess | undefined;
-  let forwarded: NodeJS.Signals | undefined;
-  let backoffTimer: NodeJS.Timeout | undefined;
-  let consecutive = 0;
-  let crashes: number[] = [];
+/** One supervised child: started, restarted after crashes with backoff, given up on, or stopped on a signal. */
+class Supervisor {
+  private readonly tail = new LineTail(POLICY.stderrLinesKept);
+  private readonly writeState: (s: SupervisorState) => void;
+  private readonly state: SupervisorState = { supervisorPid: process.pid, phase: 'running', restarts: 0 };
+  private child: ChildProcess | undefined;
+  private forwarded: NodeJS.Signals | undefined;
+  private backoffTimer: NodeJS.Timeout | undefined;
+  private consecutive = 0;
+  private crashes: number[] = [];
 
-  const giveUp = (why: string) => {
-    log(`${cmd} ${why}: ${crashes.length} crashes within ${POLICY.crashWindowMs / 1000} s, giving up`);
-    const lines = tail.tail();
-    process.stderr.write(`--- last ${lines.length} line(s) of ${cmd}'s stderr ---\n${lines.join('\n')}${lines.length ? '\n' : ''}--- end ---\n`);
-    const reason = `${why}; ${crashes.length} crashes within ${POLICY.crashWindowMs / 1000} s`;
-    writeState({ ...state, phase: 'gave-up', child: undefined, gaveUp: { reason, at: new Date().toISOString(), stderrTail: lines } });
-    process.exit(1);
-  };
+  constructor(
+    private readonly cmd: string,
+    private readonly args: string[],
+    stateFile: string | undefined,
+  ) {
+    this.writeState = stateWriter(stateFile);
+  }
 
-  const onCrash = (why: string, startedAt: number) => {
-    const now = Date.now();
-    if (now - startedAt >= POLICY.stableAfterMs) consecutive = 0;
-    consecutive += 1;
-    crashes = crashesInWindow([...crashes, now], now);
-    state.lastExit = { reason: why, at: new Date(now).toISOString() };
-    if (crashes.length >= POLICY.maxCrashes) return giveUp(why);
-    const wait = backoffMs(consecutive);
-    log(`${cmd} ${why} (crash ${crashes.length} within ${POLICY.crashWindowMs / 1000} s): restarting in ${(wait / 1000).toFixed(1)} s`);
-    writeState({ ...state, phase: 'backoff', child: undefined });
-    backoffTimer = setTimeout(() => reapStragglers(() => (forwarded ? undefined : restart())), wait);
-  };
+  run(): void {
+    process.on('SIGTERM', (s) => this.onSignal(s));
+    process.on('SIGINT', (s) => this.onSignal(s));
+    this.startChild();
+  }
 
-  const restart = () => {
-    state.restarts += 1;
-    startChild();
-  };
-
-  const startChild = () => {
-    backoffTimer = undefined;
+  private startChild(): void {
+    this.backoffTimer = undefined;
     const startedAt = Date.now();
-    const c = spawn(cmd, args, { stdio: ['ignore', 'inherit', 'pipe'] });
-    child = c;
+    const c = spawn(this.cmd, this.args, { stdio: ['ignore', 'inherit', 'pipe'] });
+    this.child = c;
     c.stderr!.setEncoding('utf8');
     c.stderr!.on('data', (chunk: string) => {
       process.stderr.write(chunk);
-      tail.push(chunk);
+      this.tail.push(chunk);
     });
     let exited = false;
     const onExit = (code: number | null, signal: NodeJS.Signals | null) => {
       if (exited) return;
       exited = true;
-      child = undefined;
-      if (forwarded) {
-        const status = code === 0 || signal === forwarded ? 0 : (code ?? 128 + (constants.signals[signal!] ?? 0));
-        log(`${cmd} ${exitText(code, signal)} after ${forwarded}: exiting ${status}`);
-        process.exit(status);
-      }
-      if (code === 0) {
-        log(`${cmd} exited with code 0 on its own: exiting 0`);
-        process.exit(0);
-      }
-      onCrash(exitText(code, signal), startedAt);
+      this.child = undefined;
+      this.onExit(code, signal, startedAt);
     };
     c.on('error', (err) => {
       // A spawn failure (ENOENT, EACCES) comes as 'error' without an 'exit': count it as a crash.
-      const line = `cannot run ${cmd}: ${err.message}`;
+      const line = `cannot run ${this.cmd}: ${err.message}`;
       log(line);
-      tail.push(`supervise: ${line}\n`);
+      this.tail.push(`supervise: ${line}\n`);
       if (c.pid === undefined) onExit(127, null);
     });
     c.on('exit', (code, signal) => onExit(code, signal));
-    if (c.pid !== undefined) writeState({ ...state, phase: 'running', child: { pid: c.pid, startedAt: new Date(startedAt).toISOString() } });
-    log(`started ${[cmd, ...args].join(' ')} (pid ${c.pid ?? '?'})`);
-  };
+    if (c.pid !== undefined) this.writeState({ ...this.state, phase: 'running', child: { pid: c.pid, startedAt: new Date(startedAt).toISOString() } });
+    log(`started ${[this.cmd, ...this.args].join(' ')} (pid ${c.pid ?? '?'})`);
+  }
 
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (forwarded) return;
-    forwarded = signal;
-    writeState({ ...state, phase: 'stopping' });
-    if (child) {
-      child.kill(signal);
+  private onExit(code: number | null, signal: NodeJS.Signals | null, startedAt: number): void {
+    if (this.forwarded) {
+      const status = code === 0 || signal === this.forwarded ? 0 : (code ?? 128 + (constants.signals[signal!] ?? 0));
+      log(`${this.cmd} ${exitText(code, signal)} after ${this.forwarded}: exiting ${status}`);
+      process.exit(status);
+    }
+    if (code === 0) {
+      log(`${this.cmd} exited with code 0 on its own: exiting 0`);
+      process.exit(0);
+    }
+    this.onCrash(exitText(code, signal), startedAt);
+  }
+
+  private onCrash(why: string, startedAt: number): void {
+    const now = Date.now();
+    if (now - startedAt >= POLICY.stableAfterMs) this.consecutive = 0;
+    this.consecutive += 1;
+    this.crashes = crashesInWindow([...this.crashes, now], now);
+    this.state.lastExit = { reason: why, at: new Date(now).toISOString() };
+    if (this.crashes.length >= POLICY.maxCrashes) return this.giveUp(why);
+    const wait = backoffMs(this.consecutive);
+    log(`${this.cmd} ${why} (crash ${this.crashes.length} within ${POLICY.crashWindowMs / 1000} s): restarting in ${(wait / 1000).toFixed(1)} s`);
+    this.writeState({ ...this.state, phase: 'backoff', child: undefined });
+    this.backoffTimer = setTimeout(() => reapStragglers(() => (this.forwarded ? undefined : this.restart())), wait);
+  }
+
+  private restart(): void {
+    this.state.restarts += 1;
+    this.startChild();
+  }
+
+  private giveUp(why: string): void {
+    const within = `${this.crashes.length} crashes within ${POLICY.crashWindowMs / 1000} s`;
+    log(`${this.cmd} ${why}: ${within}, giving up`);
+    const lines = this.tail.tail();
+    process.stderr.write(`--- last ${lines.length} line(s) of ${this.cmd}'s stderr ---\n${lines.join('\n')}${lines.length ? '\n' : ''}--- end ---\n`);
+    this.writeState({ ...this.state, phase: 'gave-up', child: undefined, gaveUp: { reason: `${why}; ${within}`, at: new Date().toISOString(), stderrTail: lines } });
+    process.exit(1);
+  }
+
+  private onSignal(signal: NodeJS.Signals): void {
+    if (this.forwarded) return;
+    this.forwarded = signal;
+    this.writeState({ ...this.state, phase: 'stopping' });
+    if (this.child) {
+      this.child.kill(signal);
       return;
     }
-    if (backoffTimer) clearTimeout(backoffTimer);
-    log(`${signal} while waiting to restart ${cmd}: exiting 0`);
+    if (this.backoffTimer) clearTimeout(this.backoffTimer);
+    log(`${signal} while waiting to restart ${this.cmd}: exiting 0`);
     process.exit(0);
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
-  startChild();
+  }
 }
 
 export function parseArgs(argv: string[]): { stateFile?: string; command: string[] } | undefined {
@@ -241,7 +257,7 @@ function main(argv: string[]): void {
     process.stderr.write('usage: node supervise.js [--state FILE] -- <cmd> [args...]\n');
     process.exit(2);
   }
-  run(parsed.command[0]!, parsed.command.slice(1), parsed.stateFile);
+  new Supervisor(parsed.command[0]!, parsed.command.slice(1), parsed.stateFile).run();
 }
 
 // Run only as the entry script (the pure helpers above are importable by tests).
