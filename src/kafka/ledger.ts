@@ -1,18 +1,55 @@
 /**
- * Proof that every acknowledged message is where its ack said: reads each ledger entry back at its
- * (cluster, topic, partition, offset) straight from that cluster's brokers (not through Envoy) and checks
- * it carries the right producer id and sequence number.
+ * The ledger: the file `produce --ledger` appends every acknowledged message to (its format is defined
+ * here, and only here), and the proof that every acknowledged message is where its ack said: reads each
+ * ledger entry back at its (cluster, topic, partition, offset) straight from that cluster's brokers (not
+ * through Envoy) and checks it carries the right producer id and sequence number.
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { randomBytes } from 'node:crypto';
 import type { ClusterName } from '../config/topology.js';
 import { UserError } from '../util/errors.js';
 import { waitFor } from '../util/wait.js';
 import { describeError, directClient } from './client.js';
-import { createClusterDirectory } from './clusters.js';
+import { createClusterDirectory, type ClusterLabel } from './clusters.js';
 import { decodeMessage } from './message.js';
-import type { LedgerEntry } from './producer.js';
+
+/** One line of the --ledger file: an acknowledged message and where its ack said it is. */
+export interface LedgerEntry {
+  producer: string;
+  seq: number;
+  topic: string;
+  cluster: ClusterLabel;
+  clusterId?: string;
+  partition: number;
+  offset: string;
+  at: number;
+}
+
+/** The ledger file's format: JSON lines, one entry per line. */
+export function ledgerLine(entry: LedgerEntry): string {
+  return JSON.stringify(entry) + '\n';
+}
+
+/** One line of a ledger file as its entry (throws on a line that is not JSON). */
+export function parseLedgerLine(line: string): LedgerEntry {
+  return JSON.parse(line) as LedgerEntry;
+}
+
+/** A ledger file being appended to (created if missing). */
+export interface LedgerWriter {
+  append(entry: LedgerEntry): void;
+  /** Flushes and closes the file. */
+  close(): Promise<void>;
+}
+
+export function openLedger(file: string): LedgerWriter {
+  const stream = createWriteStream(file, { flags: 'a' });
+  return {
+    append: (entry) => void stream.write(ledgerLine(entry)),
+    close: () => new Promise<void>((resolve) => stream.end(resolve)),
+  };
+}
 
 export interface MissingEntry extends LedgerEntry {
   /** Why it does not count as found. */
@@ -40,7 +77,7 @@ export async function readLedger(file: string): Promise<LedgerEntry[]> {
     for await (const line of lines) {
       lineNo++;
       if (!line.trim()) continue;
-      entries.push(JSON.parse(line) as LedgerEntry);
+      entries.push(parseLedgerLine(line));
     }
   } catch (err) {
     const e = err as NodeJS.ErrnoException;

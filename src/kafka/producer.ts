@@ -8,7 +8,6 @@
  * `run()` resolves with the summary once the count / duration is reached or `stop()` was called.
  */
 import { EventEmitter } from 'node:events';
-import { createWriteStream, type WriteStream } from 'node:fs';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Admin, Producer } from 'kafkajs';
@@ -16,6 +15,7 @@ import type { ClusterName } from '../config/topology.js';
 import { delay } from '../util/wait.js';
 import { createClient, describeError, logLineText, trackClusterId, type ClusterIdTracker, type KafkaLogLine } from './client.js';
 import { createClusterDirectory, type ClusterDirectory, type ClusterLabel } from './clusters.js';
+import { openLedger, type LedgerEntry, type LedgerWriter } from './ledger.js';
 import { encodeMessage } from './message.js';
 import { DEFAULT_FAILOVER_SETTINGS, retryOptions, type FailoverSettings } from './settings.js';
 import { LatencySamples, SlidingWindow, round1 } from './stats.js';
@@ -58,18 +58,6 @@ export interface AckEvent {
   offset: string;
   latencyMs: number;
   /** ms since epoch. */
-  at: number;
-}
-
-/** One line of the --ledger file. */
-export interface LedgerEntry {
-  producer: string;
-  seq: number;
-  topic: string;
-  cluster: ClusterLabel;
-  clusterId?: string;
-  partition: number;
-  offset: string;
   at: number;
 }
 
@@ -172,7 +160,7 @@ export class FailoverProducer extends EventEmitter<ProducerEvents> {
   private maxLatency = 0;
   private stopRequested = false;
   private readonly stopController = new AbortController();
-  private ledger?: WriteStream;
+  private ledger?: LedgerWriter;
 
   constructor(readonly options: ProducerOptions) {
     super();
@@ -239,7 +227,7 @@ export class FailoverProducer extends EventEmitter<ProducerEvents> {
   async run(): Promise<ProducerSummary> {
     const started = Date.now();
     try {
-      if (this.options.ledgerFile) this.ledger = createWriteStream(this.options.ledgerFile, { flags: 'a' });
+      if (this.options.ledgerFile) this.ledger = openLedger(this.options.ledgerFile);
       const partitions = await this.connect();
       if (partitions === undefined) return this.summary(started);
       this.setState('producing', 'producing');
@@ -248,7 +236,7 @@ export class FailoverProducer extends EventEmitter<ProducerEvents> {
     } finally {
       this.setState('stopped', 'disconnecting');
       await Promise.allSettled([this.kafkaProducer.disconnect(), this.admin.disconnect()]);
-      await new Promise<void>((resolve) => (this.ledger ? this.ledger.end(resolve) : resolve()));
+      await this.ledger?.close();
     }
   }
 
@@ -408,7 +396,7 @@ export class FailoverProducer extends EventEmitter<ProducerEvents> {
       const ack: AckEvent = { producer: this.producerId, seq: m.seq, cluster, clusterId, partition: m.partition, offset, latencyMs, at };
       if (this.ledger) {
         const entry: LedgerEntry = { producer: this.producerId, seq: m.seq, topic: this.options.topic, cluster, clusterId, partition: m.partition, offset, at };
-        this.ledger.write(JSON.stringify(entry) + '\n');
+        this.ledger.append(entry);
       }
       this.emit('ack', ack);
     }
