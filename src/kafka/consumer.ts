@@ -24,7 +24,7 @@ import { createClusterDirectory, type ClusterDirectory, type ClusterLabel } from
 import { decodeMessage } from './message.js';
 import { DEFAULT_FAILOVER_SETTINGS, retryOptions, type FailoverSettings } from './settings.js';
 import { LatencySamples, SequenceTracker, SlidingWindow, round1, type SequenceReport } from './stats.js';
-import { partitionCount } from './topic.js';
+import { partitionCount, UnknownTopicError } from './topic.js';
 
 const { KafkaJSNonRetriableError } = kafkajs;
 
@@ -227,7 +227,7 @@ export class FailoverConsumer extends EventEmitter<ConsumerEvents> {
         await this.landedOn(instance.clusterId);
         return;
       } catch (err) {
-        if ((err as Error).name === 'UnknownTopicError') throw err;
+        if (err instanceof UnknownTopicError) throw err;
         this.lastError = describeError(err);
         await this.stopInstance({ retire: true });
         this.setState('connecting', `cannot reach Kafka through Envoy at ${this.options.bootstrap.join(',')} (${this.lastError}); retrying`);

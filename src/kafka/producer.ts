@@ -19,7 +19,7 @@ import { openLedger, type LedgerEntry, type LedgerWriter } from './ledger.js';
 import { encodeMessage } from './message.js';
 import { DEFAULT_FAILOVER_SETTINGS, retryOptions, type FailoverSettings } from './settings.js';
 import { LatencySamples, SlidingWindow, round1 } from './stats.js';
-import { partitionCount } from './topic.js';
+import { partitionCount, UnknownTopicError } from './topic.js';
 
 export interface ProducerOptions extends Partial<FailoverSettings> {
   /** Bootstrap through Envoy. */
@@ -254,7 +254,7 @@ export class FailoverProducer extends EventEmitter<ProducerEvents> {
         await lookup;
         return partitions;
       } catch (err) {
-        if ((err as Error).name === 'UnknownTopicError') throw err;
+        if (err instanceof UnknownTopicError) throw err;
         this.lastError = describeError(err);
         await this.admin.disconnect().catch(() => undefined);
         this.setState('connecting', `cannot reach Kafka through Envoy at ${this.options.bootstrap.join(',')} (${this.lastError}); retrying`);
