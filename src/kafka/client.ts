@@ -15,7 +15,7 @@
 import { connect, isIP, Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import kafkajs from 'kafkajs';
-import type { ISocketFactory, Kafka as KafkaClient, LogEntry, RetryOptions } from 'kafkajs';
+import type { Admin, ISocketFactory, Kafka as KafkaClient, LogEntry, RetryOptions } from 'kafkajs';
 import { captureKafkajsCluster as captureInternals } from './kafkajs-internals.js';
 import { applyKafkajsFixes } from './kafkajs-fixes.js';
 
@@ -87,6 +87,24 @@ export function directClient(
     retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 2_000 },
     ...overrides,
   });
+}
+
+/** A short-lived client for one quick question: fails fast (no retries) unless `retry` says otherwise. */
+export type ProbeOptions = Pick<ClientOptions, 'brokers' | 'clientId' | 'connectionTimeoutMs' | 'requestTimeoutMs'> & { retry?: RetryOptions };
+
+/**
+ * Asks one question on a short-lived admin client: connects, runs `question`, and disconnects whatever
+ * happened. Used for the topic check before a client connects and for the cluster id behind an address;
+ * failing fast lets the caller's own loop show why and honour stop() between attempts.
+ */
+export async function askOnce<T>(o: ProbeOptions, question: (admin: Admin) => Promise<T>): Promise<T> {
+  const admin = createClient({ ...o, retry: o.retry ?? { retries: 0 } }).admin();
+  try {
+    await admin.connect();
+    return await question(admin);
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
 }
 
 /**
