@@ -7,6 +7,7 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { randomBytes } from 'node:crypto';
+import type { Admin } from 'kafkajs';
 import type { ClusterName } from '../config/topology.js';
 import { UserError } from '../util/errors.js';
 import { waitFor } from '../util/wait.js';
@@ -191,42 +192,10 @@ async function readBack(brokers: string[], wanted: LedgerEntry[], timeoutMs: num
   const consumer = client.consumer({ groupId: `failover-demo-ledger-${randomBytes(4).toString('hex')}`, allowAutoTopicCreation: false, maxWaitTimeInMs: 200 });
   try {
     await admin.connect();
-    // Range to read per partition, and the end of each partition's log right now.
-    const topics = [...new Set(wanted.map((e) => e.topic))];
-    const ranges = new Map<string, { topic: string; partition: number; from: bigint; to: bigint; end: bigint; position: bigint }>();
-    for (const topic of topics) {
-      let offsets: { partition: number; high: string; low: string }[];
-      try {
-        // A cluster just restarted may still be electing leaders: retry until the deadline.
-        offsets = await waitFor(() => admin.fetchTopicOffsets(topic), {
-          timeoutMs: Math.min(timeoutMs, 30_000),
-          intervalMs: 500,
-          what: `offsets of ${topic} on ${brokers.join(',')}`,
-        });
-      } catch (err) {
-        for (const e of wanted.filter((w) => w.topic === topic)) {
-          const cause = (err as { lastError?: unknown }).lastError ?? err;
-          wrong.push([e, `topic ${topic} not readable: ${describeError(cause)}`]);
-          unclaim(e);
-        }
-        continue;
-      }
-      for (const e of wanted.filter((w) => w.topic === topic)) {
-        const o = offsets.find((x) => x.partition === e.partition);
-        const offset = BigInt(e.offset);
-        if (!o || offset >= BigInt(o.high) || offset < BigInt(o.low)) {
-          wrong.push([e, o ? `offset ${e.offset} outside the log [${o.low}, ${o.high})` : `partition ${e.partition} does not exist`]);
-          unclaim(e);
-          continue;
-        }
-        const k = `${topic}\u0000${e.partition}`;
-        const r = ranges.get(k);
-        if (!r) ranges.set(k, { topic, partition: e.partition, from: offset, to: offset, end: BigInt(o.high), position: offset });
-        else {
-          if (offset < r.from) r.from = r.position = offset;
-          if (offset > r.to) r.to = offset;
-        }
-      }
+    const { ranges, unreadable } = await planRanges(admin, brokers, wanted, timeoutMs);
+    for (const [e, reason] of unreadable) {
+      wrong.push([e, reason]);
+      unclaim(e);
     }
     if (ranges.size === 0) return wrong;
 
@@ -274,4 +243,62 @@ async function readBack(brokers: string[], wanted: LedgerEntry[], timeoutMs: num
   }
   for (const e of [...pending.values()].flat()) wrong.push([e, `offset ${e.offset} not returned by the broker (compacted or transaction marker?)`]);
   return wrong;
+}
+
+/** Offsets to read from one partition: the wanted range, the log's end when planned, and how far it was read. */
+interface ReadRange {
+  topic: string;
+  partition: number;
+  from: bigint;
+  to: bigint;
+  end: bigint;
+  position: bigint;
+}
+
+/**
+ * The range to read per partition and the end of each partition's log right now; `unreadable`: the
+ * entries that cannot be there (topic not readable, partition missing, offset outside the log), with why.
+ */
+async function planRanges(
+  admin: Admin,
+  brokers: string[],
+  wanted: LedgerEntry[],
+  timeoutMs: number,
+): Promise<{ ranges: Map<string, ReadRange>; unreadable: [LedgerEntry, string][] }> {
+  const unreadable: [LedgerEntry, string][] = [];
+  const topics = [...new Set(wanted.map((e) => e.topic))];
+  const ranges = new Map<string, ReadRange>();
+  for (const topic of topics) {
+    let offsets: { partition: number; high: string; low: string }[];
+    try {
+      // A cluster just restarted may still be electing leaders: retry until the deadline.
+      offsets = await waitFor(() => admin.fetchTopicOffsets(topic), {
+        timeoutMs: Math.min(timeoutMs, 30_000),
+        intervalMs: 500,
+        what: `offsets of ${topic} on ${brokers.join(',')}`,
+      });
+    } catch (err) {
+      for (const e of wanted.filter((w) => w.topic === topic)) {
+        const cause = (err as { lastError?: unknown }).lastError ?? err;
+        unreadable.push([e, `topic ${topic} not readable: ${describeError(cause)}`]);
+      }
+      continue;
+    }
+    for (const e of wanted.filter((w) => w.topic === topic)) {
+      const o = offsets.find((x) => x.partition === e.partition);
+      const offset = BigInt(e.offset);
+      if (!o || offset >= BigInt(o.high) || offset < BigInt(o.low)) {
+        unreadable.push([e, o ? `offset ${e.offset} outside the log [${o.low}, ${o.high})` : `partition ${e.partition} does not exist`]);
+        continue;
+      }
+      const k = `${topic}\u0000${e.partition}`;
+      const r = ranges.get(k);
+      if (!r) ranges.set(k, { topic, partition: e.partition, from: offset, to: offset, end: BigInt(o.high), position: offset });
+      else {
+        if (offset < r.from) r.from = r.position = offset;
+        if (offset > r.to) r.to = offset;
+      }
+    }
+  }
+  return { ranges, unreadable };
 }
