@@ -7,6 +7,8 @@ export default defineConfig({
     exclude: [...configDefaults.exclude, 'test/docker/**'],
     // Stops any integration rig a crashed test file left running (see test/integration/rig.ts).
     globalSetup: ['test/global-setup.ts'],
+    // The kafkajs fixes, applied as at every entry point that creates Kafka clients (src/kafka/kafkajs-fixes.ts).
+    setupFiles: ['test/support/kafkajs-fixes-setup.ts'],
     // Integration tests start real Envoy / Kafka processes: run files one at a time.
     fileParallelism: false,
     testTimeout: 30_000,

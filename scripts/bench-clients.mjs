@@ -41,6 +41,7 @@ import { FailoverProducer } from '../dist/kafka/producer.js';
 import { createTopicOnClusters } from '../dist/kafka/topic.js';
 import { writeFileAtomic } from '../dist/util/fs.js';
 import { delay, waitFor } from '../dist/util/wait.js';
+import { applyKafkajsFixes } from '../dist/kafka/kafkajs-fixes.js';
 import { consoleProgress, runScript, onPortRange } from './lib.mjs';
 
 const { values } = parseArgs({
@@ -373,6 +374,8 @@ function recoveryTable(recovery) {
 }
 
 await runScript(async () => {
+  // Kafka clients are created in this process (by the dist/ modules it drives): the kafkajs fixes go in first.
+  applyKafkajsFixes();
   const part1 = values['recovery-only'] ? undefined : await envoyVsDirectPart();
   const recovery = await recoveryPart();
   const t = benchTopology(THROUGHPUT_POLICY, values.fast);

@@ -15,6 +15,7 @@ import { createLocalRuntime } from '../dist/runtime/local/index.js';
 import { buildScenario } from '../dist/drill/scenarios.js';
 import { runDrill } from '../dist/drill/engine.js';
 import { writeFileAtomic } from '../dist/util/fs.js';
+import { applyKafkajsFixes } from '../dist/kafka/kafkajs-fixes.js';
 import { consoleProgress, runScript, onPortRange } from './lib.mjs';
 
 const { values } = parseArgs({
@@ -36,6 +37,8 @@ function spread(xs) {
 const sec = (ms) => (ms / 1000).toFixed(1);
 
 await runScript(async () => {
+  // Kafka clients are created in this process (by the dist/ modules it drives): the kafkajs fixes go in first.
+  applyKafkajsFixes();
   const rounds = Number(values.rounds);
   const base = Number(values['port-base']);
   const t = defaultTopology();

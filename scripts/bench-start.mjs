@@ -14,6 +14,7 @@ import { createLocalRuntime } from '../dist/runtime/local/index.js';
 import { localLayout } from '../dist/runtime/local/layout.js';
 import { readProcessRecord } from '../dist/runtime/local/processes.js';
 import { writeFileAtomic } from '../dist/util/fs.js';
+import { applyKafkajsFixes } from '../dist/kafka/kafkajs-fixes.js';
 import { consoleProgress, runScript, onPortRange } from './lib.mjs';
 
 const { values } = parseArgs({
@@ -70,6 +71,8 @@ function rigMemory(project, topology) {
 }
 
 await runScript(async () => {
+  // Kafka clients are created in this process (by the dist/ modules it drives): the kafkajs fixes go in first.
+  applyKafkajsFixes();
   const base = Number(values['port-base']);
   const t = defaultTopology();
   onPortRange(t, base);

@@ -17,6 +17,7 @@ import { createLocalRuntime } from '../dist/runtime/local/index.js';
 import { EnvoyAdmin } from '../dist/envoy/admin.js';
 import { envoyBinaryPath } from '../dist/util/installs.js';
 import { waitFor } from '../dist/util/wait.js';
+import { applyKafkajsFixes } from '../dist/kafka/kafkajs-fixes.js';
 import { consoleProgress, runScript } from './lib.mjs';
 import { startEnvoySandbox } from './envoy-sandbox.mjs';
 
@@ -222,6 +223,8 @@ async function captureWith(t, topologyFile, states, envoyVersion) {
 }
 
 await runScript(async () => {
+  // Kafka clients are created in this process (by the dist/ modules it drives): the kafkajs fixes go in first.
+  applyKafkajsFixes();
   mkdirSync(OUT, { recursive: true });
   const envoyVersion = execFileSync(envoyBinaryPath(), ['--version'], { encoding: 'utf8' }).trim().split('version: ')[1];
   if (ONLY !== 'sandbox') await captureRig(envoyVersion);

@@ -8,16 +8,17 @@
  * upgrade changes that internal, `clusterId()` returns undefined and callers fall back to describeCluster.
  * `captureKafkajsCluster` is that wrapper on its own.
  *
- * Every client is created with the kafkajs fixes of src/kafka/kafkajs-fixes.ts in place: the first
- * `createClient` applies them, and throws (a UserError naming the fix, the installed and the expected kafkajs
- * version) when the installed kafkajs is not the one they were written for.
+ * Every client is created with the kafkajs fixes of src/kafka/kafkajs-fixes.ts in place: the process's
+ * entry point applies them (applyKafkajsFixes), and `createClient` refuses to create a client without them
+ * (the UserError naming the fix, the installed and the expected kafkajs version when they did not fit;
+ * an Error naming the missing applyKafkajsFixes() call when no entry point made it).
  */
 import { connect, isIP, Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import kafkajs from 'kafkajs';
-import type { ISocketFactory, Kafka as KafkaClient, LogEntry, RetryOptions } from 'kafkajs';
+import type { Admin, ISocketFactory, Kafka as KafkaClient, LogEntry, RetryOptions } from 'kafkajs';
 import { captureKafkajsCluster as captureInternals } from './kafkajs-internals.js';
-import { applyKafkajsFixes } from './kafkajs-fixes.js';
+import { assertKafkajsFixesApplied } from './kafkajs-fixes.js';
 
 const { Kafka, logLevel } = kafkajs;
 
@@ -50,9 +51,9 @@ const LEVEL_NAMES: Record<number, KafkaLogLevel> = {
   [logLevel.DEBUG]: 'debug',
 };
 
-/** A kafkajs client; throws the UserError of applyKafkajsFixes when the kafkajs fixes cannot be applied. */
+/** A kafkajs client; throws (see assertKafkajsFixesApplied) unless the kafkajs fixes are in place. */
 export function createClient(o: ClientOptions): KafkaClient {
-  applyKafkajsFixes();
+  assertKafkajsFixesApplied();
   const onLog = o.onLog;
   return new Kafka({
     brokers: o.brokers,
@@ -87,6 +88,24 @@ export function directClient(
     retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 2_000 },
     ...overrides,
   });
+}
+
+/** A short-lived client for one quick question: fails fast (no retries) unless `retry` says otherwise. */
+export type ProbeOptions = Pick<ClientOptions, 'brokers' | 'clientId' | 'connectionTimeoutMs' | 'requestTimeoutMs'> & { retry?: RetryOptions };
+
+/**
+ * Asks one question on a short-lived admin client: connects, runs `question`, and disconnects whatever
+ * happened. Used for the topic check before a client connects and for the cluster id behind an address;
+ * failing fast lets the caller's own loop show why and honour stop() between attempts.
+ */
+export async function askOnce<T>(o: ProbeOptions, question: (admin: Admin) => Promise<T>): Promise<T> {
+  const admin = createClient({ ...o, retry: o.retry ?? { retries: 0 } }).admin();
+  try {
+    await admin.connect();
+    return await question(admin);
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
 }
 
 /**

@@ -3,9 +3,35 @@
  * going through Envoy can say "primary" or "secondary" for the cluster id in its metadata.
  */
 import type { ClusterName } from '../config/topology.js';
-import { createClient } from './client.js';
+import { askOnce } from './client.js';
 
 export type ClusterLabel = ClusterName | 'unknown';
+
+/** The cluster behind the client changed (seen from what it reports: acks, records). */
+export interface ClusterChangeEvent {
+  at: number;
+  from: ClusterLabel;
+  to: ClusterLabel;
+}
+
+/** Events per cluster: how many, the first one's time, and every change from one cluster to the next. */
+export class ClusterTally {
+  readonly counts: Record<ClusterLabel, number> = { primary: 0, secondary: 0, unknown: 0 };
+  readonly firstAt: Partial<Record<ClusterLabel, number>> = {};
+  readonly changes: ClusterChangeEvent[] = [];
+  /** Cluster of the latest event. */
+  last?: ClusterLabel;
+
+  /** Counts one event of `cluster` at `at`; returns the change it makes, if the one before was elsewhere. */
+  add(cluster: ClusterLabel, at: number): ClusterChangeEvent | undefined {
+    this.counts[cluster]++;
+    this.firstAt[cluster] ??= at;
+    const change = this.last !== undefined && this.last !== cluster ? { at, from: this.last, to: cluster } : undefined;
+    if (change) this.changes.push(change);
+    this.last = cluster;
+    return change;
+  }
+}
 
 export interface ClusterDirectory {
   /** primary/secondary for a cluster id; asks again (at most every few seconds) for unknown ids. */
@@ -18,19 +44,14 @@ export interface ClusterDirectory {
 }
 
 export async function describeClusterId(brokers: string[], timeoutMs = 3_000): Promise<string> {
-  const admin = createClient({
+  const probe = {
     brokers,
     clientId: 'failover-demo-cluster-id',
     connectionTimeoutMs: Math.min(timeoutMs, 1_000),
     requestTimeoutMs: timeoutMs,
     retry: { retries: 1, initialRetryTime: 100, maxRetryTime: 500 },
-  }).admin();
-  try {
-    await admin.connect();
-    return (await admin.describeCluster()).clusterId;
-  } finally {
-    await admin.disconnect().catch(() => undefined);
-  }
+  };
+  return (await askOnce(probe, (admin) => admin.describeCluster())).clusterId;
 }
 
 export function createClusterDirectory(direct: Partial<Record<ClusterName, string[]>>, retryEveryMs = 5_000): ClusterDirectory {

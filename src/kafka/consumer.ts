@@ -16,15 +16,14 @@
 import { EventEmitter } from 'node:events';
 import kafkajs from 'kafkajs';
 import { randomBytes } from 'node:crypto';
-import type { Admin, Consumer, EachBatchPayload } from 'kafkajs';
+import type { EachBatchPayload } from 'kafkajs';
 import type { ClusterName } from '../config/topology.js';
-import { delay } from '../util/wait.js';
-import { createClient, describeError, logLineText, socketGate, trackClusterId, type ClusterIdTracker, type KafkaLogLine, type SocketGate } from './client.js';
+import { ClientCore, type ClientStatus } from './client-core.js';
 import { createClusterDirectory, type ClusterDirectory, type ClusterLabel } from './clusters.js';
+import { GroupMember } from './group-member.js';
 import { decodeMessage } from './message.js';
-import { DEFAULT_FAILOVER_SETTINGS, retryOptions, type FailoverSettings } from './settings.js';
-import { LatencySamples, SequenceTracker, SlidingWindow, round1, type SequenceReport } from './stats.js';
-import { partitionCount } from './topic.js';
+import type { FailoverSettings } from './settings.js';
+import { ProducerSequences, type SequenceReport } from './stats.js';
 
 const { KafkaJSNonRetriableError } = kafkajs;
 
@@ -73,11 +72,7 @@ export interface ClusterSwitchEvent {
 
 export type ConsumerState = 'connecting' | 'joining' | 'consuming' | 'switching' | 'retrying' | 'stopped';
 
-export interface ConsumerStatusEvent {
-  state: ConsumerState;
-  text: string;
-  at: number;
-}
+export type ConsumerStatusEvent = ClientStatus<ConsumerState>;
 
 export interface ConsumerStats {
   groupId: string;
@@ -120,69 +115,50 @@ export interface ConsumerEvents {
   status: [ConsumerStatusEvent];
 }
 
-interface Instance {
-  consumer: Consumer;
-  admin: Admin;
-  tracker: ClusterIdTracker;
-  /** Its connections: closed when it is replaced, so it cannot reach the cluster its successor joins. */
-  gate: SocketGate;
-  /** Cluster id this instance joined on (set at the first id seen). */
-  clusterId?: string;
-  crashed: boolean;
-}
-
 export class FailoverConsumer extends EventEmitter<ConsumerEvents> {
   readonly groupId: string;
   readonly settings: FailoverSettings;
+  private readonly core: ClientCore<ConsumerState>;
   private readonly clusters: ClusterDirectory;
-  private current?: Instance;
-  private state: ConsumerState = 'connecting';
+  private current?: GroupMember;
   private cluster?: ClusterLabel;
   /** Id of the cluster the consumer last read from (whichever instance): a new one there is a switch. */
   private clusterId?: string;
   private received = 0;
   private foreign = 0;
   private readonly receivedBy: Record<ClusterLabel, number> = { primary: 0, secondary: 0, unknown: 0 };
-  private readonly producers = new Map<string, SequenceTracker>();
+  private readonly sequences = new ProducerSequences();
   private readonly switches: ClusterSwitchEvent[] = [];
-  private readonly latencies = new LatencySamples();
-  private readonly window = new SlidingWindow(5_000);
-  private maxLatency = 0;
-  private lastError?: string;
-  private stopRequested = false;
-  private readonly stopController = new AbortController();
   private switching = false;
 
   constructor(readonly options: ConsumerOptions) {
     super();
     this.groupId = options.groupId ?? `failover-demo-consume-${randomBytes(3).toString('hex')}`;
-    this.settings = {
-      ...DEFAULT_FAILOVER_SETTINGS,
-      ...Object.fromEntries(Object.entries(options).filter(([k, v]) => k in DEFAULT_FAILOVER_SETTINGS && v !== undefined)),
-    };
+    this.core = new ClientCore({
+      bootstrap: options.bootstrap,
+      topic: options.topic,
+      options,
+      clientId: `failover-demo-consumer-${this.groupId}`,
+      onStatus: (status) => this.emit('status', status),
+    });
+    this.settings = this.core.settings;
     this.clusters = options.clusters ?? createClusterDirectory(options.direct ?? {});
   }
 
   stop(): void {
-    this.stopRequested = true;
-    this.stopController.abort();
+    this.core.stop();
   }
 
   stats(): ConsumerStats {
-    const now = Date.now();
-    const totals = this.totals();
     return {
       groupId: this.groupId,
-      state: this.state,
+      state: this.core.state,
       cluster: this.cluster,
       received: this.received,
-      rate: round1(this.window.ratePerSecond(now)) ?? 0,
-      p50Ms: round1(this.window.percentile(now, 0.5)),
-      p99Ms: round1(this.window.percentile(now, 0.99)),
-      gaps: totals.gaps,
-      duplicates: totals.duplicates,
+      ...this.core.latency.live(Date.now()),
+      ...this.sequences.totals(),
       clusterSwitches: this.switches.length,
-      lastError: this.lastError,
+      lastError: this.core.lastError,
     };
   }
 
@@ -193,13 +169,13 @@ export class FailoverConsumer extends EventEmitter<ConsumerEvents> {
       await this.clusters.refresh();
       await this.startInstance(this.options.from ?? 'latest');
       const watchMs = this.options.watchIntervalMs ?? 250;
-      while (!this.stopRequested && Date.now() < deadline && !this.countReached()) {
+      while (!this.core.stopRequested && Date.now() < deadline && !this.countReached()) {
         await this.watch();
-        await delay(Math.min(watchMs, Math.max(1, deadline - Date.now())), this.stopController.signal).catch(() => undefined);
+        await this.core.pause(Math.min(watchMs, Math.max(1, deadline - Date.now())));
       }
       return this.summary(started);
     } finally {
-      this.setState('stopped', 'disconnecting');
+      this.core.setState('stopped', 'disconnecting');
       await this.stopInstance();
     }
   }
@@ -210,99 +186,39 @@ export class FailoverConsumer extends EventEmitter<ConsumerEvents> {
 
   /** Connects a fresh kafkajs consumer (retrying with a status line until it works or stop()). */
   private async startInstance(position: StartPosition): Promise<void> {
-    this.setState('connecting', `connecting to ${this.options.bootstrap.join(',')}`);
-    for (;;) {
-      if (this.stopRequested) return;
-      const instance = this.createInstance();
-      this.current = instance;
-      try {
-        await instance.admin.connect();
-        await partitionCount(instance.admin, this.options.topic);
-        await instance.admin.disconnect();
+    await this.core.connect({
+      prepare: () => (this.current = this.createInstance()),
+      attempt: async (_partitions, instance) => {
         await instance.consumer.connect();
         await instance.consumer.subscribe({ topics: [this.options.topic], fromBeginning: position === 'earliest' });
-        this.setState('joining', `joining group ${this.groupId}`);
+        this.core.setState('joining', `joining group ${this.groupId}`);
         await instance.consumer.run({ eachBatchAutoResolve: false, eachBatch: (payload) => this.onBatch(instance, payload) });
         instance.clusterId = instance.tracker.clusterId();
         await this.landedOn(instance.clusterId);
-        return;
-      } catch (err) {
-        if ((err as Error).name === 'UnknownTopicError') throw err;
-        this.lastError = describeError(err);
-        await this.stopInstance({ retire: true });
-        this.setState('connecting', `cannot reach Kafka through Envoy at ${this.options.bootstrap.join(',')} (${this.lastError}); retrying`);
-        await delay(1_000, this.stopController.signal).catch(() => undefined);
-      }
-    }
-  }
-
-  private createInstance(): Instance {
-    let instance: Instance | undefined;
-    const gate = socketGate('consumer retired after a cluster switch');
-    const client = createClient({
-      brokers: this.options.bootstrap,
-      clientId: `failover-demo-consumer-${this.groupId}`,
-      connectionTimeoutMs: this.settings.connectionTimeoutMs,
-      requestTimeoutMs: this.settings.requestTimeoutMs,
-      retry: retryOptions(this.settings),
-      socketFactory: gate.factory,
-      // A replaced instance still winding down (its old member id unknown on the new cluster) is not news.
-      onLog: (line) => {
-        if (instance !== undefined && this.current === instance) this.onKafkaLog(line);
       },
+      cleanup: () => this.stopInstance({ retire: true }),
     });
-    const tracker = trackClusterId(client);
-    const consumer = client.consumer({
-      groupId: this.groupId,
-      metadataMaxAge: this.settings.metadataMaxAgeMs,
-      allowAutoTopicCreation: false,
-      sessionTimeout: this.options.sessionTimeoutMs ?? 10_000,
-      heartbeatInterval: this.options.heartbeatIntervalMs ?? 1_000,
-      maxWaitTimeInMs: 500,
-      // Only the current instance restarts after a crash; one replaced after a cluster switch stays down.
-      retry: { ...retryOptions(this.settings), restartOnFailure: async () => instance !== undefined && this.current === instance },
-    });
-    // The connect probe (topic check) fails fast, so startInstance can show a status line and honour stop().
-    const admin = createClient({
-      brokers: this.options.bootstrap,
-      clientId: `failover-demo-consumer-${this.groupId}-probe`,
-      connectionTimeoutMs: this.settings.connectionTimeoutMs,
-      requestTimeoutMs: this.settings.requestTimeoutMs,
-      retry: { retries: 0 },
-    }).admin();
-    const created: Instance = { consumer, admin, tracker, gate, crashed: false };
-    instance = created;
-    consumer.on(consumer.events.CRASH, (e) => {
-      if (this.current !== created) return;
-      this.lastError = describeError(e.payload.error);
-      if (!e.payload.restart) created.crashed = true;
-      // kafkajs restarts it itself (say, every broker closed the connection): the status line says so.
-      else this.setState('retrying', `kafkajs consumer restarting: ${this.lastError}`);
-    });
-    consumer.on(consumer.events.GROUP_JOIN, () => {
-      if (this.current === created) this.setState('consuming', `consuming (group ${this.groupId})`);
-    });
-    return created;
   }
 
-  /**
-   * Disconnects the current kafkajs consumer. `retire` (a cluster switch or a crash, a successor follows):
-   * first refuse it any new connection, since through Envoy that would reach the cluster its successor is
-   * about to join, where it could rejoin the group (its old member id is unknown there, so kafkajs asks
-   * for a new one) and hold a share of the partitions until its session times out. Its connections opened
-   * before still serve a clean LeaveGroup. In every case, whatever it still holds is closed at the end.
-   */
+  private createInstance(): GroupMember {
+    const { sessionTimeoutMs, heartbeatIntervalMs } = this.options;
+    return new GroupMember(this.core, { groupId: this.groupId, sessionTimeoutMs, heartbeatIntervalMs }, {
+      isCurrent: (member) => this.current === member,
+      log: (line) => this.core.noteKafkaLog(line, 'consuming'),
+      crash: (error, restart) => {
+        this.core.lastError = error;
+        // kafkajs restarts it itself (say, every broker closed the connection): the status line says so.
+        if (restart) this.core.setState('retrying', `kafkajs consumer restarting: ${error}`);
+      },
+      join: () => this.core.setState('consuming', `consuming (group ${this.groupId})`),
+    });
+  }
+
+  /** Disconnects the current kafkajs consumer; `retire`: a successor follows (see GroupMember.stop). */
   private async stopInstance({ retire = false }: { retire?: boolean } = {}): Promise<void> {
     const instance = this.current;
     this.current = undefined;
-    if (!instance) return;
-    if (retire) instance.gate.block();
-    // A consumer whose cluster vanished may hang while leaving its group: do not wait forever.
-    await Promise.race([
-      Promise.allSettled([instance.consumer.disconnect(), instance.admin.disconnect()]),
-      delay(this.settings.requestTimeoutMs),
-    ]);
-    instance.gate.close();
+    await instance?.stop({ retire }, this.settings.requestTimeoutMs);
   }
 
   /** Notices a cluster change (or a consumer kafkajs gave up on) and rejoins on the new cluster. */
@@ -325,7 +241,7 @@ export class FailoverConsumer extends EventEmitter<ConsumerEvents> {
     if (probed !== undefined && this.current === instance && !this.switching && probed !== instance.clusterId) {
       await this.switchTo(instance.clusterId!, probed);
     } else if (instance.crashed) {
-      this.setState('retrying', `consumer stopped (${this.lastError ?? 'unknown error'}); rejoining`);
+      this.core.setState('retrying', `consumer stopped (${this.core.lastError ?? 'unknown error'}); rejoining`);
       await this.stopInstance({ retire: true });
       await this.startInstance(this.options.onSwitch ?? 'earliest');
     }
@@ -337,21 +253,7 @@ export class FailoverConsumer extends EventEmitter<ConsumerEvents> {
   private async probeClusterId(): Promise<string | undefined> {
     if (Date.now() - this.lastProbeAt < 2_000) return undefined;
     this.lastProbeAt = Date.now();
-    const admin = createClient({
-      brokers: this.options.bootstrap,
-      clientId: `failover-demo-consumer-${this.groupId}-cluster-probe`,
-      connectionTimeoutMs: this.settings.connectionTimeoutMs,
-      requestTimeoutMs: this.settings.requestTimeoutMs,
-      retry: { retries: 0 },
-    }).admin();
-    try {
-      await admin.connect();
-      return (await admin.describeCluster()).clusterId || undefined;
-    } catch {
-      return undefined;
-    } finally {
-      await admin.disconnect().catch(() => undefined);
-    }
+    return this.core.askClusterId();
   }
 
   /**
@@ -384,7 +286,7 @@ export class FailoverConsumer extends EventEmitter<ConsumerEvents> {
     this.switching = true;
     try {
       const { from, to } = await this.recordSwitch(fromId, toId);
-      this.setState('switching', `cluster switch ${from} -> ${to}: rejoining group ${this.groupId} there`);
+      this.core.setState('switching', `cluster switch ${from} -> ${to}: rejoining group ${this.groupId} there`);
       await this.stopInstance({ retire: true });
       await this.startInstance(this.options.onSwitch ?? 'earliest');
     } finally {
@@ -392,7 +294,7 @@ export class FailoverConsumer extends EventEmitter<ConsumerEvents> {
     }
   }
 
-  private async onBatch(instance: Instance, { batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload): Promise<void> {
+  private async onBatch(instance: GroupMember, { batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload): Promise<void> {
     // A replaced instance that is still alive (its disconnect timed out) may have rejoined the group on the
     // new cluster, where it would hold partitions and never process them: make it crash, which makes
     // kafkajs leave the group (and restartOnFailure keeps it down).
@@ -408,15 +310,11 @@ export class FailoverConsumer extends EventEmitter<ConsumerEvents> {
       if (!probe) {
         this.foreign++;
       } else if (!this.countReached()) {
-        let tracker = this.producers.get(probe.producer);
-        if (!tracker) this.producers.set(probe.producer, (tracker = new SequenceTracker()));
-        const duplicate = tracker.record(probe.seq);
+        const duplicate = this.sequences.record(probe.producer, probe.seq);
         const latencyMs = Math.max(0, at - probe.sentAt);
         this.received++;
         this.receivedBy[cluster]++;
-        this.latencies.add(latencyMs);
-        this.window.add(at, latencyMs);
-        if (latencyMs > this.maxLatency) this.maxLatency = latencyMs;
+        this.core.latency.add(at, latencyMs);
         this.emit('message', { producer: probe.producer, seq: probe.seq, cluster, partition: batch.partition, offset: record.offset, latencyMs, duplicate, at });
       }
       resolveOffset(record.offset);
@@ -424,51 +322,23 @@ export class FailoverConsumer extends EventEmitter<ConsumerEvents> {
     await heartbeat();
   }
 
-  private onKafkaLog(line: KafkaLogLine): void {
-    if (line.level !== 'error') return;
-    this.lastError = logLineText(line);
-    if (this.state === 'consuming') this.setState('retrying', `retrying: ${this.lastError}`);
-  }
-
-  private setState(state: ConsumerState, text: string): void {
-    this.state = state;
-    this.emit('status', { state, text, at: Date.now() });
-  }
-
-  private totals(): { gaps: number; duplicates: number } {
-    let gaps = 0;
-    let duplicates = 0;
-    for (const t of this.producers.values()) {
-      const r = t.report(0);
-      gaps += r.gaps;
-      duplicates += r.duplicates;
-    }
-    return { gaps, duplicates };
-  }
-
   private summary(started: number): ConsumerSummary {
     const durationMs = Date.now() - started;
-    const totals = this.totals();
     return {
       groupId: this.groupId,
       topic: this.options.topic,
       received: this.received,
       foreign: this.foreign,
-      gaps: totals.gaps,
-      duplicates: totals.duplicates,
+      ...this.sequences.totals(),
       clusterSwitches: this.switches.length,
       switches: [...this.switches],
       receivedBy: { ...this.receivedBy },
-      producers: Object.fromEntries([...this.producers].map(([id, t]) => [id, t.report()])),
-      latencyMs: {
-        p50: round1(this.latencies.percentile(0.5)),
-        p99: round1(this.latencies.percentile(0.99)),
-        max: this.latencies.count ? this.maxLatency : undefined,
-      },
+      producers: this.sequences.reports(),
+      latencyMs: this.core.latency.summary(),
       onSwitch: this.options.onSwitch ?? 'earliest',
       durationMs,
       clusterIds: this.clusters.ids(),
-      interrupted: this.stopRequested && !this.countReached(),
+      interrupted: this.core.stopRequested && !this.countReached(),
     };
   }
 }

@@ -25,10 +25,16 @@
  *    failover does not change, and a later refresh files it under the node at that address again.
  *
  * Both fixes replace methods of kafkajs' internal classes, so they hold only for the kafkajs they were
- * written against: package.json pins it (KAFKAJS_FIXES_TARGET). `applyKafkajsFixes` installs them once, at
- * the first client (src/kafka/client.ts). Before it touches anything, `checkKafkajsFixable` compares the
- * installed kafkajs (its version, and each method a fix replaces) with that target; any difference is a
- * UserError naming the fix and the versions, never a client that silently runs without the fixes.
+ * written against: package.json pins it (KAFKAJS_FIXES_TARGET). `applyKafkajsFixes` installs them, once
+ * per process, and is called explicitly by each entry point that creates Kafka clients: the CLI
+ * (src/cli/main.ts), the scripts that drive the runtime, drills or clients in-process (scripts/bench-*.mjs,
+ * scripts/capture-envoy-fixtures.mjs) and the test runs (test/support/kafkajs-fixes-setup.ts). Before it
+ * touches anything, `checkKafkajsFixable` compares the installed kafkajs (its version, and each method a
+ * fix replaces) with that target; any difference is a UserError naming the fix and the versions. A client
+ * never runs without the fixes: `createClient` (src/kafka/client.ts) calls `assertKafkajsFixesApplied`,
+ * which throws that UserError, or an Error naming the missing call when no entry point made it.
+ * (The broker stand-in's Schema Registry client, src/standin/internal-client.ts, imitates Redpanda's own
+ * client with plain kafkajs and is left unfixed on purpose.)
  */
 import { createRequire } from 'node:module';
 import kafkajs from 'kafkajs';
@@ -153,6 +159,20 @@ function installKafkajsFixes({ Runner, BrokerPool }: FixableInternals): void {
     removeBroker.call(this, destination);
     this.seedBroker = seed;
   };
+}
+
+/**
+ * For code about to create a kafkajs client: throws unless applyKafkajsFixes has put the fixes in place in
+ * this process (its UserError when they did not fit the installed kafkajs; an Error naming the missing
+ * call when no entry point applied them).
+ */
+export function assertKafkajsFixesApplied(): void {
+  if (!outcome) {
+    throw new Error(
+      `the kafkajs ${KAFKAJS_FIXES_TARGET} fixes are not applied in this process: call applyKafkajsFixes() (src/kafka/kafkajs-fixes.ts) at its entry point, before it creates Kafka clients`,
+    );
+  }
+  if (outcome.error) throw outcome.error;
 }
 
 /** kafkajs' own BrokerPool.removeBroker, for the test that shows the bug fix 2 is for is real. */

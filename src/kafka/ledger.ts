@@ -1,18 +1,56 @@
 /**
- * Proof that every acknowledged message is where its ack said: reads each ledger entry back at its
- * (cluster, topic, partition, offset) straight from that cluster's brokers (not through Envoy) and checks
- * it carries the right producer id and sequence number.
+ * The ledger: the file `produce --ledger` appends every acknowledged message to (its format is defined
+ * here, and only here), and the proof that every acknowledged message is where its ack said: reads each
+ * ledger entry back at its (cluster, topic, partition, offset) straight from that cluster's brokers (not
+ * through Envoy) and checks it carries the right producer id and sequence number.
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { randomBytes } from 'node:crypto';
+import type { Admin } from 'kafkajs';
 import type { ClusterName } from '../config/topology.js';
 import { UserError } from '../util/errors.js';
 import { waitFor } from '../util/wait.js';
 import { describeError, directClient } from './client.js';
-import { createClusterDirectory } from './clusters.js';
+import { createClusterDirectory, type ClusterLabel } from './clusters.js';
 import { decodeMessage } from './message.js';
-import type { LedgerEntry } from './producer.js';
+
+/** One line of the --ledger file: an acknowledged message and where its ack said it is. */
+export interface LedgerEntry {
+  producer: string;
+  seq: number;
+  topic: string;
+  cluster: ClusterLabel;
+  clusterId?: string;
+  partition: number;
+  offset: string;
+  at: number;
+}
+
+/** The ledger file's format: JSON lines, one entry per line. */
+export function ledgerLine(entry: LedgerEntry): string {
+  return JSON.stringify(entry) + '\n';
+}
+
+/** One line of a ledger file as its entry (throws on a line that is not JSON). */
+export function parseLedgerLine(line: string): LedgerEntry {
+  return JSON.parse(line) as LedgerEntry;
+}
+
+/** A ledger file being appended to (created if missing). */
+export interface LedgerWriter {
+  append(entry: LedgerEntry): void;
+  /** Flushes and closes the file. */
+  close(): Promise<void>;
+}
+
+export function openLedger(file: string): LedgerWriter {
+  const stream = createWriteStream(file, { flags: 'a' });
+  return {
+    append: (entry) => void stream.write(ledgerLine(entry)),
+    close: () => new Promise<void>((resolve) => stream.end(resolve)),
+  };
+}
 
 export interface MissingEntry extends LedgerEntry {
   /** Why it does not count as found. */
@@ -40,7 +78,7 @@ export async function readLedger(file: string): Promise<LedgerEntry[]> {
     for await (const line of lines) {
       lineNo++;
       if (!line.trim()) continue;
-      entries.push(JSON.parse(line) as LedgerEntry);
+      entries.push(parseLedgerLine(line));
     }
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
@@ -154,42 +192,10 @@ async function readBack(brokers: string[], wanted: LedgerEntry[], timeoutMs: num
   const consumer = client.consumer({ groupId: `failover-demo-ledger-${randomBytes(4).toString('hex')}`, allowAutoTopicCreation: false, maxWaitTimeInMs: 200 });
   try {
     await admin.connect();
-    // Range to read per partition, and the end of each partition's log right now.
-    const topics = [...new Set(wanted.map((e) => e.topic))];
-    const ranges = new Map<string, { topic: string; partition: number; from: bigint; to: bigint; end: bigint; position: bigint }>();
-    for (const topic of topics) {
-      let offsets: { partition: number; high: string; low: string }[];
-      try {
-        // A cluster just restarted may still be electing leaders: retry until the deadline.
-        offsets = await waitFor(() => admin.fetchTopicOffsets(topic), {
-          timeoutMs: Math.min(timeoutMs, 30_000),
-          intervalMs: 500,
-          what: `offsets of ${topic} on ${brokers.join(',')}`,
-        });
-      } catch (err) {
-        for (const e of wanted.filter((w) => w.topic === topic)) {
-          const cause = (err as { lastError?: unknown }).lastError ?? err;
-          wrong.push([e, `topic ${topic} not readable: ${describeError(cause)}`]);
-          unclaim(e);
-        }
-        continue;
-      }
-      for (const e of wanted.filter((w) => w.topic === topic)) {
-        const o = offsets.find((x) => x.partition === e.partition);
-        const offset = BigInt(e.offset);
-        if (!o || offset >= BigInt(o.high) || offset < BigInt(o.low)) {
-          wrong.push([e, o ? `offset ${e.offset} outside the log [${o.low}, ${o.high})` : `partition ${e.partition} does not exist`]);
-          unclaim(e);
-          continue;
-        }
-        const k = `${topic}\u0000${e.partition}`;
-        const r = ranges.get(k);
-        if (!r) ranges.set(k, { topic, partition: e.partition, from: offset, to: offset, end: BigInt(o.high), position: offset });
-        else {
-          if (offset < r.from) r.from = r.position = offset;
-          if (offset > r.to) r.to = offset;
-        }
-      }
+    const { ranges, unreadable } = await planRanges(admin, brokers, wanted, timeoutMs);
+    for (const [e, reason] of unreadable) {
+      wrong.push([e, reason]);
+      unclaim(e);
     }
     if (ranges.size === 0) return wrong;
 
@@ -237,4 +243,62 @@ async function readBack(brokers: string[], wanted: LedgerEntry[], timeoutMs: num
   }
   for (const e of [...pending.values()].flat()) wrong.push([e, `offset ${e.offset} not returned by the broker (compacted or transaction marker?)`]);
   return wrong;
+}
+
+/** Offsets to read from one partition: the wanted range, the log's end when planned, and how far it was read. */
+interface ReadRange {
+  topic: string;
+  partition: number;
+  from: bigint;
+  to: bigint;
+  end: bigint;
+  position: bigint;
+}
+
+/**
+ * The range to read per partition and the end of each partition's log right now; `unreadable`: the
+ * entries that cannot be there (topic not readable, partition missing, offset outside the log), with why.
+ */
+async function planRanges(
+  admin: Admin,
+  brokers: string[],
+  wanted: LedgerEntry[],
+  timeoutMs: number,
+): Promise<{ ranges: Map<string, ReadRange>; unreadable: [LedgerEntry, string][] }> {
+  const unreadable: [LedgerEntry, string][] = [];
+  const topics = [...new Set(wanted.map((e) => e.topic))];
+  const ranges = new Map<string, ReadRange>();
+  for (const topic of topics) {
+    let offsets: { partition: number; high: string; low: string }[];
+    try {
+      // A cluster just restarted may still be electing leaders: retry until the deadline.
+      offsets = await waitFor(() => admin.fetchTopicOffsets(topic), {
+        timeoutMs: Math.min(timeoutMs, 30_000),
+        intervalMs: 500,
+        what: `offsets of ${topic} on ${brokers.join(',')}`,
+      });
+    } catch (err) {
+      for (const e of wanted.filter((w) => w.topic === topic)) {
+        const cause = (err as { lastError?: unknown }).lastError ?? err;
+        unreadable.push([e, `topic ${topic} not readable: ${describeError(cause)}`]);
+      }
+      continue;
+    }
+    for (const e of wanted.filter((w) => w.topic === topic)) {
+      const o = offsets.find((x) => x.partition === e.partition);
+      const offset = BigInt(e.offset);
+      if (!o || offset >= BigInt(o.high) || offset < BigInt(o.low)) {
+        unreadable.push([e, o ? `offset ${e.offset} outside the log [${o.low}, ${o.high})` : `partition ${e.partition} does not exist`]);
+        continue;
+      }
+      const k = `${topic}\u0000${e.partition}`;
+      const r = ranges.get(k);
+      if (!r) ranges.set(k, { topic, partition: e.partition, from: offset, to: offset, end: BigInt(o.high), position: offset });
+      else {
+        if (offset < r.from) r.from = r.position = offset;
+        if (offset > r.to) r.to = offset;
+      }
+    }
+  }
+  return { ranges, unreadable };
 }

@@ -8,18 +8,17 @@
  * `run()` resolves with the summary once the count / duration is reached or `stop()` was called.
  */
 import { EventEmitter } from 'node:events';
-import { createWriteStream, type WriteStream } from 'node:fs';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import type { Admin, Producer } from 'kafkajs';
+import type { Producer } from 'kafkajs';
 import type { ClusterName } from '../config/topology.js';
-import { delay } from '../util/wait.js';
-import { createClient, describeError, logLineText, trackClusterId, type ClusterIdTracker, type KafkaLogLine } from './client.js';
-import { createClusterDirectory, type ClusterDirectory, type ClusterLabel } from './clusters.js';
+import { describeError, trackClusterId, type ClusterIdTracker } from './client.js';
+import { ClientCore, type ClientStatus } from './client-core.js';
+import { ClusterTally, createClusterDirectory, type ClusterChangeEvent, type ClusterDirectory, type ClusterLabel } from './clusters.js';
+import { openLedger, type LedgerWriter } from './ledger.js';
 import { encodeMessage } from './message.js';
-import { DEFAULT_FAILOVER_SETTINGS, retryOptions, type FailoverSettings } from './settings.js';
-import { LatencySamples, SlidingWindow, round1 } from './stats.js';
-import { partitionCount } from './topic.js';
+import { SendSchedule } from './pacing.js';
+import { retryOptions, type FailoverSettings } from './settings.js';
 
 export interface ProducerOptions extends Partial<FailoverSettings> {
   /** Bootstrap through Envoy. */
@@ -61,18 +60,6 @@ export interface AckEvent {
   at: number;
 }
 
-/** One line of the --ledger file. */
-export interface LedgerEntry {
-  producer: string;
-  seq: number;
-  topic: string;
-  cluster: ClusterLabel;
-  clusterId?: string;
-  partition: number;
-  offset: string;
-  at: number;
-}
-
 export interface FailureEvent {
   /** Sequence numbers of the messages of the failed send. */
   seqs: number[];
@@ -82,18 +69,9 @@ export interface FailureEvent {
 
 export type ProducerState = 'connecting' | 'producing' | 'retrying' | 'flushing' | 'stopped';
 
-export interface StatusEvent {
-  state: ProducerState;
-  /** Human text, e.g. "retrying: Connection error: connect ECONNREFUSED 127.0.0.1:9092". */
-  text: string;
-  at: number;
-}
+export type StatusEvent = ClientStatus<ProducerState>;
 
-export interface ClusterChangeEvent {
-  at: number;
-  from: ClusterLabel;
-  to: ClusterLabel;
-}
+export type { ClusterChangeEvent } from './clusters.js';
 
 export interface ProducerStats {
   producerId: string;
@@ -153,44 +131,30 @@ interface PendingMessage {
 export class FailoverProducer extends EventEmitter<ProducerEvents> {
   readonly producerId: string;
   readonly settings: FailoverSettings;
+  private readonly core: ClientCore<ProducerState>;
   private readonly kafkaProducer: Producer;
-  private readonly admin: Admin;
   private readonly tracker: ClusterIdTracker;
   private readonly clusters: ClusterDirectory;
-  private state: ProducerState = 'connecting';
   private seq = 0;
   private acked = 0;
   private failed = 0;
   private inFlight = 0;
-  private readonly ackedBy: Record<ClusterLabel, number> = { primary: 0, secondary: 0, unknown: 0 };
-  private readonly firstAckAt: Partial<Record<ClusterLabel, number>> = {};
-  private readonly clusterChanges: ClusterChangeEvent[] = [];
-  private lastCluster?: ClusterLabel;
-  private lastError?: string;
-  private readonly latencies = new LatencySamples();
-  private readonly window = new SlidingWindow(5_000);
-  private maxLatency = 0;
-  private stopRequested = false;
-  private readonly stopController = new AbortController();
-  private ledger?: WriteStream;
+  /** Which cluster acknowledged how much, and when acks moved from one to the other. */
+  private readonly ackedBy = new ClusterTally();
+  private ledger?: LedgerWriter;
 
   constructor(readonly options: ProducerOptions) {
     super();
     this.producerId = options.producerId ?? defaultProducerId();
-    this.settings = {
-      ...DEFAULT_FAILOVER_SETTINGS,
-      ...Object.fromEntries(
-        Object.entries(options).filter(([k, v]) => k in DEFAULT_FAILOVER_SETTINGS && v !== undefined),
-      ),
-    };
-    const client = createClient({
-      brokers: options.bootstrap,
+    this.core = new ClientCore({
+      bootstrap: options.bootstrap,
+      topic: options.topic,
+      options,
       clientId: `failover-demo-producer-${this.producerId}`,
-      connectionTimeoutMs: this.settings.connectionTimeoutMs,
-      requestTimeoutMs: this.settings.requestTimeoutMs,
-      retry: retryOptions(this.settings),
-      onLog: (line) => this.onKafkaLog(line),
+      onStatus: (status) => this.emit('status', status),
     });
+    this.settings = this.core.settings;
+    const client = this.core.createKafka({ onLog: (line) => this.core.noteKafkaLog(line, 'producing') });
     this.tracker = trackClusterId(client);
     const idempotent = options.idempotent ?? false;
     this.kafkaProducer = client.producer({
@@ -201,136 +165,86 @@ export class FailoverProducer extends EventEmitter<ProducerEvents> {
       maxInFlightRequests: idempotent ? 1 : undefined,
       retry: retryOptions(this.settings),
     });
-    // The connect probe (topic check) fails fast, so the connect loop can show a status line and honour stop().
-    this.admin = createClient({
-      brokers: options.bootstrap,
-      clientId: `failover-demo-producer-${this.producerId}-probe`,
-      connectionTimeoutMs: this.settings.connectionTimeoutMs,
-      requestTimeoutMs: this.settings.requestTimeoutMs,
-      retry: { retries: 0 },
-    }).admin();
     this.clusters = options.clusters ?? createClusterDirectory(options.direct ?? {});
   }
 
   /** Graceful stop: no new messages; in-flight sends finish (or fail), then run() resolves. */
   stop(): void {
-    this.stopRequested = true;
-    this.stopController.abort();
+    this.core.stop();
   }
 
   stats(): ProducerStats {
-    const now = Date.now();
     return {
       producerId: this.producerId,
-      state: this.state,
+      state: this.core.state,
       sent: this.seq,
       acked: this.acked,
       failed: this.failed,
       inFlight: this.inFlight,
-      rate: round1(this.window.ratePerSecond(now)) ?? 0,
-      p50Ms: round1(this.window.percentile(now, 0.5)),
-      p99Ms: round1(this.window.percentile(now, 0.99)),
-      ackedBy: { ...this.ackedBy },
-      lastCluster: this.lastCluster,
-      lastError: this.lastError,
+      ...this.core.latency.live(Date.now()),
+      ackedBy: { ...this.ackedBy.counts },
+      lastCluster: this.ackedBy.last,
+      lastError: this.core.lastError,
     };
   }
 
   async run(): Promise<ProducerSummary> {
     const started = Date.now();
     try {
-      if (this.options.ledgerFile) this.ledger = createWriteStream(this.options.ledgerFile, { flags: 'a' });
+      if (this.options.ledgerFile) this.ledger = openLedger(this.options.ledgerFile);
       const partitions = await this.connect();
       if (partitions === undefined) return this.summary(started);
-      this.setState('producing', 'producing');
+      this.core.setState('producing', 'producing');
       await this.produceLoop(partitions, started);
       return this.summary(started);
     } finally {
-      this.setState('stopped', 'disconnecting');
-      await Promise.allSettled([this.kafkaProducer.disconnect(), this.admin.disconnect()]);
-      await new Promise<void>((resolve) => (this.ledger ? this.ledger.end(resolve) : resolve()));
+      this.core.setState('stopped', 'disconnecting');
+      await this.kafkaProducer.disconnect().catch(() => undefined);
+      await this.ledger?.close();
     }
   }
 
-  /** Connects through Envoy (retrying with a status line until it works or stop()), checks the topic. */
+  /** Connects through Envoy (retrying with a status line until it works or stop()); the topic's partition count. */
   private async connect(): Promise<number | undefined> {
-    this.setState('connecting', `connecting to ${this.options.bootstrap.join(',')}`);
     const lookup = this.clusters.refresh();
-    for (;;) {
-      if (this.stopRequested) return undefined;
-      try {
-        await this.admin.connect();
-        const partitions = await partitionCount(this.admin, this.options.topic);
-        await this.admin.disconnect();
+    return this.core.connect({
+      attempt: async (partitions) => {
         await this.kafkaProducer.connect();
         await lookup;
         return partitions;
-      } catch (err) {
-        if ((err as Error).name === 'UnknownTopicError') throw err;
-        this.lastError = describeError(err);
-        await this.admin.disconnect().catch(() => undefined);
-        this.setState('connecting', `cannot reach Kafka through Envoy at ${this.options.bootstrap.join(',')} (${this.lastError}); retrying`);
-        await delay(1_000, this.stopController.signal).catch(() => undefined);
-      }
-    }
+      },
+    });
   }
 
   private async produceLoop(partitions: number, started: number): Promise<void> {
-    const rate = this.options.ratePerSecond ?? 100;
     const count = this.options.count;
-    const batchSize = this.options.batchSize ?? 500;
     const maxInFlight = this.options.maxInFlightBatches ?? 16;
     const deadline = this.options.durationMs === undefined ? Infinity : started + this.options.durationMs;
-    const tickMs = rate > 0 ? Math.max(2, Math.min(20, Math.floor(1000 / rate))) : 0;
+    const schedule = new SendSchedule(this.options.ratePerSecond ?? 100, this.options.batchSize ?? 500);
     const pending = new Set<Promise<void>>();
-    let scheduleStart = Date.now();
-    let scheduled = 0;
 
-    while (!this.stopRequested) {
+    while (!this.core.stopRequested) {
       const now = Date.now();
       if (now >= deadline || (count !== undefined && this.seq >= count)) break;
       if (pending.size >= maxInFlight) {
-        await Promise.race([...pending, this.stopped()]);
+        await Promise.race([...pending, this.core.stopped()]);
         continue;
       }
-      let due: number;
-      if (rate > 0) {
-        let target = Math.floor(((now - scheduleStart) * rate) / 1000) + 1;
-        // Fell more than a second behind (back-pressure during a failover): do not burst to catch up.
-        if (target - scheduled > rate) {
-          scheduleStart = now;
-          scheduled = 0;
-          target = 1;
-        }
-        due = target - scheduled;
-      } else {
-        due = batchSize;
-      }
-      if (count !== undefined) due = Math.min(due, count - this.seq);
-      due = Math.min(due, batchSize);
+      const due = count === undefined ? schedule.due(now) : Math.min(schedule.due(now), count - this.seq);
       if (due <= 0) {
-        await delay(tickMs, this.stopController.signal).catch(() => undefined);
+        await this.core.pause(schedule.tickMs);
         continue;
       }
-      scheduled += due;
+      schedule.take(due);
       const batch = this.createBatch(due, partitions);
       const p = this.send(batch).finally(() => pending.delete(p));
       pending.add(p);
-      if (tickMs > 0) await delay(tickMs, this.stopController.signal).catch(() => undefined);
+      if (schedule.tickMs > 0) await this.core.pause(schedule.tickMs);
     }
     if (pending.size > 0) {
-      this.setState('flushing', `waiting for ${this.inFlight} in-flight message(s)`);
+      this.core.setState('flushing', `waiting for ${this.inFlight} in-flight message(s)`);
       await Promise.all(pending);
     }
-  }
-
-  private stopPromise?: Promise<void>;
-
-  /** Resolves on stop() (one listener, however often it is awaited). */
-  private stopped(): Promise<void> {
-    const signal = this.stopController.signal;
-    this.stopPromise ??= new Promise((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
-    return this.stopPromise;
   }
 
   private createBatch(n: number, partitions: number): PendingMessage[] {
@@ -377,8 +291,9 @@ export class FailoverProducer extends EventEmitter<ProducerEvents> {
       await this.recordAcks(batch, BigInt(acks[0]!.baseOffset));
     } catch (err) {
       this.failed += batch.length;
-      this.lastError = describeError(err);
-      this.emit('failure', { seqs: batch.map((m) => m.seq), error: this.lastError, at: Date.now() });
+      const error = describeError(err);
+      this.core.lastError = error;
+      this.emit('failure', { seqs: batch.map((m) => m.seq), error, at: Date.now() });
     } finally {
       this.inFlight -= batch.length;
     }
@@ -389,46 +304,24 @@ export class FailoverProducer extends EventEmitter<ProducerEvents> {
     const at = Date.now();
     const clusterId = this.tracker.clusterId();
     const cluster = await this.clusters.nameOf(clusterId);
-    if (this.state === 'retrying') this.setState('producing', 'producing');
+    if (this.core.state === 'retrying') this.core.setState('producing', 'producing');
     for (const [index, m] of batch.entries()) {
       const offset = String(baseOffset + BigInt(index));
       const latencyMs = at - m.sentAt;
       this.acked++;
-      this.ackedBy[cluster]++;
-      this.firstAckAt[cluster] ??= at;
-      this.latencies.add(latencyMs);
-      this.window.add(at, latencyMs);
-      if (latencyMs > this.maxLatency) this.maxLatency = latencyMs;
-      if (this.lastCluster !== undefined && this.lastCluster !== cluster) {
-        const change = { at, from: this.lastCluster, to: cluster };
-        this.clusterChanges.push(change);
-        this.emit('clusterChange', change);
-      }
-      this.lastCluster = cluster;
+      this.core.latency.add(at, latencyMs);
+      const change = this.ackedBy.add(cluster, at);
+      if (change) this.emit('clusterChange', change);
       const ack: AckEvent = { producer: this.producerId, seq: m.seq, cluster, clusterId, partition: m.partition, offset, latencyMs, at };
-      if (this.ledger) {
-        const entry: LedgerEntry = { producer: this.producerId, seq: m.seq, topic: this.options.topic, cluster, clusterId, partition: m.partition, offset, at };
-        this.ledger.write(JSON.stringify(entry) + '\n');
-      }
+      this.ledger?.append({ producer: this.producerId, seq: m.seq, topic: this.options.topic, cluster, clusterId, partition: m.partition, offset, at });
       this.emit('ack', ack);
     }
-  }
-
-  private onKafkaLog(line: KafkaLogLine): void {
-    if (line.level !== 'error') return;
-    this.lastError = logLineText(line);
-    if (this.state === 'producing') this.setState('retrying', `retrying: ${this.lastError}`);
-  }
-
-  private setState(state: ProducerState, text: string): void {
-    this.state = state;
-    this.emit('status', { state, text, at: Date.now() });
   }
 
   private summary(started: number): ProducerSummary {
     const durationMs = Date.now() - started;
     const interrupted =
-      this.stopRequested &&
+      this.core.stopRequested &&
       !(this.options.count !== undefined && this.seq >= this.options.count) &&
       !(this.options.durationMs !== undefined && durationMs >= this.options.durationMs);
     return {
@@ -437,17 +330,13 @@ export class FailoverProducer extends EventEmitter<ProducerEvents> {
       sent: this.seq,
       acked: this.acked,
       failed: this.failed,
-      ackedBy: { ...this.ackedBy },
-      firstAckAt: { ...this.firstAckAt },
-      clusterChanges: [...this.clusterChanges],
+      ackedBy: { ...this.ackedBy.counts },
+      firstAckAt: { ...this.ackedBy.firstAt },
+      clusterChanges: [...this.ackedBy.changes],
       clusterIds: this.clusters.ids(),
       durationMs,
       ackRate: durationMs > 0 ? Math.round((this.acked * 1000 * 10) / durationMs) / 10 : 0,
-      latencyMs: {
-        p50: round1(this.latencies.percentile(0.5)),
-        p99: round1(this.latencies.percentile(0.99)),
-        max: this.latencies.count ? this.maxLatency : undefined,
-      },
+      latencyMs: this.core.latency.summary(),
       settings: { ...this.settings, idempotent: this.options.idempotent ?? false, acks: -1, ratePerSecond: this.options.ratePerSecond ?? 100 },
       ledgerFile: this.options.ledgerFile,
       interrupted,

@@ -48,6 +48,17 @@ export const SETTING_REASONS: Record<keyof FailoverSettings, string> = {
 export const IDEMPOTENCE_REASON =
   'off by default: producer ids and sequence numbers live on one cluster; after a switch the secondary rejects them and kafkajs 2.2.4 never re-initialises (kafkajs#598). Duplicates from retries are reported by `consume` instead';
 
+/**
+ * The defaults with a client's own values on top: picks the FailoverSettings fields out of `options`
+ * (a client's whole options object will do); undefined ones keep their default.
+ */
+export function resolveSettings(options: object): FailoverSettings {
+  return {
+    ...DEFAULT_FAILOVER_SETTINGS,
+    ...Object.fromEntries(Object.entries(options).filter(([k, v]) => k in DEFAULT_FAILOVER_SETTINGS && v !== undefined)),
+  };
+}
+
 export function retryOptions(s: FailoverSettings) {
   return { retries: s.retries, initialRetryTime: s.initialRetryTimeMs, maxRetryTime: s.maxRetryTimeMs };
 }

@@ -65,6 +65,51 @@ export class SlidingWindow {
   }
 }
 
+/** Live latency figures: over the sliding window, rounded to 0.1. */
+export interface LiveLatency {
+  /** Events per second. */
+  rate: number;
+  p50Ms?: number;
+  p99Ms?: number;
+}
+
+/**
+ * A client's latency figures: every sample for the run's percentiles and maximum, the last `windowMs`
+ * for the live rate and percentiles.
+ */
+export class LatencyStats {
+  private readonly samples = new LatencySamples();
+  private readonly window: SlidingWindow;
+  private max = 0;
+
+  constructor(windowMs = 5_000) {
+    this.window = new SlidingWindow(windowMs);
+  }
+
+  add(at: number, ms: number): void {
+    this.samples.add(ms);
+    this.window.add(at, ms);
+    if (ms > this.max) this.max = ms;
+  }
+
+  live(now: number): LiveLatency {
+    return {
+      rate: round1(this.window.ratePerSecond(now)) ?? 0,
+      p50Ms: round1(this.window.percentile(now, 0.5)),
+      p99Ms: round1(this.window.percentile(now, 0.99)),
+    };
+  }
+
+  /** The whole run's p50, p99 and max (all undefined before the first sample). */
+  summary(): { p50?: number; p99?: number; max?: number } {
+    return {
+      p50: round1(this.samples.percentile(0.5)),
+      p99: round1(this.samples.percentile(0.99)),
+      max: this.samples.count ? this.max : undefined,
+    };
+  }
+}
+
 export interface SequenceReport {
   received: number;
   distinct: number;
@@ -126,6 +171,35 @@ export class SequenceTracker {
       duplicates: this.duplicates,
       gapRanges,
     };
+  }
+}
+
+/** Sequence accounting of every producer seen: one SequenceTracker each, and their totals. */
+export class ProducerSequences {
+  private readonly trackers = new Map<string, SequenceTracker>();
+
+  /** Records `seq` of `producer`; returns true when it was already seen (a duplicate). */
+  record(producer: string, seq: number): boolean {
+    let tracker = this.trackers.get(producer);
+    if (!tracker) this.trackers.set(producer, (tracker = new SequenceTracker()));
+    return tracker.record(seq);
+  }
+
+  /** Gaps and duplicates summed over every producer. */
+  totals(): { gaps: number; duplicates: number } {
+    let gaps = 0;
+    let duplicates = 0;
+    for (const t of this.trackers.values()) {
+      const r = t.report(0);
+      gaps += r.gaps;
+      duplicates += r.duplicates;
+    }
+    return { gaps, duplicates };
+  }
+
+  /** Each producer's report, by producer id. */
+  reports(): Record<string, SequenceReport> {
+    return Object.fromEntries([...this.trackers].map(([id, t]) => [id, t.report()]));
   }
 }
 

@@ -9,6 +9,8 @@ export default defineConfig({
   test: {
     include: ['test/docker/**/*.test.ts'],
     globalSetup: ['test/docker/global-setup.ts'],
+    // The kafkajs fixes, applied as at every entry point that creates Kafka clients (src/kafka/kafkajs-fixes.ts).
+    setupFiles: ['test/support/kafkajs-fixes-setup.ts'],
     fileParallelism: false,
     testTimeout: 300_000,
     hookTimeout: 600_000,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseBrokerList, parseInteger, parseMs, parseRate, parseSeconds, parseStartPosition, parseTopic } from '../../src/kafka/flags.js';
+import { parseBrokerList, parseInteger, parseMs, parseRate, parseSeconds, parseStartPosition, parseTopic } from '../../src/cli/client-flags.js';
 import { UserError } from '../../src/util/errors.js';
 
 describe('client flag values', () => {

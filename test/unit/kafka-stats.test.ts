@@ -67,7 +67,7 @@ describe('probe message', () => {
 
 describe('live lines', () => {
   it('show acked-by per cluster and the state when not producing', async () => {
-    const { producerLine, consumerLine } = await import('../../src/kafka/format.js');
+    const { producerLine, consumerLine } = await import('../../src/cli/client-format.js');
     const line = producerLine({
       producerId: 'p', state: 'retrying', sent: 10, acked: 8, failed: 0, inFlight: 2, rate: 4, p50Ms: 3, p99Ms: 40,
       ackedBy: { primary: 5, secondary: 3, unknown: 0 }, lastCluster: 'secondary', lastError: 'Closed connection',

@@ -17,8 +17,8 @@ import {
   parseSeconds,
   parseStartPosition,
   parseTopic,
-} from '../../kafka/flags.js';
-import { consumerLine, consumerSummaryText, ledgerText, producerLine, producerSummaryText } from '../../kafka/format.js';
+} from '../client-flags.js';
+import { consumerLine, consumerSummaryText, ledgerText, producerLine, producerSummaryText } from '../client-format.js';
 import { DEFAULT_FAILOVER_SETTINGS, IDEMPOTENCE_REASON, SETTING_REASONS, type FailoverSettings } from '../../kafka/settings.js';
 import { UserError } from '../../util/errors.js';
 import { currentState, openRuntime, resolveTopology } from '../context.js';

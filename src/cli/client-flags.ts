@@ -1,7 +1,7 @@
 /** Validation of the clients' command-line values: each bad value becomes a UserError naming the fix. */
 import { parseDuration } from '../config/duration.js';
 import { UserError } from '../util/errors.js';
-import type { StartPosition } from './consumer.js';
+import type { StartPosition } from '../kafka/consumer.js';
 
 /** A whole number >= min ("5000"). */
 export function parseInteger(flag: string, text: string, min = 1): number {

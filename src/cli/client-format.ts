@@ -1,7 +1,7 @@
 /** Plain-text renderings of the clients' live state and summaries (the CLI adds colour). */
-import type { ConsumerStats, ConsumerSummary } from './consumer.js';
-import type { LedgerVerification } from './ledger.js';
-import type { ProducerStats, ProducerSummary } from './producer.js';
+import type { ConsumerStats, ConsumerSummary } from '../kafka/consumer.js';
+import type { LedgerVerification } from '../kafka/ledger.js';
+import type { ProducerStats, ProducerSummary } from '../kafka/producer.js';
 
 const ms = (v: number | undefined) => (v === undefined ? '-' : `${Math.round(v)}ms`);
 
