@@ -121,28 +121,23 @@ export function majority(size: number): number {
  * Validates a parsed config document. Relative paths resolve against `baseDir`.
  * @throws ConfigError naming the first bad key
  */
-export function parseConfig(raw: unknown, baseDir: string): ControllerConfig {
-  const top = object(raw, '', ['adminUrl', 'listen', 'quorum', 'failback', 'failbackHoldMs', 'pollMs', 'clusters', 'lds', 'eventsFile']);
-
-  const adminUrlText = string(required(top, 'adminUrl', ''), 'adminUrl');
-  let adminUrl: URL;
+function parseAdminUrl(text: string): URL {
+  let url: URL;
   try {
-    adminUrl = new URL(adminUrlText);
+    url = new URL(text);
   } catch {
-    throw new ConfigError('adminUrl', `is not a URL: ${JSON.stringify(adminUrlText)}`);
+    throw new ConfigError('adminUrl', `is not a URL: ${JSON.stringify(text)}`);
   }
-  if (adminUrl.protocol !== 'http:' && adminUrl.protocol !== 'https:') {
-    throw new ConfigError('adminUrl', `must be an http:// or https:// URL, got ${JSON.stringify(adminUrlText)}`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError('adminUrl', `must be an http:// or https:// URL, got ${JSON.stringify(text)}`);
   }
-  if (adminUrl.search || adminUrl.hash) throw new ConfigError('adminUrl', 'must not have a query or fragment');
+  if (url.search || url.hash) throw new ConfigError('adminUrl', 'must not have a query or fragment');
+  return url;
+}
 
-  const listenObj = object(required(top, 'listen', ''), 'listen', ['address', 'port']);
-  const listen = {
-    address: string(required(listenObj, 'address', 'listen'), 'listen.address'),
-    port: integer(required(listenObj, 'port', 'listen'), 'listen.port', 1, 65_535),
-  };
-
-  const clustersObj = object(required(top, 'clusters', ''), 'clusters', CLUSTER_NAMES);
+/** Both clusters' brokers; a broker named twice is an error naming both places. */
+function parseClusters(raw: unknown): ControllerConfig['clusters'] {
+  const clustersObj = object(raw, 'clusters', CLUSTER_NAMES);
   const clusters = {
     primary: brokers(required(clustersObj, 'primary', 'clusters'), 'clusters.primary'),
     secondary: brokers(required(clustersObj, 'secondary', 'clusters'), 'clusters.secondary'),
@@ -156,6 +151,21 @@ export function parseConfig(raw: unknown, baseDir: string): ControllerConfig {
       seen.set(b.broker, key);
     });
   }
+  return clusters;
+}
+
+export function parseConfig(raw: unknown, baseDir: string): ControllerConfig {
+  const top = object(raw, '', ['adminUrl', 'listen', 'quorum', 'failback', 'failbackHoldMs', 'pollMs', 'clusters', 'lds', 'eventsFile']);
+
+  const adminUrl = parseAdminUrl(string(required(top, 'adminUrl', ''), 'adminUrl'));
+
+  const listenObj = object(required(top, 'listen', ''), 'listen', ['address', 'port']);
+  const listen = {
+    address: string(required(listenObj, 'address', 'listen'), 'listen.address'),
+    port: integer(required(listenObj, 'port', 'listen'), 'listen.port', 1, 65_535),
+  };
+
+  const clusters = parseClusters(required(top, 'clusters', ''));
   const smaller = Math.min(clusters.primary.length, clusters.secondary.length);
 
   const quorum =

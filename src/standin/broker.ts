@@ -83,8 +83,8 @@ async function formatStorageIfNeeded(o: BrokerStandinOptions, c: RedpandaNodeCon
   if (code !== 0) throw new Error(`kafka storage format failed (exit ${code})`);
 }
 
-export async function runBrokerStandin(o: BrokerStandinOptions): Promise<number> {
-  const config = parseRedpandaYaml(readFileSync(o.configFile, 'utf8'));
+/** Writes Kafka's server.properties and log4j.properties from redpanda.yaml; the JVM arguments and CDS archive to run it with. */
+function prepareKafka(o: BrokerStandinOptions, config: RedpandaNodeConfig): { dataDir: string; serverProps: string; jvm: string[]; cds: KafkaCds } {
   const dataDir = resolve(o.dataDir ?? config.dataDirectory);
   const workDir = resolve(o.workDir ?? dirname(dataDir));
   mkdirSync(workDir, { recursive: true });
@@ -100,7 +100,25 @@ export async function runBrokerStandin(o: BrokerStandinOptions): Promise<number>
     mkdirSync(dirname(o.cdsArchive), { recursive: true });
     removeStaleCdsFiles(o.cdsArchive);
   }
-  const cds = new KafkaCds(o.cdsArchive, o.java, jvm, log);
+  return { dataDir, serverProps, jvm, cds: new KafkaCds(o.cdsArchive, o.java, jvm, log) };
+}
+
+/** Resolves true once the broker's Kafka API accepts connections, false if the JVM ended or a stop came first. */
+async function kafkaAccepting(config: RedpandaNodeConfig, running: () => boolean, jvmExit: Promise<number>): Promise<boolean> {
+  const kafkaAddr = dialAddress(config.kafkaApi[0]!);
+  const ready = (async () => {
+    while (running()) {
+      if (await tcpAccepts(kafkaAddr.address, kafkaAddr.port)) return true;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    return false;
+  })();
+  return Promise.race([ready, jvmExit.then(() => false)]);
+}
+
+export async function runBrokerStandin(o: BrokerStandinOptions): Promise<number> {
+  const config = parseRedpandaYaml(readFileSync(o.configFile, 'utf8'));
+  const { dataDir, serverProps, jvm, cds } = prepareKafka(o, config);
 
   let stopping = false;
   let responders: StandinResponders | undefined;
@@ -147,14 +165,7 @@ export async function runBrokerStandin(o: BrokerStandinOptions): Promise<number>
 
   // The Schema Registry comes up once the broker's Kafka API accepts connections.
   const kafkaAddr = dialAddress(config.kafkaApi[0]!);
-  const ready = (async () => {
-    while (!stopping && jvmProcess?.exitCode === null) {
-      if (await tcpAccepts(kafkaAddr.address, kafkaAddr.port)) return true;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    return false;
-  })();
-  const first = await Promise.race([ready, jvmExit.then(() => false)]);
+  const first = await kafkaAccepting(config, () => !stopping && jvmProcess?.exitCode === null, jvmExit);
   if (first && !stopping) {
     kafkaUp = true;
     // Recovery mode disables the Schema Registry, and with it its internal client.
