@@ -22,6 +22,7 @@ import { consumerLine, consumerSummaryText, ledgerText, producerLine, producerSu
 import { DEFAULT_FAILOVER_SETTINGS, IDEMPOTENCE_REASON, SETTING_REASONS, type FailoverSettings } from '../../kafka/settings.js';
 import { UserError } from '../../util/errors.js';
 import { currentState, openRuntime, resolveTopology } from '../context.js';
+import { returnsExitCode } from '../exit-code.js';
 
 interface CommonFlags {
   topic?: string;
@@ -171,7 +172,7 @@ function onInterrupt(stop: () => void, live: LiveView): () => void {
 
 const clock = (at: number) => new Date(at).toISOString().slice(11, 23);
 
-async function produce(flags: ProduceFlags): Promise<void> {
+async function produce(flags: ProduceFlags): Promise<number> {
   const count = flags.count === undefined ? undefined : parseInteger('--count', flags.count);
   const durationMs = flags.duration === undefined ? undefined : parseSeconds('--duration', flags.duration);
   const ratePerSecond = parseRate('--rate', flags.rate);
@@ -220,6 +221,7 @@ async function produce(flags: ProduceFlags): Promise<void> {
     live.stop();
     if (json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
     else for (const line of producerSummaryText(summary)) process.stdout.write(`${line}\n`);
+    return 0;
   } finally {
     clearInterval(ticker);
     live.stop();
@@ -227,7 +229,7 @@ async function produce(flags: ProduceFlags): Promise<void> {
   }
 }
 
-async function consume(flags: ConsumeFlags): Promise<void> {
+async function consume(flags: ConsumeFlags): Promise<number> {
   const count = flags.count === undefined ? undefined : parseInteger('--count', flags.count);
   const durationMs = flags.duration === undefined ? undefined : parseSeconds('--duration', flags.duration);
   const from = parseStartPosition('--from', flags.from);
@@ -268,6 +270,7 @@ async function consume(flags: ConsumeFlags): Promise<void> {
     live.stop();
     if (json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
     else for (const line of consumerSummaryText(summary)) process.stdout.write(`${line}\n`);
+    return 0;
   } finally {
     clearInterval(ticker);
     live.stop();
@@ -275,7 +278,7 @@ async function consume(flags: ConsumeFlags): Promise<void> {
   }
 }
 
-async function verify(file: string, flags: { json?: boolean }): Promise<void> {
+async function verify(file: string, flags: { json?: boolean }): Promise<number> {
   const endpoints = openRuntime().endpoints();
   const spinner = flags.json || !process.stdout.isTTY ? undefined : ora(`reading back every entry of ${file} from the cluster that acked it`).start();
   try {
@@ -283,7 +286,7 @@ async function verify(file: string, flags: { json?: boolean }): Promise<void> {
     spinner?.stop();
     if (flags.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
     else for (const line of ledgerText(result)) process.stdout.write(`${line}\n`);
-    if (result.missing > 0) process.exitCode = 2;
+    return result.missing > 0 ? 2 : 0;
   } finally {
     spinner?.stop();
   }
@@ -309,7 +312,7 @@ export function register(program: Command): void {
       .option('--create-topic', 'create the topic on both clusters (directly, not via Envoy) if missing')
       .addOption(new Option('--idempotent', `idempotent producer; ${IDEMPOTENCE_REASON}`))
       .option('--json', 'print only the final summary as JSON ({sent, acked, failed, ackedBy, ...})'),
-  ).action((flags: ProduceFlags) => produce(flags));
+  ).action(returnsExitCode((flags: ProduceFlags) => produce(flags)));
 
   addFailoverOptions(
     program
@@ -333,7 +336,7 @@ export function register(program: Command): void {
       )
       .option('--session-timeout <ms>', 'group session timeout (default 10000): a member lost with its cluster is noticed sooner')
       .option('--json', 'print only the final summary as JSON ({received, gaps, duplicates, clusterSwitches, ...})'),
-  ).action((flags: ConsumeFlags) => consume(flags));
+  ).action(returnsExitCode((flags: ConsumeFlags) => consume(flags)));
 
   program
     .command('verify-ledger <file>')
@@ -342,5 +345,5 @@ export function register(program: Command): void {
         'at the recorded partition and offset, reading each cluster directly (not via Envoy). Exit 2 if any is missing.',
     )
     .option('--json', 'print {checked, missing, missingSamples} as JSON')
-    .action((file: string, flags: { json?: boolean }) => verify(file, flags));
+    .action(returnsExitCode((file: string, flags: { json?: boolean }) => verify(file, flags)));
 }

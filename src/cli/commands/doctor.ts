@@ -6,6 +6,7 @@ import { dockerPreflight, localPreflight, localRuntimeNote, type CheckResult } f
 import { RUNTIME_KINDS, type RuntimeKind } from '../../runtime/types.js';
 import { envoyConfigCheck } from '../../runtime/envoy-check.js';
 import { UserError } from '../../util/errors.js';
+import { returnsExitCode } from '../exit-code.js';
 
 interface DoctorFlags extends TopologyFlags {
   runtime?: string;
@@ -37,7 +38,7 @@ Example:
   $ failover-demo doctor
   $ failover-demo doctor --runtime local --config my-demo.yaml`,
     )
-    .action(async (flags: DoctorFlags) => {
+    .action(returnsExitCode(async (flags: DoctorFlags) => {
       const state = currentState();
       const kind = parseRuntime(flags.runtime) ?? state?.runtime ?? 'docker';
       const topology = resolveTopology(flags);
@@ -62,6 +63,6 @@ Example:
         );
         if (note) process.stdout.write(`${chalk.yellow(note)}\n`);
       }
-      if (failed > 0) process.exitCode = 1;
-    });
+      return failed > 0 ? 1 : 0;
+    }));
 }

@@ -11,6 +11,7 @@ import { buildScenario, SCENARIO_NAMES } from '../../drill/scenarios.js';
 import { effectiveQuorum } from '../../config/topology.js';
 import { UserError } from '../../util/errors.js';
 import { openRuntime } from '../context.js';
+import { returnsExitCode } from '../exit-code.js';
 
 interface DrillFlags {
   scenario: string;
@@ -63,7 +64,7 @@ export function register(program: Command): void {
     .option('--rate <n>', 'producer messages per second', '20')
     .option('--poll <ms>', 'how often Envoy routing is read', '100')
     .option('--json', 'print the report as JSON (no live step list)')
-    .action(async (flags: DrillFlags) => {
+    .action(returnsExitCode(async (flags: DrillFlags) => {
       const runtime = openRuntime();
       const t = runtime.topology;
       const scenario = buildScenario(flags.scenario, t.brokers, t.failover.policy, { quorum: effectiveQuorum(t), failback: t.failover.failback });
@@ -131,12 +132,13 @@ export function register(program: Command): void {
       for (const line of summary(report)) out(line);
       if (report.passed) {
         out(chalk.green('✓ drill passed'));
+        return 0;
       } else {
         out(chalk.red('✗ drill failed') + (report.failure ? `: step "${report.failure.step}": ${report.failure.message}` : report.ledger && report.ledger.missing > 0 ? `: ${report.ledger.missing} acknowledged messages missing` : ''));
         if (report.failure?.environment === 'left as it failed') {
           out(chalk.dim('The environment is left as it failed: inspect it with `failover-demo status` / `failover-demo routing`; restore it with `failover-demo restore-primary` (or run the drill with --restore).'));
         }
-        process.exitCode = 1;
+        return 1;
       }
-    });
+    }));
 }

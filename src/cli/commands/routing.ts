@@ -6,6 +6,7 @@ import { describeReadError, monitorRouting, type MonitorUpdate } from '../../env
 import { RoutingReader, type RoutingSnapshot } from '../../envoy/routing.js';
 import { UserError } from '../../util/errors.js';
 import { currentState, resolveTopology } from '../context.js';
+import { returnsExitCode } from '../exit-code.js';
 import { colors, errorLine, eventLine, screenLines, snapshotLines, summaryLine, TtyScreen, type ScreenView } from '../routing-screen.js';
 
 interface RoutingFlags {
@@ -136,7 +137,7 @@ Examples:
   $ failover-demo routing --once --json | jq .activeCluster
   $ failover-demo routing --admin http://127.0.0.1:9901 --interval 250`,
     )
-    .action(async (flags: RoutingFlags) => {
+    .action(returnsExitCode(async (flags: RoutingFlags) => {
       const intervalMs = parseIntervalMs(flags.interval);
       const demo = currentState()?.topology;
       const topology = demo ?? (flags.admin === undefined ? resolveTopology() : undefined);
@@ -148,5 +149,6 @@ Examples:
       } finally {
         await reader.close();
       }
-    });
+      return 0;
+    }));
 }
