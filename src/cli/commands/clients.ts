@@ -23,6 +23,7 @@ import { DEFAULT_FAILOVER_SETTINGS, IDEMPOTENCE_REASON, SETTING_REASONS, type Fa
 import { UserError } from '../../util/errors.js';
 import { currentState, openRuntime, resolveTopology } from '../context.js';
 import { returnsExitCode } from '../exit-code.js';
+import { onInterrupt, type Interrupt } from '../interrupt.js';
 
 interface CommonFlags {
   topic?: string;
@@ -148,26 +149,21 @@ function liveView(json: boolean): LiveView {
   };
 }
 
-/** First Ctrl+C: graceful stop (flush, summary, exit 0). Second: leave at once. */
-function onInterrupt(stop: () => void, live: LiveView): () => void {
-  let count = 0;
-  const handler = () => {
-    count++;
-    if (count === 1) {
+/** First Ctrl+C (or SIGTERM): graceful stop (flush, summary, exit 0). Second: leave at once. */
+function gracefulStop(stop: () => void, live: LiveView): Interrupt {
+  return onInterrupt({
+    signals: ['SIGINT', 'SIGTERM'],
+    onInterrupt: () => {
       live.note('stopping (Ctrl+C again to quit without waiting)');
       stop();
-    } else {
-      live.stop();
-      process.stderr.write('interrupted without waiting for in-flight messages\n');
-      process.exit(130);
-    }
-  };
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
-  return () => {
-    process.off('SIGINT', handler);
-    process.off('SIGTERM', handler);
-  };
+    },
+    again: {
+      quit: () => {
+        live.stop();
+        process.stderr.write('interrupted without waiting for in-flight messages\n');
+      },
+    },
+  });
 }
 
 const clock = (at: number) => new Date(at).toISOString().slice(11, 23);
@@ -215,7 +211,7 @@ async function produce(flags: ProduceFlags): Promise<number> {
     const st = producer.stats();
     if (st.state !== 'connecting') live.update(producerLine(st));
   }, 250);
-  const release = onInterrupt(() => producer.stop(), live);
+  const interrupt = gracefulStop(() => producer.stop(), live);
   try {
     const summary = await producer.run();
     live.stop();
@@ -225,7 +221,7 @@ async function produce(flags: ProduceFlags): Promise<number> {
   } finally {
     clearInterval(ticker);
     live.stop();
-    release();
+    interrupt.release();
   }
 }
 
@@ -264,7 +260,7 @@ async function consume(flags: ConsumeFlags): Promise<number> {
     const st = consumer.stats();
     if (st.state !== 'connecting' && st.state !== 'joining') live.update(consumerLine(st));
   }, 250);
-  const release = onInterrupt(() => consumer.stop(), live);
+  const interrupt = gracefulStop(() => consumer.stop(), live);
   try {
     const summary = await consumer.run();
     live.stop();
@@ -274,7 +270,7 @@ async function consume(flags: ConsumeFlags): Promise<number> {
   } finally {
     clearInterval(ticker);
     live.stop();
-    release();
+    interrupt.release();
   }
 }
 

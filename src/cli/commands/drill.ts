@@ -12,6 +12,7 @@ import { effectiveQuorum } from '../../config/topology.js';
 import { UserError } from '../../util/errors.js';
 import { openRuntime } from '../context.js';
 import { returnsExitCode } from '../exit-code.js';
+import { onInterrupt } from '../interrupt.js';
 
 interface DrillFlags {
   scenario: string;
@@ -74,9 +75,7 @@ export function register(program: Command): void {
         if (!flags.json) process.stdout.write(line + '\n');
       };
       const spinner = ora({ stream: process.stderr, isEnabled: !flags.json && process.stderr.isTTY });
-      const controller = new AbortController();
-      const onSigint = () => controller.abort(new Error('interrupted'));
-      process.once('SIGINT', onSigint);
+      const interrupt = onInterrupt();
       out(chalk.bold(`Drill ${scenario.name}`) + chalk.dim(` — ${scenario.description} (${scenario.steps.length} steps)`));
       let stepStart = 0;
       let deadline = 0;
@@ -88,7 +87,7 @@ export function register(program: Command): void {
           restoreOnFailure: flags.restore,
           rate,
           pollMs,
-          signal: controller.signal,
+          signal: interrupt.signal,
           onEvent: (e) => {
             switch (e.type) {
               case 'phase':
@@ -121,7 +120,7 @@ export function register(program: Command): void {
         spinner.fail('drill could not run');
         throw err;
       } finally {
-        process.removeListener('SIGINT', onSigint);
+        interrupt.release();
       }
       spinner.stop();
       if (flags.report) {

@@ -15,6 +15,7 @@ import { projectDir } from '../../util/paths.js';
 import { currentState, openRuntime, resolveTopology, runtimeFor, type TopologyFlags } from '../context.js';
 import { dockerClient } from '../../runtime/docker/engine.js';
 import { returnsExitCode } from '../exit-code.js';
+import { onInterrupt } from '../interrupt.js';
 
 function spinnerProgress(spinner: Ora): Progress {
   return {
@@ -72,19 +73,14 @@ async function start(flags: StartFlags, runtimeGiven: boolean): Promise<number> 
 /** Runs `work` under a spinner that Ctrl+C turns into an abort (`interrupted`: what the work undoes). */
 async function withSpinner<T>(interrupted: string, work: (progress: Progress, signal: AbortSignal) => Promise<T>): Promise<T> {
   const spinner = ora({ stream: process.stderr });
-  const controller = new AbortController();
-  const onSigint = () => {
-    spinner.text = `interrupted: ${interrupted}`;
-    controller.abort(new Error('interrupted'));
-  };
-  process.once('SIGINT', onSigint);
+  const interrupt = onInterrupt({ onInterrupt: () => (spinner.text = `interrupted: ${interrupted}`) });
   try {
-    return await work(spinnerProgress(spinner), controller.signal);
+    return await work(spinnerProgress(spinner), interrupt.signal);
   } catch (err) {
-    if (spinner.isSpinning) spinner.fail(controller.signal.aborted ? 'interrupted' : 'start failed');
+    if (spinner.isSpinning) spinner.fail(interrupt.signal.aborted ? 'interrupted' : 'start failed');
     throw err;
   } finally {
-    process.off('SIGINT', onSigint);
+    interrupt.release();
   }
 }
 

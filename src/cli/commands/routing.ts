@@ -7,6 +7,7 @@ import { RoutingReader, type RoutingSnapshot } from '../../envoy/routing.js';
 import { UserError } from '../../util/errors.js';
 import { currentState, resolveTopology } from '../context.js';
 import { returnsExitCode } from '../exit-code.js';
+import { onInterrupt } from '../interrupt.js';
 import { colors, errorLine, eventLine, screenLines, snapshotLines, summaryLine, TtyScreen, type ScreenView } from '../routing-screen.js';
 
 interface RoutingFlags {
@@ -56,10 +57,8 @@ async function runOnce(reader: RoutingReader, adminUrl: string, json: boolean): 
 }
 
 async function runLive(reader: RoutingReader, view: Pick<ScreenView, 'adminUrl' | 'intervalMs'>, json: boolean): Promise<void> {
-  const controller = new AbortController();
-  const stop = () => controller.abort();
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  const interrupt = onInterrupt({ signals: ['SIGINT', 'SIGTERM'], again: 'ignore' });
+  const stop = () => interrupt.abort();
   process.stdout.on('error', stop); // e.g. EPIPE when piped into `head`
   const c = colors();
   const tty = !json && process.stdout.isTTY === true;
@@ -100,12 +99,11 @@ async function runLive(reader: RoutingReader, view: Pick<ScreenView, 'adminUrl' 
 
   try {
     redraw();
-    await monitorRouting(reader, { intervalMs: view.intervalMs, signal: controller.signal, onUpdate });
+    await monitorRouting(reader, { intervalMs: view.intervalMs, signal: interrupt.signal, onUpdate });
   } finally {
     screen?.close();
     process.stdout.off('resize', onResize);
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
+    interrupt.release();
     process.stdout.off('error', stop);
   }
 }
