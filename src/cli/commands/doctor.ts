@@ -7,25 +7,22 @@ import { RUNTIME_KINDS, type RuntimeKind } from '../../runtime/types.js';
 import { envoyConfigCheck } from '../../runtime/envoy-check.js';
 import { UserError } from '../../util/errors.js';
 import { returnsExitCode } from '../exit-code.js';
+import { oneOf, parsedOption } from '../options.js';
 
 interface DoctorFlags extends TopologyFlags {
-  runtime?: string;
+  runtime?: RuntimeKind;
   json?: boolean;
 }
 
 const MARK: Record<CheckResult['level'], string> = { ok: chalk.green('✔'), warn: chalk.yellow('!'), error: chalk.red('✖') };
 
-function parseRuntime(value: string | undefined): RuntimeKind | undefined {
-  if (value === undefined) return undefined;
-  if ((RUNTIME_KINDS as readonly string[]).includes(value)) return value as RuntimeKind;
-  throw new UserError(`--runtime must be one of ${RUNTIME_KINDS.join(', ')}, got "${value}"`);
-}
+const runtimeKind = oneOf(RUNTIME_KINDS, (value) => new UserError(`--runtime must be one of ${RUNTIME_KINDS.join(', ')}, got "${value}"`));
 
 export function register(program: Command): void {
   program
     .command('doctor')
     .description('Check that this machine can run the demo: Docker daemon, Compose v2, ports, images, memory, and that Envoy accepts the rendered configuration')
-    .option('--runtime <kind>', 'docker | local (default: the running demo\'s runtime, else docker)')
+    .addOption(parsedOption('--runtime <kind>', 'docker | local (default: the running demo\'s runtime, else docker)', runtimeKind))
     .option('--config <file>', 'YAML config file with overrides of the defaults')
     .option('--json', 'print the checks as JSON')
     .addHelpText(
@@ -40,7 +37,7 @@ Example:
     )
     .action(returnsExitCode(async (flags: DoctorFlags) => {
       const state = currentState();
-      const kind = parseRuntime(flags.runtime) ?? state?.runtime ?? 'docker';
+      const kind = flags.runtime ?? state?.runtime ?? 'docker';
       const topology = resolveTopology(flags);
       // On a running demo its own containers/processes hold the ports: not a problem.
       const skipPorts = state !== undefined && state.runtime === kind;

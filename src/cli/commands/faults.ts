@@ -7,6 +7,7 @@ import { applyFault, resolveBroker, resolveBrokersOrCluster, type FaultAction } 
 import { UserError } from '../../util/errors.js';
 import { openRuntime } from '../context.js';
 import { returnsExitCode } from '../exit-code.js';
+import { choiceArgument } from '../options.js';
 
 async function run(build: (runtime: ReturnType<typeof openRuntime>) => FaultAction): Promise<number> {
   const runtime = openRuntime();
@@ -28,6 +29,8 @@ async function run(build: (runtime: ReturnType<typeof openRuntime>) => FaultActi
 }
 
 const BROKER_ACTIONS = ['stop', 'start', 'restart'] as const;
+const RECOVERY_MODES = ['enable', 'disable'] as const;
+const CLUSTERS = ['primary', 'secondary'] as const;
 
 function cluster(cmd: string, cluster: ClusterName, kind: 'stop' | 'restore', description: string, program: Command): void {
   program
@@ -40,16 +43,15 @@ export function register(program: Command): void {
   program
     .command('broker')
     .description('stop, start or restart one broker (e.g. `broker stop primary-broker-0`)')
-    .argument('<action>', `one of ${BROKER_ACTIONS.join(', ')}`)
+    .addArgument(
+      choiceArgument('<action>', `one of ${BROKER_ACTIONS.join(', ')}`, BROKER_ACTIONS, (action) => new UserError(`unknown broker action "${action}"`, `use one of: ${BROKER_ACTIONS.join(', ')}`)),
+    )
     .argument('<name>', 'broker name, e.g. primary-broker-0')
     .action(
-      returnsExitCode((action: string, name: string) =>
+      returnsExitCode((action: (typeof BROKER_ACTIONS)[number], name: string) =>
         run((rt) => {
-          if (!(BROKER_ACTIONS as readonly string[]).includes(action)) {
-            throw new UserError(`unknown broker action "${action}"`, `use one of: ${BROKER_ACTIONS.join(', ')}`);
-          }
           resolveBroker(rt.topology, name);
-          return { kind: action as (typeof BROKER_ACTIONS)[number], brokers: [name] };
+          return { kind: action, brokers: [name] };
         }),
       ),
     );
@@ -62,16 +64,13 @@ export function register(program: Command): void {
   program
     .command('recovery')
     .description('put a broker or a whole cluster into recovery mode, or take it out (edits redpanda.yaml, restarts)')
-    .argument('<mode>', 'enable or disable')
+    .addArgument(
+      choiceArgument('<mode>', 'enable or disable', RECOVERY_MODES, (mode) => new UserError(`unknown recovery mode action "${mode}"`, 'use `recovery enable TARGET` or `recovery disable TARGET`')),
+    )
     .argument('<target>', 'broker name (primary-broker-2) or cluster (primary, secondary)')
     .action(
-      returnsExitCode((mode: string, target: string) =>
-        run((rt) => {
-          if (mode !== 'enable' && mode !== 'disable') {
-            throw new UserError(`unknown recovery mode action "${mode}"`, 'use `recovery enable TARGET` or `recovery disable TARGET`');
-          }
-          return { kind: 'recovery', enabled: mode === 'enable', brokers: resolveBrokersOrCluster(rt.topology, target).map((b) => b.name) };
-        }),
+      returnsExitCode((mode: (typeof RECOVERY_MODES)[number], target: string) =>
+        run((rt) => ({ kind: 'recovery', enabled: mode === 'enable', brokers: resolveBrokersOrCluster(rt.topology, target).map((b) => b.name) })),
       ),
     );
 }
@@ -105,10 +104,9 @@ export function registerSwitch(program: Command): void {
   program
     .command('switch')
     .description('planned switchover: move every listener (and every client) to one cluster now; how `failback: manual` returns to the primary')
-    .argument('<cluster>', 'primary or secondary')
+    .addArgument(choiceArgument('<cluster>', 'primary or secondary', CLUSTERS, (target) => new UserError(`unknown cluster "${target}"`, 'use primary or secondary')))
     .addHelpText('after', '\nExamples:\n  $ failover-demo switch secondary   # planned maintenance of the primary\n  $ failover-demo switch primary     # fail back (failover.failback: manual)')
-    .action(returnsExitCode(async (target: string) => {
-      if (target !== 'primary' && target !== 'secondary') throw new UserError(`unknown cluster "${target}"`, 'use primary or secondary');
+    .action(returnsExitCode(async (target: ClusterName) => {
       const runtime = openRuntime();
       const url = runtime.endpoints().controllerUrl;
       if (!url) throw new UserError('`switch` needs the coherent failover policy (this demo runs per-broker)', 'set `failover: { policy: coherent }` in the config and start again');

@@ -16,6 +16,7 @@ import { currentState, openRuntime, resolveTopology, runtimeFor, type TopologyFl
 import { dockerClient } from '../../runtime/docker/engine.js';
 import { returnsExitCode } from '../exit-code.js';
 import { onInterrupt } from '../interrupt.js';
+import { oneOf, parsedOption } from '../options.js';
 
 function spinnerProgress(spinner: Ora): Progress {
   return {
@@ -32,13 +33,10 @@ function spinnerProgress(spinner: Ora): Progress {
   };
 }
 
-function parseRuntime(v: string): RuntimeKind {
-  if ((RUNTIME_KINDS as readonly string[]).includes(v)) return v as RuntimeKind;
-  throw new UserError(`unknown runtime "${v}"`, `use one of: ${RUNTIME_KINDS.join(', ')}`);
-}
+const runtimeKind = oneOf(RUNTIME_KINDS, (v) => new UserError(`unknown runtime "${v}"`, `use one of: ${RUNTIME_KINDS.join(', ')}`));
 
 interface StartFlags extends TopologyFlags {
-  runtime: string;
+  runtime: RuntimeKind;
   fresh?: boolean;
 }
 
@@ -49,7 +47,7 @@ async function start(flags: StartFlags, runtimeGiven: boolean): Promise<number> 
     throw new UserError(`--fresh discards the brokers' data, but a demo is running in ${project}`, 'run `failover-demo stop` first');
   }
   if (running) return resume(flags, runtimeGiven, running);
-  const kind = parseRuntime(flags.runtime);
+  const kind = flags.runtime;
   const topology = resolveTopology({ config: flags.config, brokers: flags.brokers, rewrite: flags.rewrite }, project);
   const runtime = runtimeFor(kind, topology, project);
   // Remembered before anything starts, so `stop` finds the processes even if this command dies.
@@ -252,7 +250,7 @@ export function register(program: Command): void {
   program
     .command('start')
     .description('render the configs, install what is missing, start both clusters and Envoy, wait until ready; on a running demo, start whatever part of it is down')
-    .option('--runtime <kind>', `where to run: ${RUNTIME_KINDS.join(' or ')} (remembered for later commands)`, 'docker')
+    .addOption(parsedOption('--runtime <kind>', `where to run: ${RUNTIME_KINDS.join(' or ')} (remembered for later commands)`, runtimeKind, 'docker'))
     .option('--config <file>', 'YAML config file (keys as in `failover-demo config`)')
     .option('--brokers <n>', 'brokers per cluster')
     .option('--rewrite <strategy>', 'kafka-filter or advertised')

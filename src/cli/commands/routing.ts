@@ -8,11 +8,13 @@ import { UserError } from '../../util/errors.js';
 import { currentState, resolveTopology } from '../context.js';
 import { returnsExitCode } from '../exit-code.js';
 import { onInterrupt } from '../interrupt.js';
+import { parsedOption } from '../options.js';
 import { colors, errorLine, eventLine, screenLines, snapshotLines, summaryLine, TtyScreen, type ScreenView } from '../routing-screen.js';
 
 interface RoutingFlags {
+  /** Parsed: scheme, host and port, no trailing slash. */
   admin?: string;
-  interval: string;
+  interval: number;
   once?: boolean;
   json?: boolean;
 }
@@ -119,8 +121,8 @@ export function register(program: Command): void {
   program
     .command('routing')
     .description("live view of Envoy's routing: where each listener sends new connections, host health, and every change")
-    .option('--admin <url>', "Envoy admin URL (default: the running demo's, http://127.0.0.1:<envoy.adminPort>)")
-    .option('--interval <ms>', 'poll interval in milliseconds', '1000')
+    .addOption(parsedOption('--admin <url>', "Envoy admin URL (default: the running demo's, http://127.0.0.1:<envoy.adminPort>)", (_, text) => adminUrlFor(text, undefined)))
+    .addOption(parsedOption('--interval <ms>', 'poll interval in milliseconds', (_, text) => parseIntervalMs(text), '1000'))
     .option('--once', 'print one snapshot and exit (non-zero when Envoy could not be read)')
     .option('--json', 'machine-readable output: one JSON object per line (with --once: exactly one)')
     .addHelpText(
@@ -136,10 +138,10 @@ Examples:
   $ failover-demo routing --admin http://127.0.0.1:9901 --interval 250`,
     )
     .action(returnsExitCode(async (flags: RoutingFlags) => {
-      const intervalMs = parseIntervalMs(flags.interval);
+      const intervalMs = flags.interval;
       const demo = currentState()?.topology;
       const topology = demo ?? (flags.admin === undefined ? resolveTopology() : undefined);
-      const adminUrl = adminUrlFor(flags.admin, topology);
+      const adminUrl = flags.admin ?? adminUrlFor(undefined, topology);
       const reader = new RoutingReader(adminUrl, topology, { timeoutMs: Math.min(5_000, Math.max(1_000, intervalMs)), controllerUrl: controllerUrlFor(adminUrl, topology) });
       try {
         if (flags.once) await runOnce(reader, adminUrl, flags.json === true);
