@@ -42,9 +42,13 @@ Example:
       // On a running demo its own containers/processes hold the ports: not a problem.
       const skipPorts = state !== undefined && state.runtime === kind;
       const spinner = flags.json ? undefined : ora({ text: `checking the ${kind} runtime`, stream: process.stderr, isSilent: !process.stderr.isTTY }).start();
-      const results = kind === 'docker' ? await dockerPreflight(topology, { skipPorts }) : await localPreflight(topology, { skipPorts });
-      results.push(await envoyConfigCheck(topology, kind, !results.some((r) => r.level === 'error' && /docker|compose|image/i.test(r.name))));
-      spinner?.stop();
+      let results: CheckResult[];
+      try {
+        results = kind === 'docker' ? await dockerPreflight(topology, { skipPorts }) : await localPreflight(topology, { skipPorts });
+        results.push(await envoyConfigCheck(topology, kind, !results.some((r) => r.level === 'error' && /docker|compose|image/i.test(r.name))));
+      } finally {
+        spinner?.stop();
+      }
       const failed = results.filter((r) => r.level === 'error').length;
       const note = localRuntimeNote(results);
       if (flags.json) {

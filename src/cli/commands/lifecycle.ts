@@ -18,6 +18,11 @@ import { returnsExitCode } from '../exit-code.js';
 import { onInterrupt } from '../interrupt.js';
 import { oneOf, parsedOption } from '../options.js';
 
+/** A spinner left spinning (a runtime that ended on step(), or threw) keeps its timer, and the process, alive. */
+function stopSpinning(spinner: Ora): void {
+  if (spinner.isSpinning) spinner.stop();
+}
+
 function spinnerProgress(spinner: Ora): Progress {
   return {
     step(text) {
@@ -79,6 +84,7 @@ async function withSpinner<T>(interrupted: string, work: (progress: Progress, si
     throw err;
   } finally {
     interrupt.release();
+    stopSpinning(spinner);
   }
 }
 
@@ -153,15 +159,19 @@ async function stop(flags: StopFlags): Promise<number> {
     }
   }
   const spinner = ora({ stream: process.stderr });
-  if (!recorded) {
-    await removeUnrecordedData(project, flags, spinnerProgress(spinner));
+  try {
+    if (!recorded) {
+      await removeUnrecordedData(project, flags, spinnerProgress(spinner));
+      return 0;
+    }
+    const runtime = openRuntime(project);
+    await runtime.stop({ progress: spinnerProgress(spinner), removeData: flags.volumes === true });
+    clearState(project);
+    process.stdout.write(`${chalk.green('Stopped')} the ${runtime.kind} demo in ${project}${flags.volumes ? ' and removed its data' : ''}.\n`);
     return 0;
+  } finally {
+    stopSpinning(spinner);
   }
-  const runtime = openRuntime(project);
-  await runtime.stop({ progress: spinnerProgress(spinner), removeData: flags.volumes === true });
-  clearState(project);
-  process.stdout.write(`${chalk.green('Stopped')} the ${runtime.kind} demo in ${project}${flags.volumes ? ' and removed its data' : ''}.\n`);
-  return 0;
 }
 
 interface StopFlags extends TopologyFlags {
