@@ -4,8 +4,9 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const entry = new URL('../dist/cli/main.js', import.meta.url);
-if (!existsSync(fileURLToPath(entry))) {
+if (existsSync(fileURLToPath(entry))) {
+  await import(entry.href);
+} else {
   process.stderr.write('failover-demo: not built yet. Run `npm ci` (or `npm run build`) in the repository first.\n');
-  process.exit(1);
+  process.exitCode = 1;
 }
-await import(entry.href);

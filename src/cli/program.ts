@@ -14,6 +14,7 @@ import { register as registerClients } from './commands/clients.js';
 import { register as registerFaults, registerCrash, registerSwitch } from './commands/faults.js';
 import { register as registerTiming } from './commands/timing.js';
 import { register as registerDrill } from './commands/drill.js';
+import { exitCodeOf } from './exit-code.js';
 
 export function buildProgram(): Command {
   // https://no-color.org: chalk 5 does not read NO_COLOR itself.
@@ -75,7 +76,7 @@ export async function main(argv: string[]): Promise<number> {
   program.exitOverride();
   try {
     await program.parseAsync(argv);
-    return process.exitCode === undefined ? 0 : Number(process.exitCode);
+    return exitCodeOf(program);
   } catch (err) {
     return reportError(err);
   }

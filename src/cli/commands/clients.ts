@@ -5,7 +5,7 @@ import { Command, Option } from 'commander';
 import chalk from 'chalk';
 import ora, { type Ora } from 'ora';
 import type { ClusterName, Topology } from '../../config/topology.js';
-import { FailoverConsumer } from '../../kafka/consumer.js';
+import { FailoverConsumer, type StartPosition } from '../../kafka/consumer.js';
 import { FailoverProducer } from '../../kafka/producer.js';
 import { verifyLedger } from '../../kafka/ledger.js';
 import { createTopicOnClusters } from '../../kafka/topic.js';
@@ -22,38 +22,49 @@ import { consumerLine, consumerSummaryText, ledgerText, producerLine, producerSu
 import { DEFAULT_FAILOVER_SETTINGS, IDEMPOTENCE_REASON, SETTING_REASONS, type FailoverSettings } from '../../kafka/settings.js';
 import { UserError } from '../../util/errors.js';
 import { currentState, openRuntime, resolveTopology } from '../context.js';
+import { returnsExitCode } from '../exit-code.js';
+import { onInterrupt, type Interrupt } from '../interrupt.js';
+import { parsedOption, type FlagParser } from '../options.js';
 
+/** The flags, parsed as declared in register() (durations in ms). */
 interface CommonFlags {
   topic?: string;
-  count?: string;
-  duration?: string;
+  count?: number;
+  duration?: number;
   json?: boolean;
-  bootstrap?: string;
-  metadataMaxAge?: string;
-  requestTimeout?: string;
-  connectionTimeout?: string;
-  retries?: string;
-  retryInitial?: string;
-  retryMax?: string;
+  bootstrap?: string[];
+  metadataMaxAge?: number;
+  requestTimeout?: number;
+  connectionTimeout?: number;
+  retries?: number;
+  retryInitial?: number;
+  retryMax?: number;
 }
 
 interface ProduceFlags extends CommonFlags {
-  rate: string;
+  rate: number;
   ledger?: string;
   producerId?: string;
-  payloadBytes?: string;
-  batchSize?: string;
-  maxInFlight?: string;
+  payloadBytes?: number;
+  batchSize?: number;
+  maxInFlight?: number;
   idempotent?: boolean;
   createTopic?: boolean;
 }
 
 interface ConsumeFlags extends CommonFlags {
   group?: string;
-  from: string;
-  onSwitch: string;
-  sessionTimeout?: string;
+  from: StartPosition;
+  onSwitch: StartPosition;
+  sessionTimeout?: number;
 }
+
+const atLeast = (min: number): FlagParser<number> => (flag, text) => parseInteger(flag, text, min);
+const msAtLeast = (min: number): FlagParser<number> => (flag, text) => parseMs(flag, text, min);
+const groupId: FlagParser<string> = (flag, text) => {
+  if (/^[\w.-]{1,249}$/.test(text)) return text;
+  throw new UserError(`${flag} "${text}" is not a usable group id`, 'use letters, digits, ".", "_" and "-"');
+};
 
 /** Where the clients connect: the running demo's Envoy (or --bootstrap), its clusters' direct addresses, its topology. */
 interface Target {
@@ -62,9 +73,8 @@ interface Target {
   topology?: Topology;
 }
 
-function resolveTarget(bootstrapFlag: string | undefined): Target {
-  if (bootstrapFlag !== undefined) {
-    const bootstrap = parseBrokerList('--bootstrap', bootstrapFlag);
+function resolveTarget(bootstrap: string[] | undefined): Target {
+  if (bootstrap !== undefined) {
     const state = currentState();
     const direct = state ? openRuntime().endpoints().direct : {};
     return { bootstrap, direct, topology: state?.topology ?? resolveTopology() };
@@ -75,7 +85,7 @@ function resolveTarget(bootstrapFlag: string | undefined): Target {
 }
 
 function topicOf(flags: CommonFlags, target: Target): string {
-  if (flags.topic !== undefined) return parseTopic('--topic', flags.topic);
+  if (flags.topic !== undefined) return flags.topic;
   const first = target.topology?.topics[0]?.name;
   if (!first) throw new UserError('no topic given and the demo has no topics configured', 'pass --topic NAME');
   return first;
@@ -83,25 +93,25 @@ function topicOf(flags: CommonFlags, target: Target): string {
 
 function failoverSettings(flags: CommonFlags): Partial<FailoverSettings> {
   return {
-    metadataMaxAgeMs: flags.metadataMaxAge === undefined ? undefined : parseMs('--metadata-max-age', flags.metadataMaxAge),
-    requestTimeoutMs: flags.requestTimeout === undefined ? undefined : parseMs('--request-timeout', flags.requestTimeout, 100),
-    connectionTimeoutMs: flags.connectionTimeout === undefined ? undefined : parseMs('--connection-timeout', flags.connectionTimeout, 100),
-    retries: flags.retries === undefined ? undefined : parseInteger('--retries', flags.retries, 0),
-    initialRetryTimeMs: flags.retryInitial === undefined ? undefined : parseMs('--retry-initial', flags.retryInitial),
-    maxRetryTimeMs: flags.retryMax === undefined ? undefined : parseMs('--retry-max', flags.retryMax),
+    metadataMaxAgeMs: flags.metadataMaxAge,
+    requestTimeoutMs: flags.requestTimeout,
+    connectionTimeoutMs: flags.connectionTimeout,
+    retries: flags.retries,
+    initialRetryTimeMs: flags.retryInitial,
+    maxRetryTimeMs: flags.retryMax,
   };
 }
 
 function addFailoverOptions(cmd: Command): Command {
   const d = DEFAULT_FAILOVER_SETTINGS;
   return cmd
-    .option('--bootstrap <host:port,...>', 'connect here instead of the running demo\'s Envoy')
-    .option('--metadata-max-age <ms>', `metadata refresh period (default ${d.metadataMaxAgeMs}): ${SETTING_REASONS.metadataMaxAgeMs}`)
-    .option('--request-timeout <ms>', `per-request timeout (default ${d.requestTimeoutMs}): ${SETTING_REASONS.requestTimeoutMs}`)
-    .option('--connection-timeout <ms>', `TCP connect timeout (default ${d.connectionTimeoutMs}): ${SETTING_REASONS.connectionTimeoutMs}`)
-    .option('--retries <n>', `retries per operation (default ${d.retries}): ${SETTING_REASONS.retries}`)
-    .option('--retry-initial <ms>', `first retry backoff (default ${d.initialRetryTimeMs}): ${SETTING_REASONS.initialRetryTimeMs}`)
-    .option('--retry-max <ms>', `retry backoff cap, a.k.a. reconnect backoff (default ${d.maxRetryTimeMs}): ${SETTING_REASONS.maxRetryTimeMs}`);
+    .addOption(parsedOption('--bootstrap <host:port,...>', 'connect here instead of the running demo\'s Envoy', parseBrokerList))
+    .addOption(parsedOption('--metadata-max-age <ms>', `metadata refresh period (default ${d.metadataMaxAgeMs}): ${SETTING_REASONS.metadataMaxAgeMs}`, msAtLeast(1)))
+    .addOption(parsedOption('--request-timeout <ms>', `per-request timeout (default ${d.requestTimeoutMs}): ${SETTING_REASONS.requestTimeoutMs}`, msAtLeast(100)))
+    .addOption(parsedOption('--connection-timeout <ms>', `TCP connect timeout (default ${d.connectionTimeoutMs}): ${SETTING_REASONS.connectionTimeoutMs}`, msAtLeast(100)))
+    .addOption(parsedOption('--retries <n>', `retries per operation (default ${d.retries}): ${SETTING_REASONS.retries}`, atLeast(0)))
+    .addOption(parsedOption('--retry-initial <ms>', `first retry backoff (default ${d.initialRetryTimeMs}): ${SETTING_REASONS.initialRetryTimeMs}`, msAtLeast(1)))
+    .addOption(parsedOption('--retry-max <ms>', `retry backoff cap, a.k.a. reconnect backoff (default ${d.maxRetryTimeMs}): ${SETTING_REASONS.maxRetryTimeMs}`, msAtLeast(1)));
 }
 
 /** Live line: a spinner on a terminal, a plain line every 5 s otherwise, nothing with --json. */
@@ -147,34 +157,26 @@ function liveView(json: boolean): LiveView {
   };
 }
 
-/** First Ctrl+C: graceful stop (flush, summary, exit 0). Second: leave at once. */
-function onInterrupt(stop: () => void, live: LiveView): () => void {
-  let count = 0;
-  const handler = () => {
-    count++;
-    if (count === 1) {
+/** First Ctrl+C (or SIGTERM): graceful stop (flush, summary, exit 0). Second: leave at once. */
+function gracefulStop(stop: () => void, live: LiveView): Interrupt {
+  return onInterrupt({
+    signals: ['SIGINT', 'SIGTERM'],
+    onInterrupt: () => {
       live.note('stopping (Ctrl+C again to quit without waiting)');
       stop();
-    } else {
-      live.stop();
-      process.stderr.write('interrupted without waiting for in-flight messages\n');
-      process.exit(130);
-    }
-  };
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
-  return () => {
-    process.off('SIGINT', handler);
-    process.off('SIGTERM', handler);
-  };
+    },
+    again: {
+      quit: () => {
+        live.stop();
+        process.stderr.write('interrupted without waiting for in-flight messages\n');
+      },
+    },
+  });
 }
 
 const clock = (at: number) => new Date(at).toISOString().slice(11, 23);
 
-async function produce(flags: ProduceFlags): Promise<void> {
-  const count = flags.count === undefined ? undefined : parseInteger('--count', flags.count);
-  const durationMs = flags.duration === undefined ? undefined : parseSeconds('--duration', flags.duration);
-  const ratePerSecond = parseRate('--rate', flags.rate);
+async function produce(flags: ProduceFlags): Promise<number> {
   const settings = failoverSettings(flags);
   const target = resolveTarget(flags.bootstrap);
   const topic = topicOf(flags, target);
@@ -195,14 +197,14 @@ async function produce(flags: ProduceFlags): Promise<void> {
     bootstrap: target.bootstrap,
     direct: target.direct,
     topic,
-    count,
-    durationMs,
-    ratePerSecond,
+    count: flags.count,
+    durationMs: flags.duration,
+    ratePerSecond: flags.rate,
     ledgerFile: flags.ledger,
     producerId: flags.producerId,
-    payloadBytes: flags.payloadBytes === undefined ? undefined : parseInteger('--payload-bytes', flags.payloadBytes, 0),
-    batchSize: flags.batchSize === undefined ? undefined : parseInteger('--batch-size', flags.batchSize),
-    maxInFlightBatches: flags.maxInFlight === undefined ? undefined : parseInteger('--max-in-flight', flags.maxInFlight),
+    payloadBytes: flags.payloadBytes,
+    batchSize: flags.batchSize,
+    maxInFlightBatches: flags.maxInFlight,
     idempotent: flags.idempotent ?? false,
   });
   const live = liveView(json);
@@ -214,32 +216,26 @@ async function produce(flags: ProduceFlags): Promise<void> {
     const st = producer.stats();
     if (st.state !== 'connecting') live.update(producerLine(st));
   }, 250);
-  const release = onInterrupt(() => producer.stop(), live);
+  const interrupt = gracefulStop(() => producer.stop(), live);
   try {
     const summary = await producer.run();
     live.stop();
     if (json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
     else for (const line of producerSummaryText(summary)) process.stdout.write(`${line}\n`);
+    return 0;
   } finally {
     clearInterval(ticker);
     live.stop();
-    release();
+    interrupt.release();
   }
 }
 
-async function consume(flags: ConsumeFlags): Promise<void> {
-  const count = flags.count === undefined ? undefined : parseInteger('--count', flags.count);
-  const durationMs = flags.duration === undefined ? undefined : parseSeconds('--duration', flags.duration);
-  const from = parseStartPosition('--from', flags.from);
-  const onSwitch = parseStartPosition('--on-switch', flags.onSwitch);
-  const sessionTimeoutMs = flags.sessionTimeout === undefined ? undefined : parseMs('--session-timeout', flags.sessionTimeout, 1_000);
+async function consume(flags: ConsumeFlags): Promise<number> {
+  const onSwitch = flags.onSwitch;
   const settings = failoverSettings(flags);
   const target = resolveTarget(flags.bootstrap);
   const topic = topicOf(flags, target);
   const json = flags.json ?? false;
-  if (flags.group !== undefined && !/^[\w.-]{1,249}$/.test(flags.group)) {
-    throw new UserError(`--group "${flags.group}" is not a usable group id`, 'use letters, digits, ".", "_" and "-"');
-  }
 
   const consumer = new FailoverConsumer({
     ...settings,
@@ -247,11 +243,11 @@ async function consume(flags: ConsumeFlags): Promise<void> {
     direct: target.direct,
     topic,
     groupId: flags.group,
-    count,
-    durationMs,
-    from,
+    count: flags.count,
+    durationMs: flags.duration,
+    from: flags.from,
     onSwitch,
-    sessionTimeoutMs,
+    sessionTimeoutMs: flags.sessionTimeout,
   });
   const live = liveView(json);
   consumer.on('clusterSwitch', (w) => live.note(`${clock(w.at)} cluster switch ${w.from} -> ${w.to}: rejoining group ${consumer.groupId} (on-switch ${onSwitch})`));
@@ -262,20 +258,21 @@ async function consume(flags: ConsumeFlags): Promise<void> {
     const st = consumer.stats();
     if (st.state !== 'connecting' && st.state !== 'joining') live.update(consumerLine(st));
   }, 250);
-  const release = onInterrupt(() => consumer.stop(), live);
+  const interrupt = gracefulStop(() => consumer.stop(), live);
   try {
     const summary = await consumer.run();
     live.stop();
     if (json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
     else for (const line of consumerSummaryText(summary)) process.stdout.write(`${line}\n`);
+    return 0;
   } finally {
     clearInterval(ticker);
     live.stop();
-    release();
+    interrupt.release();
   }
 }
 
-async function verify(file: string, flags: { json?: boolean }): Promise<void> {
+async function verify(file: string, flags: { json?: boolean }): Promise<number> {
   const endpoints = openRuntime().endpoints();
   const spinner = flags.json || !process.stdout.isTTY ? undefined : ora(`reading back every entry of ${file} from the cluster that acked it`).start();
   try {
@@ -283,7 +280,7 @@ async function verify(file: string, flags: { json?: boolean }): Promise<void> {
     spinner?.stop();
     if (flags.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
     else for (const line of ledgerText(result)) process.stdout.write(`${line}\n`);
-    if (result.missing > 0) process.exitCode = 2;
+    return result.missing > 0 ? 2 : 0;
   } finally {
     spinner?.stop();
   }
@@ -297,19 +294,19 @@ export function register(program: Command): void {
         'Produce probe messages through Envoy (acks=all) and show which cluster acknowledges them.\n' +
           'Each record value is JSON {"producer","seq","sentAt"} keyed by the producer id; partition = seq mod partitions.',
       )
-      .option('--topic <name>', "topic (default: the demo topology's first topic)")
-      .option('--count <n>', 'stop after n messages')
-      .option('--rate <msg/s>', 'messages per second; 0 = as fast as acks come back', '100')
-      .option('--duration <s>', 'stop after this long (seconds, or "30s", "2m")')
+      .addOption(parsedOption('--topic <name>', "topic (default: the demo topology's first topic)", parseTopic))
+      .addOption(parsedOption('--count <n>', 'stop after n messages', atLeast(1)))
+      .addOption(parsedOption('--rate <msg/s>', 'messages per second; 0 = as fast as acks come back', parseRate, '100'))
+      .addOption(parsedOption('--duration <s>', 'stop after this long (seconds, or "30s", "2m")', parseSeconds))
       .option('--ledger <file>', 'append every acked message (cluster, partition, offset, producer, seq) to FILE as JSON lines')
       .option('--producer-id <id>', 'producer id carried in every message (default: host-pid-random)')
-      .option('--payload-bytes <n>', 'pad each message value to about n bytes')
-      .option('--batch-size <n>', 'most messages per send request (default 500)')
-      .option('--max-in-flight <n>', 'concurrent send requests (default 16)')
+      .addOption(parsedOption('--payload-bytes <n>', 'pad each message value to about n bytes', atLeast(0)))
+      .addOption(parsedOption('--batch-size <n>', 'most messages per send request (default 500)', atLeast(1)))
+      .addOption(parsedOption('--max-in-flight <n>', 'concurrent send requests (default 16)', atLeast(1)))
       .option('--create-topic', 'create the topic on both clusters (directly, not via Envoy) if missing')
       .addOption(new Option('--idempotent', `idempotent producer; ${IDEMPOTENCE_REASON}`))
       .option('--json', 'print only the final summary as JSON ({sent, acked, failed, ackedBy, ...})'),
-  ).action((flags: ProduceFlags) => produce(flags));
+  ).action(returnsExitCode((flags: ProduceFlags) => produce(flags)));
 
   addFailoverOptions(
     program
@@ -318,22 +315,25 @@ export function register(program: Command): void {
         'Consume probe messages through Envoy: rate, end-to-end latency, gaps and duplicates per producer,\n' +
           'and every switch between the primary and secondary cluster (then it rejoins its group there).',
       )
-      .option('--topic <name>', "topic (default: the demo topology's first topic)")
-      .option('--group <id>', 'consumer group (default: a fresh failover-demo-consume-<random> per run)')
-      .option('--count <n>', 'stop after n messages')
-      .option('--duration <s>', 'stop after this long (seconds, or "30s", "2m")')
-      .option('--from <earliest|latest>', 'where a group without committed offsets starts on the first cluster', 'latest')
-      .option(
-        '--on-switch <earliest|latest>',
-        'where it starts on the new cluster after a switch, when the group has no committed offsets there. ' +
-          'earliest (default): the clusters do not replicate, so reading the new cluster from its start is the only way ' +
-          'to see every message acknowledged there, including those written before this consumer noticed the switch; ' +
-          'latest skips its history (and those messages)',
-        'earliest',
+      .addOption(parsedOption('--topic <name>', "topic (default: the demo topology's first topic)", parseTopic))
+      .addOption(parsedOption('--group <id>', 'consumer group (default: a fresh failover-demo-consume-<random> per run)', groupId))
+      .addOption(parsedOption('--count <n>', 'stop after n messages', atLeast(1)))
+      .addOption(parsedOption('--duration <s>', 'stop after this long (seconds, or "30s", "2m")', parseSeconds))
+      .addOption(parsedOption('--from <earliest|latest>', 'where a group without committed offsets starts on the first cluster', parseStartPosition, 'latest'))
+      .addOption(
+        parsedOption(
+          '--on-switch <earliest|latest>',
+          'where it starts on the new cluster after a switch, when the group has no committed offsets there. ' +
+            'earliest (default): the clusters do not replicate, so reading the new cluster from its start is the only way ' +
+            'to see every message acknowledged there, including those written before this consumer noticed the switch; ' +
+            'latest skips its history (and those messages)',
+          parseStartPosition,
+          'earliest',
+        ),
       )
-      .option('--session-timeout <ms>', 'group session timeout (default 10000): a member lost with its cluster is noticed sooner')
+      .addOption(parsedOption('--session-timeout <ms>', 'group session timeout (default 10000): a member lost with its cluster is noticed sooner', msAtLeast(1_000)))
       .option('--json', 'print only the final summary as JSON ({received, gaps, duplicates, clusterSwitches, ...})'),
-  ).action((flags: ConsumeFlags) => consume(flags));
+  ).action(returnsExitCode((flags: ConsumeFlags) => consume(flags)));
 
   program
     .command('verify-ledger <file>')
@@ -342,5 +342,5 @@ export function register(program: Command): void {
         'at the recorded partition and offset, reading each cluster directly (not via Envoy). Exit 2 if any is missing.',
     )
     .option('--json', 'print {checked, missing, missingSamples} as JSON')
-    .action((file: string, flags: { json?: boolean }) => verify(file, flags));
+    .action(returnsExitCode((file: string, flags: { json?: boolean }) => verify(file, flags)));
 }

@@ -5,6 +5,7 @@ import { currentState, resolveTopology, type TopologyFlags } from '../context.js
 import { toConfigDocument } from '../../config/load.js';
 import { configReference } from '../../config/validate.js';
 import { defaultTopology } from '../../config/topology.js';
+import { returnsExitCode } from '../exit-code.js';
 
 interface ConfigFlags extends TopologyFlags {
   json?: boolean;
@@ -42,15 +43,15 @@ Example:
   $ failover-demo config --config my-demo.yaml --brokers 5 --json
   $ failover-demo config --reference`,
     )
-    .action((flags: ConfigFlags) => {
+    .action(returnsExitCode((flags: ConfigFlags) => {
       if (flags.reference) {
         printReference();
-        return;
+        return 0;
       }
       const topology = resolveTopology(flags);
       if (flags.json) {
         process.stdout.write(`${JSON.stringify(topology, null, 2)}\n`);
-        return;
+        return 0;
       }
       const overrides = [flags.brokers !== undefined && '--brokers', flags.rewrite !== undefined && '--rewrite'].filter(Boolean);
       const state = flags.config === undefined && overrides.length === 0 ? currentState() : undefined;
@@ -59,5 +60,6 @@ Example:
         : [flags.config ? `defaults ← ${flags.config}` : 'defaults', ...overrides].join(' ← ');
       process.stdout.write(chalk.dim(`# effective configuration: ${source}\n`));
       process.stdout.write(stringify(toConfigDocument(topology), { lineWidth: 0, aliasDuplicateObjects: false }));
-    });
+      return 0;
+    }));
 }

@@ -6,25 +6,23 @@ import { dockerPreflight, localPreflight, localRuntimeNote, type CheckResult } f
 import { RUNTIME_KINDS, type RuntimeKind } from '../../runtime/types.js';
 import { envoyConfigCheck } from '../../runtime/envoy-check.js';
 import { UserError } from '../../util/errors.js';
+import { returnsExitCode } from '../exit-code.js';
+import { oneOf, parsedOption } from '../options.js';
 
 interface DoctorFlags extends TopologyFlags {
-  runtime?: string;
+  runtime?: RuntimeKind;
   json?: boolean;
 }
 
 const MARK: Record<CheckResult['level'], string> = { ok: chalk.green('✔'), warn: chalk.yellow('!'), error: chalk.red('✖') };
 
-function parseRuntime(value: string | undefined): RuntimeKind | undefined {
-  if (value === undefined) return undefined;
-  if ((RUNTIME_KINDS as readonly string[]).includes(value)) return value as RuntimeKind;
-  throw new UserError(`--runtime must be one of ${RUNTIME_KINDS.join(', ')}, got "${value}"`);
-}
+const runtimeKind = oneOf(RUNTIME_KINDS, (value) => new UserError(`--runtime must be one of ${RUNTIME_KINDS.join(', ')}, got "${value}"`));
 
 export function register(program: Command): void {
   program
     .command('doctor')
     .description('Check that this machine can run the demo: Docker daemon, Compose v2, ports, images, memory, and that Envoy accepts the rendered configuration')
-    .option('--runtime <kind>', 'docker | local (default: the running demo\'s runtime, else docker)')
+    .addOption(parsedOption('--runtime <kind>', 'docker | local (default: the running demo\'s runtime, else docker)', runtimeKind))
     .option('--config <file>', 'YAML config file with overrides of the defaults')
     .option('--json', 'print the checks as JSON')
     .addHelpText(
@@ -37,16 +35,20 @@ Example:
   $ failover-demo doctor
   $ failover-demo doctor --runtime local --config my-demo.yaml`,
     )
-    .action(async (flags: DoctorFlags) => {
+    .action(returnsExitCode(async (flags: DoctorFlags) => {
       const state = currentState();
-      const kind = parseRuntime(flags.runtime) ?? state?.runtime ?? 'docker';
+      const kind = flags.runtime ?? state?.runtime ?? 'docker';
       const topology = resolveTopology(flags);
       // On a running demo its own containers/processes hold the ports: not a problem.
       const skipPorts = state !== undefined && state.runtime === kind;
       const spinner = flags.json ? undefined : ora({ text: `checking the ${kind} runtime`, stream: process.stderr, isSilent: !process.stderr.isTTY }).start();
-      const results = kind === 'docker' ? await dockerPreflight(topology, { skipPorts }) : await localPreflight(topology, { skipPorts });
-      results.push(await envoyConfigCheck(topology, kind, !results.some((r) => r.level === 'error' && /docker|compose|image/i.test(r.name))));
-      spinner?.stop();
+      let results: CheckResult[];
+      try {
+        results = kind === 'docker' ? await dockerPreflight(topology, { skipPorts }) : await localPreflight(topology, { skipPorts });
+        results.push(await envoyConfigCheck(topology, kind, !results.some((r) => r.level === 'error' && /docker|compose|image/i.test(r.name))));
+      } finally {
+        spinner?.stop();
+      }
       const failed = results.filter((r) => r.level === 'error').length;
       const note = localRuntimeNote(results);
       if (flags.json) {
@@ -62,6 +64,6 @@ Example:
         );
         if (note) process.stdout.write(`${chalk.yellow(note)}\n`);
       }
-      if (failed > 0) process.exitCode = 1;
-    });
+      return failed > 0 ? 1 : 0;
+    }));
 }

@@ -1,30 +1,28 @@
 /** `failover-demo drill`: run a scenario, assert every routing state, measure, write a report. */
 import type { Command } from 'commander';
+import type { Ora } from 'ora';
 import { resolve } from 'node:path';
 import chalk from 'chalk';
 import ora from 'ora';
 import { formatSeconds, formatWindow } from '../../envoy/timing.js';
-import { runDrill } from '../../drill/engine.js';
+import { runDrill, type DrillEvent } from '../../drill/engine.js';
 import { describeRouting } from '../../envoy/routing-model.js';
 import { writeReportFiles, type DrillReport, type StepResult } from '../../drill/report.js';
-import { buildScenario, SCENARIO_NAMES } from '../../drill/scenarios.js';
+import { buildScenario, SCENARIO_NAMES, type Scenario, type ScenarioName } from '../../drill/scenarios.js';
 import { effectiveQuorum } from '../../config/topology.js';
 import { UserError } from '../../util/errors.js';
 import { openRuntime } from '../context.js';
+import { returnsExitCode } from '../exit-code.js';
+import { onInterrupt } from '../interrupt.js';
+import { oneOf, parsedOption, positiveInt } from '../options.js';
 
 interface DrillFlags {
-  scenario: string;
+  scenario: ScenarioName;
   report?: string;
   restore?: boolean;
-  rate: string;
-  poll: string;
+  rate: number;
+  poll: number;
   json?: boolean;
-}
-
-function positiveInt(flag: string, text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n <= 0) throw new UserError(`${flag} must be a positive whole number, got "${text}"`);
-  return n;
 }
 
 function stepLine(i: number, r: StepResult): string {
@@ -53,90 +51,95 @@ function summary(r: DrillReport): string[] {
   ];
 }
 
+/** Shows the drill's progress on the spinner, a line per finished step (nothing but the spinner's stop with --json). */
+function progressView(scenario: Scenario, spinner: Ora, json: boolean): (e: DrillEvent) => void {
+  let stepStart = 0;
+  let deadline = 0;
+  return (e) => {
+    switch (e.type) {
+      case 'phase':
+        spinner.start(e.text);
+        break;
+      case 'phase-done':
+        if (json) spinner.stop();
+        else spinner.succeed(e.text);
+        break;
+      case 'step-start':
+        stepStart = Date.now();
+        deadline = e.deadlineMs;
+        spinner.start(`${e.index + 1}. ${e.step.name}`);
+        break;
+      case 'step-action':
+        spinner.text = `${e.index + 1}. ${scenario.steps[e.index]!.name}: ${e.text}`;
+        break;
+      case 'step-waiting':
+        spinner.text = `${e.index + 1}. ${scenario.steps[e.index]!.name}: waiting for ${e.expected} — now ${e.observed} ${chalk.dim(`(${formatSeconds(Date.now() - stepStart)} s, deadline ${formatSeconds(deadline)} s after the action)`)}`;
+        break;
+      case 'step-end':
+        if (json) spinner.stop();
+        else if (e.result.passed) spinner.succeed(stepLine(e.index, e.result));
+        else spinner.fail(stepLine(e.index, e.result) + '\n   ' + chalk.red(e.result.error ?? `expected ${describeRouting(e.result.expected)}`));
+        break;
+    }
+  };
+}
+
+async function drill(flags: DrillFlags): Promise<number> {
+  const runtime = openRuntime();
+  const t = runtime.topology;
+  const scenario = buildScenario(flags.scenario, t.brokers, t.failover.policy, { quorum: effectiveQuorum(t), failback: t.failover.failback });
+  const out = (line: string) => {
+    if (!flags.json) process.stdout.write(line + '\n');
+  };
+  const spinner = ora({ stream: process.stderr, isEnabled: !flags.json && process.stderr.isTTY });
+  const interrupt = onInterrupt();
+  out(chalk.bold(`Drill ${scenario.name}`) + chalk.dim(` — ${scenario.description} (${scenario.steps.length} steps)`));
+  let report: DrillReport;
+  try {
+    report = await runDrill({
+      runtime,
+      scenario,
+      restoreOnFailure: flags.restore,
+      rate: flags.rate,
+      pollMs: flags.poll,
+      signal: interrupt.signal,
+      onEvent: progressView(scenario, spinner, flags.json === true),
+    });
+  } catch (err) {
+    spinner.fail('drill could not run');
+    throw err;
+  } finally {
+    interrupt.release();
+  }
+  spinner.stop();
+  if (flags.report) {
+    const files = writeReportFiles(resolve(flags.report), report);
+    out(chalk.dim(`report: ${files.json}, ${files.md}, ${files.svg}`));
+  }
+  if (flags.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+  for (const line of summary(report)) out(line);
+  if (report.passed) {
+    out(chalk.green('✓ drill passed'));
+    return 0;
+  }
+  out(chalk.red('✗ drill failed') + (report.failure ? `: step "${report.failure.step}": ${report.failure.message}` : report.ledger && report.ledger.missing > 0 ? `: ${report.ledger.missing} acknowledged messages missing` : ''));
+  if (report.failure?.environment === 'left as it failed') {
+    out(chalk.dim('The environment is left as it failed: inspect it with `failover-demo status` / `failover-demo routing`; restore it with `failover-demo restore-primary` (or run the drill with --restore).'));
+  }
+  return 1;
+}
+
+const scenarioName = oneOf(SCENARIO_NAMES, (name) => new UserError(`unknown scenario "${name}"`, `scenarios: ${SCENARIO_NAMES.join(', ')}`));
+
 export function register(program: Command): void {
   program
     .command('drill')
     .description('run a failover scenario against the running demo: assert each routing state, measure detection / recovery / failback, check no acknowledged message is lost')
-    .option('--scenario <name>', `one of ${SCENARIO_NAMES.join(', ')}`, 'recovery-mode')
+    .addOption(parsedOption('--scenario <name>', `one of ${SCENARIO_NAMES.join(', ')}`, scenarioName, 'recovery-mode'))
     .option('--report <dir>', 'write report.json, report.md and timeline.svg there')
     .option('--restore', 'if a step fails, restore every broker (default: leave the environment as it failed, for inspection)')
-    .option('--rate <n>', 'producer messages per second', '20')
-    .option('--poll <ms>', 'how often Envoy routing is read', '100')
+    .addOption(parsedOption('--rate <n>', 'producer messages per second', positiveInt, '20'))
+    .addOption(parsedOption('--poll <ms>', 'how often Envoy routing is read', positiveInt, '100'))
     .option('--json', 'print the report as JSON (no live step list)')
-    .action(async (flags: DrillFlags) => {
-      const runtime = openRuntime();
-      const t = runtime.topology;
-      const scenario = buildScenario(flags.scenario, t.brokers, t.failover.policy, { quorum: effectiveQuorum(t), failback: t.failover.failback });
-      const rate = positiveInt('--rate', flags.rate);
-      const pollMs = positiveInt('--poll', flags.poll);
-      const out = (line: string) => {
-        if (!flags.json) process.stdout.write(line + '\n');
-      };
-      const spinner = ora({ stream: process.stderr, isEnabled: !flags.json && process.stderr.isTTY });
-      const controller = new AbortController();
-      const onSigint = () => controller.abort(new Error('interrupted'));
-      process.once('SIGINT', onSigint);
-      out(chalk.bold(`Drill ${scenario.name}`) + chalk.dim(` — ${scenario.description} (${scenario.steps.length} steps)`));
-      let stepStart = 0;
-      let deadline = 0;
-      let report: DrillReport;
-      try {
-        report = await runDrill({
-          runtime,
-          scenario,
-          restoreOnFailure: flags.restore,
-          rate,
-          pollMs,
-          signal: controller.signal,
-          onEvent: (e) => {
-            switch (e.type) {
-              case 'phase':
-                spinner.start(e.text);
-                break;
-              case 'phase-done':
-                if (flags.json) spinner.stop();
-                else spinner.succeed(e.text);
-                break;
-              case 'step-start':
-                stepStart = Date.now();
-                deadline = e.deadlineMs;
-                spinner.start(`${e.index + 1}. ${e.step.name}`);
-                break;
-              case 'step-action':
-                spinner.text = `${e.index + 1}. ${scenario.steps[e.index]!.name}: ${e.text}`;
-                break;
-              case 'step-waiting':
-                spinner.text = `${e.index + 1}. ${scenario.steps[e.index]!.name}: waiting for ${e.expected} — now ${e.observed} ${chalk.dim(`(${formatSeconds(Date.now() - stepStart)} s, deadline ${formatSeconds(deadline)} s after the action)`)}`;
-                break;
-              case 'step-end':
-                if (flags.json) spinner.stop();
-                else if (e.result.passed) spinner.succeed(stepLine(e.index, e.result));
-                else spinner.fail(stepLine(e.index, e.result) + '\n   ' + chalk.red(e.result.error ?? `expected ${describeRouting(e.result.expected)}`));
-                break;
-            }
-          },
-        });
-      } catch (err) {
-        spinner.fail('drill could not run');
-        throw err;
-      } finally {
-        process.removeListener('SIGINT', onSigint);
-      }
-      spinner.stop();
-      if (flags.report) {
-        const files = writeReportFiles(resolve(flags.report), report);
-        out(chalk.dim(`report: ${files.json}, ${files.md}, ${files.svg}`));
-      }
-      if (flags.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
-      for (const line of summary(report)) out(line);
-      if (report.passed) {
-        out(chalk.green('✓ drill passed'));
-      } else {
-        out(chalk.red('✗ drill failed') + (report.failure ? `: step "${report.failure.step}": ${report.failure.message}` : report.ledger && report.ledger.missing > 0 ? `: ${report.ledger.missing} acknowledged messages missing` : ''));
-        if (report.failure?.environment === 'left as it failed') {
-          out(chalk.dim('The environment is left as it failed: inspect it with `failover-demo status` / `failover-demo routing`; restore it with `failover-demo restore-primary` (or run the drill with --restore).'));
-        }
-        process.exitCode = 1;
-      }
-    });
+    .action(returnsExitCode((flags: DrillFlags) => drill(flags)));
 }

@@ -6,8 +6,10 @@ import { brokersOf, type ClusterName } from '../../config/topology.js';
 import { applyFault, resolveBroker, resolveBrokersOrCluster, type FaultAction } from '../../drill/faults.js';
 import { UserError } from '../../util/errors.js';
 import { openRuntime } from '../context.js';
+import { returnsExitCode } from '../exit-code.js';
+import { choiceArgument } from '../options.js';
 
-async function run(build: (runtime: ReturnType<typeof openRuntime>) => FaultAction): Promise<void> {
+async function run(build: (runtime: ReturnType<typeof openRuntime>) => FaultAction): Promise<number> {
   const runtime = openRuntime();
   const action = build(runtime);
   const spinner = ora({ text: 'working', stream: process.stderr }).start();
@@ -19,6 +21,7 @@ async function run(build: (runtime: ReturnType<typeof openRuntime>) => FaultActi
     for (const line of outcome.did) process.stdout.write(`${chalk.green('✓')} ${line}\n`);
     for (const line of outcome.next) process.stdout.write(`${chalk.cyan('→')} ${line}\n`);
     process.stdout.write(chalk.dim('Watch it happen: failover-demo routing\n'));
+    return 0;
   } catch (err) {
     spinner.fail('failed');
     throw err;
@@ -26,28 +29,31 @@ async function run(build: (runtime: ReturnType<typeof openRuntime>) => FaultActi
 }
 
 const BROKER_ACTIONS = ['stop', 'start', 'restart'] as const;
+const RECOVERY_MODES = ['enable', 'disable'] as const;
+const CLUSTERS = ['primary', 'secondary'] as const;
 
 function cluster(cmd: string, cluster: ClusterName, kind: 'stop' | 'restore', description: string, program: Command): void {
   program
     .command(cmd)
     .description(description)
-    .action(() => run((rt) => ({ kind, brokers: brokersOf(rt.topology, cluster).map((b) => b.name) })));
+    .action(returnsExitCode(() => run((rt) => ({ kind, brokers: brokersOf(rt.topology, cluster).map((b) => b.name) }))));
 }
 
 export function register(program: Command): void {
   program
     .command('broker')
     .description('stop, start or restart one broker (e.g. `broker stop primary-broker-0`)')
-    .argument('<action>', `one of ${BROKER_ACTIONS.join(', ')}`)
+    .addArgument(
+      choiceArgument('<action>', `one of ${BROKER_ACTIONS.join(', ')}`, BROKER_ACTIONS, (action) => new UserError(`unknown broker action "${action}"`, `use one of: ${BROKER_ACTIONS.join(', ')}`)),
+    )
     .argument('<name>', 'broker name, e.g. primary-broker-0')
-    .action((action: string, name: string) =>
-      run((rt) => {
-        if (!(BROKER_ACTIONS as readonly string[]).includes(action)) {
-          throw new UserError(`unknown broker action "${action}"`, `use one of: ${BROKER_ACTIONS.join(', ')}`);
-        }
-        resolveBroker(rt.topology, name);
-        return { kind: action as (typeof BROKER_ACTIONS)[number], brokers: [name] };
-      }),
+    .action(
+      returnsExitCode((action: (typeof BROKER_ACTIONS)[number], name: string) =>
+        run((rt) => {
+          resolveBroker(rt.topology, name);
+          return { kind: action, brokers: [name] };
+        }),
+      ),
     );
 
   cluster('fail-primary', 'primary', 'stop', 'stop every primary broker: Envoy should move all listeners to the secondary cluster', program);
@@ -58,15 +64,14 @@ export function register(program: Command): void {
   program
     .command('recovery')
     .description('put a broker or a whole cluster into recovery mode, or take it out (edits redpanda.yaml, restarts)')
-    .argument('<mode>', 'enable or disable')
+    .addArgument(
+      choiceArgument('<mode>', 'enable or disable', RECOVERY_MODES, (mode) => new UserError(`unknown recovery mode action "${mode}"`, 'use `recovery enable TARGET` or `recovery disable TARGET`')),
+    )
     .argument('<target>', 'broker name (primary-broker-2) or cluster (primary, secondary)')
-    .action((mode: string, target: string) =>
-      run((rt) => {
-        if (mode !== 'enable' && mode !== 'disable') {
-          throw new UserError(`unknown recovery mode action "${mode}"`, 'use `recovery enable TARGET` or `recovery disable TARGET`');
-        }
-        return { kind: 'recovery', enabled: mode === 'enable', brokers: resolveBrokersOrCluster(rt.topology, target).map((b) => b.name) };
-      }),
+    .action(
+      returnsExitCode((mode: (typeof RECOVERY_MODES)[number], target: string) =>
+        run((rt) => ({ kind: 'recovery', enabled: mode === 'enable', brokers: resolveBrokersOrCluster(rt.topology, target).map((b) => b.name) })),
+      ),
     );
 }
 
@@ -77,7 +82,7 @@ export function registerCrash(program: Command): void {
     .description('kill a part with SIGKILL as a crash would (envoy, controller, or a broker: its JVM), and time its supervisor bringing it back')
     .argument('<part>', 'envoy, controller, or a broker name (primary-broker-0)')
     .addHelpText('after', '\nExamples:\n  $ failover-demo crash envoy              # what a proxy restart does to running clients\n  $ failover-demo crash primary-broker-0   # kills its JVM; Kafka elects new leaders\n  $ failover-demo status                   # restarts and how each part last exited')
-    .action(async (part: string) => {
+    .action(returnsExitCode(async (part: string) => {
       const runtime = openRuntime();
       const spinner = ora({ text: `killing ${part} with SIGKILL; waiting for its supervisor to bring it back`, stream: process.stderr }).start();
       try {
@@ -86,11 +91,12 @@ export function registerCrash(program: Command): void {
         const s = (at: number | undefined) => (at === undefined ? '—' : `${((at - r.killedAt) / 1000).toFixed(1)} s`);
         process.stdout.write(`${chalk.green('✓')} killed ${r.killed}: running again after ${s(r.restartedAt)}, serving after ${s(r.servingAt)} (restart ${r.restarts ?? '?'})\n`);
         process.stdout.write(chalk.dim('Restarts and the last exit: failover-demo status\n'));
+        return 0;
       } catch (err) {
         spinner.fail('failed');
         throw err;
       }
-    });
+    }));
 }
 
 /** `switch primary|secondary`: a planned switchover through the failover controller (coherent policy). */
@@ -98,10 +104,9 @@ export function registerSwitch(program: Command): void {
   program
     .command('switch')
     .description('planned switchover: move every listener (and every client) to one cluster now; how `failback: manual` returns to the primary')
-    .argument('<cluster>', 'primary or secondary')
+    .addArgument(choiceArgument('<cluster>', 'primary or secondary', CLUSTERS, (target) => new UserError(`unknown cluster "${target}"`, 'use primary or secondary')))
     .addHelpText('after', '\nExamples:\n  $ failover-demo switch secondary   # planned maintenance of the primary\n  $ failover-demo switch primary     # fail back (failover.failback: manual)')
-    .action(async (target: string) => {
-      if (target !== 'primary' && target !== 'secondary') throw new UserError(`unknown cluster "${target}"`, 'use primary or secondary');
+    .action(returnsExitCode(async (target: ClusterName) => {
       const runtime = openRuntime();
       const url = runtime.endpoints().controllerUrl;
       if (!url) throw new UserError('`switch` needs the coherent failover policy (this demo runs per-broker)', 'set `failover: { policy: coherent }` in the config and start again');
@@ -121,5 +126,6 @@ export function registerSwitch(program: Command): void {
       spinner.stop();
       process.stdout.write(`${chalk.green('✓')} active cluster: ${body.active}${body.note ? ` (${body.note})` : ''}: ${body.reason ?? ''}\n`);
       process.stdout.write(`${chalk.cyan('→')} Envoy moves every listener at once and closes client connections to the other cluster; clients reconnect.\n`);
-    });
+      return 0;
+    }));
 }

@@ -14,6 +14,14 @@ import { UserError } from '../../util/errors.js';
 import { projectDir } from '../../util/paths.js';
 import { currentState, openRuntime, resolveTopology, runtimeFor, type TopologyFlags } from '../context.js';
 import { dockerClient } from '../../runtime/docker/engine.js';
+import { returnsExitCode } from '../exit-code.js';
+import { onInterrupt } from '../interrupt.js';
+import { oneOf, parsedOption } from '../options.js';
+
+/** A spinner left spinning (a runtime that ended on step(), or threw) keeps its timer, and the process, alive. */
+function stopSpinning(spinner: Ora): void {
+  if (spinner.isSpinning) spinner.stop();
+}
 
 function spinnerProgress(spinner: Ora): Progress {
   return {
@@ -30,24 +38,21 @@ function spinnerProgress(spinner: Ora): Progress {
   };
 }
 
-function parseRuntime(v: string): RuntimeKind {
-  if ((RUNTIME_KINDS as readonly string[]).includes(v)) return v as RuntimeKind;
-  throw new UserError(`unknown runtime "${v}"`, `use one of: ${RUNTIME_KINDS.join(', ')}`);
-}
+const runtimeKind = oneOf(RUNTIME_KINDS, (v) => new UserError(`unknown runtime "${v}"`, `use one of: ${RUNTIME_KINDS.join(', ')}`));
 
 interface StartFlags extends TopologyFlags {
-  runtime: string;
+  runtime: RuntimeKind;
   fresh?: boolean;
 }
 
-async function start(flags: StartFlags, runtimeGiven: boolean): Promise<void> {
+async function start(flags: StartFlags, runtimeGiven: boolean): Promise<number> {
   const project = projectDir();
   const running = currentState(project);
   if (running && flags.fresh) {
     throw new UserError(`--fresh discards the brokers' data, but a demo is running in ${project}`, 'run `failover-demo stop` first');
   }
   if (running) return resume(flags, runtimeGiven, running);
-  const kind = parseRuntime(flags.runtime);
+  const kind = flags.runtime;
   const topology = resolveTopology({ config: flags.config, brokers: flags.brokers, rewrite: flags.rewrite }, project);
   const runtime = runtimeFor(kind, topology, project);
   // Remembered before anything starts, so `stop` finds the processes even if this command dies.
@@ -65,24 +70,21 @@ async function start(flags: StartFlags, runtimeGiven: boolean): Promise<void> {
     throw err;
   }
   printReady(runtime, `\n${chalk.green('Ready')} in ${((Date.now() - began) / 1000).toFixed(1)} s (${kind} runtime, ${topology.brokers} brokers per cluster).\n`);
+  return 0;
 }
 
 /** Runs `work` under a spinner that Ctrl+C turns into an abort (`interrupted`: what the work undoes). */
 async function withSpinner<T>(interrupted: string, work: (progress: Progress, signal: AbortSignal) => Promise<T>): Promise<T> {
   const spinner = ora({ stream: process.stderr });
-  const controller = new AbortController();
-  const onSigint = () => {
-    spinner.text = `interrupted: ${interrupted}`;
-    controller.abort(new Error('interrupted'));
-  };
-  process.once('SIGINT', onSigint);
+  const interrupt = onInterrupt({ onInterrupt: () => (spinner.text = `interrupted: ${interrupted}`) });
   try {
-    return await work(spinnerProgress(spinner), controller.signal);
+    return await work(spinnerProgress(spinner), interrupt.signal);
   } catch (err) {
-    if (spinner.isSpinning) spinner.fail(controller.signal.aborted ? 'interrupted' : 'start failed');
+    if (spinner.isSpinning) spinner.fail(interrupt.signal.aborted ? 'interrupted' : 'start failed');
     throw err;
   } finally {
-    process.off('SIGINT', onSigint);
+    interrupt.release();
+    stopSpinning(spinner);
   }
 }
 
@@ -91,7 +93,7 @@ async function withSpinner<T>(interrupted: string, work: (progress: Progress, si
  * stopped on purpose, a part whose supervisor gave up); when every part runs, say so and exit 0. Flags
  * that ask for another runtime or configuration are refused: that needs `stop` first.
  */
-async function resume(flags: StartFlags, runtimeGiven: boolean, running: DemoState): Promise<void> {
+async function resume(flags: StartFlags, runtimeGiven: boolean, running: DemoState): Promise<number> {
   const project = projectDir();
   if (runtimeGiven && flags.runtime !== running.runtime) {
     throw new UserError(`a ${running.runtime}-runtime demo is running in ${project}; --runtime ${flags.runtime} would start a second one`, 'run `failover-demo stop` first, then start it again');
@@ -105,9 +107,10 @@ async function resume(flags: StartFlags, runtimeGiven: boolean, running: DemoSta
   const started = await withSpinner('stopping the parts this command started', (progress, signal) => runtime.resume({ progress, signal }));
   if (started.length === 0) {
     process.stdout.write(`The ${running.runtime} demo in ${project} is already running: every part is up, nothing to start.\n`);
-    return;
+    return 0;
   }
   printReady(runtime, `\n${chalk.green('Resumed')} in ${((Date.now() - began) / 1000).toFixed(1)} s: started ${started.join(', ')} again (the rest was running).\n`);
+  return 0;
 }
 
 function printReady(runtime: Runtime, headline: string): void {
@@ -138,14 +141,14 @@ async function confirm(question: string): Promise<boolean> {
   }
 }
 
-async function stop(flags: StopFlags): Promise<void> {
+async function stop(flags: StopFlags): Promise<number> {
   const project = projectDir();
   // Leniently: a state file from another version still says what to stop; one that says nothing goes.
   const recorded = readStateForStop(project);
   if (!recorded) clearState(project);
   if (!recorded && !flags.volumes) {
     process.stdout.write(`nothing to stop: no demo was started in ${project}\n`);
-    return;
+    return 0;
   }
   if (flags.volumes && !flags.yes) {
     const question = `${recorded ? 'Stop the demo and delete' : 'Delete'} the brokers' data (topics, messages, consumer offsets) in ${project}?`;
@@ -154,15 +157,23 @@ async function stop(flags: StopFlags): Promise<void> {
     }
     if (!(await confirm(question))) {
       process.stdout.write('Nothing stopped, nothing deleted.\n');
-      return;
+      return 0;
     }
   }
   const spinner = ora({ stream: process.stderr });
-  if (!recorded) return removeUnrecordedData(project, flags, spinnerProgress(spinner));
-  const runtime = runtimeFor(recorded.runtime, recorded.topology, project);
-  await runtime.stop({ progress: spinnerProgress(spinner), removeData: flags.volumes === true });
-  clearState(project);
-  process.stdout.write(`${chalk.green('Stopped')} the ${runtime.kind} demo in ${project}${flags.volumes ? ' and removed its data' : ''}.\n`);
+  try {
+    if (!recorded) {
+      await removeUnrecordedData(project, flags, spinnerProgress(spinner));
+      return 0;
+    }
+    const runtime = runtimeFor(recorded.runtime, recorded.topology, project);
+    await runtime.stop({ progress: spinnerProgress(spinner), removeData: flags.volumes === true });
+    clearState(project);
+    process.stdout.write(`${chalk.green('Stopped')} the ${runtime.kind} demo in ${project}${flags.volumes ? ' and removed its data' : ''}.\n`);
+    return 0;
+  } finally {
+    stopSpinning(spinner);
+  }
 }
 
 interface StopFlags extends TopologyFlags {
@@ -213,13 +224,13 @@ function printStatus(r: StatusReport): void {
   if (!r.envoy.reachable) out.write(`\n${chalk.yellow('Envoy admin not reachable:')} ${r.envoy.error}\n`);
 }
 
-async function status(flags: { json?: boolean }): Promise<void> {
+async function status(flags: { json?: boolean }): Promise<number> {
   const project = projectDir();
   const state = currentState(project);
   if (!state) {
     if (flags.json) process.stdout.write(JSON.stringify({ running: false, project }) + '\n');
     else process.stdout.write(`no demo was started in ${project} (start one with \`failover-demo start\`)\n`);
-    return;
+    return 0;
   }
   const report = await collectStatus(openRuntime(project), project, state.startedAt);
   const routing = report.envoy.reachable
@@ -234,6 +245,7 @@ async function status(flags: { json?: boolean }): Promise<void> {
     printStatus(report);
     if (routing) printRouting(routing);
   }
+  return 0;
 }
 
 /** The overall routing, and whether Envoy has caught up with the brokers' states yet. */
@@ -250,12 +262,12 @@ export function register(program: Command): void {
   program
     .command('start')
     .description('render the configs, install what is missing, start both clusters and Envoy, wait until ready; on a running demo, start whatever part of it is down')
-    .option('--runtime <kind>', `where to run: ${RUNTIME_KINDS.join(' or ')} (remembered for later commands)`, 'docker')
+    .addOption(parsedOption('--runtime <kind>', `where to run: ${RUNTIME_KINDS.join(' or ')} (remembered for later commands)`, runtimeKind, 'docker'))
     .option('--config <file>', 'YAML config file (keys as in `failover-demo config`)')
     .option('--brokers <n>', 'brokers per cluster')
     .option('--rewrite <strategy>', 'kafka-filter or advertised')
     .option('--fresh', "discard the brokers' data from earlier runs first (needed when the configuration changed)")
-    .action((flags: StartFlags, cmd: Command) => start(flags, cmd.getOptionValueSource('runtime') !== 'default'));
+    .action(returnsExitCode((flags: StartFlags, cmd: Command) => start(flags, cmd.getOptionValueSource('runtime') !== 'default')));
 
   program
     .command('stop')
@@ -263,11 +275,11 @@ export function register(program: Command): void {
     .option('--volumes', 'also remove the brokers’ data (asks first; see --yes)')
     .option('-y, --yes', 'do not ask before removing data with --volumes')
     .option('--config <file>', 'with --volumes and no demo recorded: the config whose Docker project to clean')
-    .action((flags: StopFlags) => stop(flags));
+    .action(returnsExitCode((flags: StopFlags) => stop(flags)));
 
   program
     .command('status')
     .description('each process (running, id, recovery mode), Envoy’s view of each endpoint, and the overall routing')
     .option('--json', 'machine-readable output')
-    .action((flags: { json?: boolean }) => status(flags));
+    .action(returnsExitCode((flags: { json?: boolean }) => status(flags)));
 }

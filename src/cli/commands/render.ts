@@ -5,6 +5,7 @@ import { resolveTopology, type TopologyFlags } from '../context.js';
 import { renderFiles } from '../../render/files.js';
 import { writeRenderedFiles } from '../../render/write.js';
 import { projectDir } from '../../util/paths.js';
+import { returnsExitCode } from '../exit-code.js';
 
 interface RenderFlags extends TopologyFlags {
   out?: string;
@@ -29,7 +30,7 @@ Example:
   $ failover-demo render --brokers 5 --rewrite advertised --out /tmp/demo
   $ failover-demo render --config my-demo.yaml`,
     )
-    .action((flags: RenderFlags) => {
+    .action(returnsExitCode((flags: RenderFlags) => {
       const topology = resolveTopology(flags);
       const out = resolve(flags.out ?? projectDir());
       const result = writeRenderedFiles(out, renderFiles(topology));
@@ -41,5 +42,6 @@ Example:
       for (const path of result.kept) {
         process.stdout.write(`  ${chalk.yellow('kept')}    ${path}/ (no longer in the topology, but holds other files)\n`);
       }
-    });
+      return 0;
+    }));
 }

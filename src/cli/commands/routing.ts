@@ -6,11 +6,15 @@ import { describeReadError, monitorRouting, type MonitorUpdate } from '../../env
 import { RoutingReader, type RoutingSnapshot } from '../../envoy/routing.js';
 import { UserError } from '../../util/errors.js';
 import { currentState, resolveTopology } from '../context.js';
+import { returnsExitCode } from '../exit-code.js';
+import { onInterrupt } from '../interrupt.js';
+import { parsedOption } from '../options.js';
 import { colors, errorLine, eventLine, screenLines, snapshotLines, summaryLine, TtyScreen, type ScreenView } from '../routing-screen.js';
 
 interface RoutingFlags {
+  /** Parsed: scheme, host and port, no trailing slash. */
   admin?: string;
-  interval: string;
+  interval: number;
   once?: boolean;
   json?: boolean;
 }
@@ -55,10 +59,8 @@ async function runOnce(reader: RoutingReader, adminUrl: string, json: boolean): 
 }
 
 async function runLive(reader: RoutingReader, view: Pick<ScreenView, 'adminUrl' | 'intervalMs'>, json: boolean): Promise<void> {
-  const controller = new AbortController();
-  const stop = () => controller.abort();
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  const interrupt = onInterrupt({ signals: ['SIGINT', 'SIGTERM'], again: 'ignore' });
+  const stop = () => interrupt.abort();
   process.stdout.on('error', stop); // e.g. EPIPE when piped into `head`
   const c = colors();
   const tty = !json && process.stdout.isTTY === true;
@@ -99,12 +101,11 @@ async function runLive(reader: RoutingReader, view: Pick<ScreenView, 'adminUrl' 
 
   try {
     redraw();
-    await monitorRouting(reader, { intervalMs: view.intervalMs, signal: controller.signal, onUpdate });
+    await monitorRouting(reader, { intervalMs: view.intervalMs, signal: interrupt.signal, onUpdate });
   } finally {
     screen?.close();
     process.stdout.off('resize', onResize);
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
+    interrupt.release();
     process.stdout.off('error', stop);
   }
 }
@@ -120,8 +121,8 @@ export function register(program: Command): void {
   program
     .command('routing')
     .description("live view of Envoy's routing: where each listener sends new connections, host health, and every change")
-    .option('--admin <url>', "Envoy admin URL (default: the running demo's, http://127.0.0.1:<envoy.adminPort>)")
-    .option('--interval <ms>', 'poll interval in milliseconds', '1000')
+    .addOption(parsedOption('--admin <url>', "Envoy admin URL (default: the running demo's, http://127.0.0.1:<envoy.adminPort>)", (_, text) => adminUrlFor(text, undefined)))
+    .addOption(parsedOption('--interval <ms>', 'poll interval in milliseconds', (_, text) => parseIntervalMs(text), '1000'))
     .option('--once', 'print one snapshot and exit (non-zero when Envoy could not be read)')
     .option('--json', 'machine-readable output: one JSON object per line (with --once: exactly one)')
     .addHelpText(
@@ -136,11 +137,11 @@ Examples:
   $ failover-demo routing --once --json | jq .activeCluster
   $ failover-demo routing --admin http://127.0.0.1:9901 --interval 250`,
     )
-    .action(async (flags: RoutingFlags) => {
-      const intervalMs = parseIntervalMs(flags.interval);
+    .action(returnsExitCode(async (flags: RoutingFlags) => {
+      const intervalMs = flags.interval;
       const demo = currentState()?.topology;
       const topology = demo ?? (flags.admin === undefined ? resolveTopology() : undefined);
-      const adminUrl = adminUrlFor(flags.admin, topology);
+      const adminUrl = flags.admin ?? adminUrlFor(undefined, topology);
       const reader = new RoutingReader(adminUrl, topology, { timeoutMs: Math.min(5_000, Math.max(1_000, intervalMs)), controllerUrl: controllerUrlFor(adminUrl, topology) });
       try {
         if (flags.once) await runOnce(reader, adminUrl, flags.json === true);
@@ -148,5 +149,6 @@ Examples:
       } finally {
         await reader.close();
       }
-    });
+      return 0;
+    }));
 }

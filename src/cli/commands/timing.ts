@@ -5,6 +5,7 @@ import { resolveTopology } from '../context.js';
 import { formatSeconds, formatWindow, outlierDetectionNote, predictCoherent, predictTiming, recoveryModeCase, type TimingPrediction } from '../../envoy/timing.js';
 import { effectiveQuorum, type HealthCheckSettings, type Topology } from '../../config/topology.js';
 import { CONTROLLER_POLL_MS } from '../../render/controller.js';
+import { returnsExitCode } from '../exit-code.js';
 
 const CASES: { key: keyof Omit<TimingPrediction, 'traffic'>; label: string }[] = [
   { key: 'refused', label: 'broker killed (connection refused) → unhealthy' },
@@ -67,7 +68,7 @@ export function register(program: Command): void {
     .option('--config <file>', 'topology config file (default: the running demo, else the defaults)')
     .option('--no-traffic', 'windows for an Envoy that has not carried client traffic yet')
     .option('--json', 'print the windows as JSON')
-    .action((opts: { config?: string; traffic: boolean; json?: boolean }) => {
+    .action(returnsExitCode((opts: { config?: string; traffic: boolean; json?: boolean }) => {
       const topology = resolveTopology({ config: opts.config });
       if (opts.json) {
         const prediction = predictTiming(topology.healthCheck, { traffic: opts.traffic });
@@ -87,8 +88,9 @@ export function register(program: Command): void {
             2,
           ) + '\n',
         );
-        return;
+        return 0;
       }
       process.stdout.write(render(topology, opts.traffic) + '\n');
-    });
+      return 0;
+    }));
 }
