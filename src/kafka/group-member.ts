@@ -80,7 +80,10 @@ export class GroupMember {
   async stop({ retire = false }: { retire?: boolean }, timeoutMs: number): Promise<void> {
     if (retire) this.gate.block();
     // A consumer whose cluster vanished may hang while leaving its group: do not wait forever.
-    await Promise.race([this.consumer.disconnect().catch(() => undefined), delay(timeoutMs)]);
+    // The timer is cancelled once the disconnect wins, so it does not keep the process alive after a command.
+    const timer = new AbortController();
+    await Promise.race([this.consumer.disconnect().catch(() => undefined), delay(timeoutMs, timer.signal).catch(() => undefined)]);
+    timer.abort();
     this.gate.close();
   }
 }
