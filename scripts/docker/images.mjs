@@ -135,7 +135,7 @@ export async function ensureBrokerImage(baseTag) {
   // The stand-in's runtime dependencies: yaml (reads redpanda.yaml), kafkajs (the Schema Registry's internal client).
   const packages = ['yaml', 'kafkajs'].map((name) => join(REPO_ROOT, 'node_modules', name));
   const node = process.execPath;
-  const hash = hashInputs([{ label: 'base', text: baseTag }, files, standin, join(REPO_ROOT, 'dist', 'config'), join(REPO_ROOT, 'dist', 'kafka', 'kafkajs-internals.js'), ...packages.map((p) => join(p, 'package.json')), kafkaLibs, node]);
+  const hash = hashInputs([{ label: 'base', text: baseTag }, files, standin, join(REPO_ROOT, 'dist', 'config'), join(REPO_ROOT, 'dist', 'kafka', 'kafkajs-internals.js'), join(REPO_ROOT, 'dist', 'util', 'net.js'), ...packages.map((p) => join(p, 'package.json')), kafkaLibs, node]);
   const tag = `failover-demo/standin-broker:${hash}`;
   if (await imageExists(tag)) return { tag, built: false, seconds: 0 };
   const t0 = Date.now();
@@ -149,6 +149,9 @@ export async function ensureBrokerImage(baseTag) {
   // The one kafka/ module the stand-in imports (it has no imports of its own).
   mkdirSync(join(app, 'dist', 'kafka'), { recursive: true });
   copyFileSync(join(REPO_ROOT, 'dist', 'kafka', 'kafkajs-internals.js'), join(app, 'dist', 'kafka', 'kafkajs-internals.js'));
+  // The one util/ module it imports (node built-ins only).
+  mkdirSync(join(app, 'dist', 'util'), { recursive: true });
+  copyFileSync(join(REPO_ROOT, 'dist', 'util', 'net.js'), join(app, 'dist', 'util', 'net.js'));
   for (const pkg of packages) cpSync(pkg, join(app, 'node_modules', pkg.split('/').pop()), { recursive: true });
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'failover-demo-standin', private: true, type: 'module' }, null, 2) + '\n');
   log(P, `docker build ${tag}`);

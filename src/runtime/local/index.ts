@@ -16,7 +16,7 @@ import { LDS_DIR, listenerChoicePath, renderControllerConfig } from '../../rende
 import { renderRedpandaYaml } from '../../render/redpanda.js';
 import { ensureGroupCoordinator, ensureTopics } from '../../kafka/topic.js';
 import { readRecoveryMode, setRecoveryModeInFile } from '../../config/redpanda-yaml-edit.js';
-import { httpGetStatus, tcpAccepts } from '../../standin/net.js';
+import { httpGetStatus, tcpAccepts } from '../../util/net.js';
 import { ensureEnvoy, ensureJava, ensureKafka } from '../../util/installs.js';
 import { UserError } from '../../util/errors.js';
 import { writeFileAtomic } from '../../util/fs.js';
