@@ -16,9 +16,9 @@ import { COMPOSE_FILE, renderFiles } from '../../render/files.js';
 import { writeRenderedFiles } from '../../render/write.js';
 import { UserError } from '../../util/errors.js';
 import { watchServingEnd } from '../serving.js';
-import type { RuntimeContext } from '../index.js';
 import {
   silentProgress,
+  type RuntimeContext,
   type BrokerChange,
   type BrokerStartOptions,
   type CrashResult,

@@ -22,9 +22,9 @@ import { UserError } from '../../util/errors.js';
 import { writeFileAtomic } from '../../util/fs.js';
 import { PACKAGE_ROOT } from '../../util/paths.js';
 import { waitFor, WaitTimeoutError, type WaitOptions } from '../../util/wait.js';
-import type { RuntimeContext } from '../index.js';
 import {
   silentProgress,
+  type RuntimeContext,
   type BrokerChange,
   type BrokerStartOptions,
   type BrokerStatus,
