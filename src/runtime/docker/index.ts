@@ -16,6 +16,7 @@ import { COMPOSE_FILE, renderFiles } from '../../render/files.js';
 import { writeRenderedFiles } from '../../render/write.js';
 import { UserError } from '../../util/errors.js';
 import { watchServingEnd } from '../serving.js';
+import { requireBroker } from '../broker-lookup.js';
 import {
   silentProgress,
   type RuntimeContext,
@@ -297,10 +298,7 @@ class DockerRuntime implements Runtime {
   }
 
   private async existingBroker(name: string): Promise<BrokerRef> {
-    const b = findBroker(this.topology, name);
-    if (!b) {
-      throw new UserError(`no broker named "${name}"`, `brokers are ${brokersOf(this.topology).map((x) => x.name).join(', ')}`);
-    }
+    const b = requireBroker(this.topology, name);
     if (!(await containerState(this.docker, b.name))) {
       throw new UserError(`there is no container ${b.name}`, 'start the demo first: `failover-demo start`');
     }

@@ -10,7 +10,7 @@
  */
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { brokersOf, CLUSTER_NAMES, findBroker, localPorts, type BrokerRef, type ClusterName, type Topology } from '../../config/topology.js';
+import { brokersOf, CLUSTER_NAMES, localPorts, type BrokerRef, type ClusterName, type Topology } from '../../config/topology.js';
 import { LDS_FILE, renderEnvoyConfig, renderListenerFile } from '../../render/envoy.js';
 import { LDS_DIR, listenerChoicePath, renderControllerConfig } from '../../render/controller.js';
 import { renderRedpandaYaml } from '../../render/redpanda.js';
@@ -36,6 +36,7 @@ import {
   type StartOptions,
 } from '../types.js';
 import { readinessPlan } from '../broker-readiness.js';
+import { requireBroker } from '../broker-lookup.js';
 import { waitServing, watchServingEnd, type ServingProbe } from '../serving.js';
 import { localLayout, type LocalLayout } from './layout.js';
 import { assertPortsFree, type PortClaim } from './ports.js';
@@ -100,11 +101,7 @@ class LocalRuntime implements Runtime {
   }
 
   private broker(name: string): BrokerRef {
-    const b = findBroker(this.topology, name);
-    if (!b) {
-      throw new UserError(`no broker named "${name}"`, `brokers are: ${brokersOf(this.topology).map((x) => x.name).join(', ')}`);
-    }
-    return b;
+    return requireBroker(this.topology, name);
   }
 
   /** Where a part's supervisor keeps its PID file, state file and log. */
