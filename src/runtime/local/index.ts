@@ -39,7 +39,9 @@ import { readinessPlan } from '../broker-readiness.js';
 import { requireBroker } from '../broker-lookup.js';
 import { waitServing, watchServingEnd, type ServingProbe } from '../serving.js';
 import { localLayout, type LocalLayout } from './layout.js';
-import { assertPortsFree, type PortClaim } from './ports.js';
+import { assertPortsFree } from '../ports.js';
+import { failedChecksError } from '../preflight.js';
+import { localPreflight } from './preflight.js';
 import { isRunning, readProcessRecord, stopRecorded, type ProcessRecord } from './processes.js';
 import { brokersInMetadata, readRoutingOrUndefined, servingHostsHealthy } from './readiness.js';
 import { kafkaCdsArchive, localEndpoints, localPortClaims, partNames, partPortClaims, standinScript } from './setup.js';
@@ -133,6 +135,7 @@ class LocalRuntime implements Runtime {
       throw new UserError(`the local demo is already running in ${this.ctx.projectDir}`, '`failover-demo start` resumes it; or `failover-demo stop` first');
     }
     this.checkData(progress, options.fresh === true);
+    await this.preflight(progress);
     progress.step('checking that every port is free');
     await assertPortsFree(localPortClaims(t));
     progress.done(`${localPortClaims(t).length} ports free on 127.0.0.1`);
@@ -190,6 +193,7 @@ class LocalRuntime implements Runtime {
       await this.waitReady(progress, options.signal);
       return [];
     }
+    await this.preflight(progress);
     progress.step(`checking the ports of ${missing.join(', ')}`);
     const claims = missing.flatMap((n) => partPortClaims(this.topology, n));
     await assertPortsFree(claims);
@@ -197,6 +201,17 @@ class LocalRuntime implements Runtime {
     const installs = await this.installs(progress);
     await this.launch(missing, installs, options, `stopping ${missing.join(', ')} again (the rest keeps running)`);
     return missing;
+  }
+
+  /**
+   * Java, Envoy, Kafka and memory (./preflight.ts, as `doctor --runtime local` checks them) before anything
+   * starts; the ports are checked by the caller, for the parts it starts.
+   */
+  private async preflight(progress: Progress): Promise<void> {
+    progress.step('checking Java, Envoy, Kafka and memory');
+    const err = failedChecksError(await localPreflight(this.topology, { skipPorts: true }));
+    if (err) throw err;
+    progress.done('local pre-flight checks passed');
   }
 
   /** Spawns `names` under supervisors and waits until ready; on failure stops exactly those again. */

@@ -1,15 +1,26 @@
 /**
- * Port pre-flight for the local runtime: every port is checked before anything starts, and a taken
- * port is reported with the process holding it when /proc tells us (Linux).
+ * Port pre-flight of both runtimes: every port is checked before anything starts, and a taken port is
+ * reported with the process holding it when /proc tells us (Linux). The ports Envoy and the failover
+ * controller publish are the same in both runtimes; each runtime adds its brokers' (local/setup.ts,
+ * docker/preflight.ts).
  */
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { UserError } from '../../util/errors.js';
+import type { Topology } from '../config/topology.js';
+import { UserError } from '../util/errors.js';
 
 export interface PortClaim {
   port: number;
   /** What the demo wants it for, e.g. "primary-broker-1 Schema Registry". */
   purpose: string;
+}
+
+/** The host ports of Envoy (admin API, one Kafka listener per broker position) or of the controller (coherent policy). */
+export function proxyPortClaims(t: Topology, part: 'envoy' | 'controller'): PortClaim[] {
+  if (part === 'controller') return t.failover.policy === 'coherent' ? [{ port: t.failover.controllerPort, purpose: 'failover controller status API' }] : [];
+  const claims: PortClaim[] = [{ port: t.envoy.adminPort, purpose: 'Envoy admin API' }];
+  for (let i = 0; i < t.brokers; i++) claims.push({ port: t.envoy.listenerPort + i, purpose: `Envoy Kafka listener ${i}` });
+  return claims;
 }
 
 /** True when 127.0.0.1:port can be bound right now. */
