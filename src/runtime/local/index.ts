@@ -14,14 +14,13 @@ import { brokersOf, CLUSTER_NAMES, localPorts, type BrokerRef, type ClusterName,
 import { LDS_FILE, renderEnvoyConfig, renderListenerFile } from '../../render/envoy.js';
 import { LDS_DIR, listenerChoicePath, renderControllerConfig } from '../../render/controller.js';
 import { renderRedpandaYaml } from '../../render/redpanda.js';
-import { ensureGroupCoordinator, ensureTopics } from '../../kafka/topic.js';
 import { readRecoveryMode, setRecoveryModeInFile } from '../../config/redpanda-yaml-edit.js';
 import { httpGetStatus, tcpAccepts } from '../../util/net.js';
 import { ensureEnvoy, ensureJava, ensureKafka } from '../../util/installs.js';
 import { UserError } from '../../util/errors.js';
 import { writeFileAtomic } from '../../util/fs.js';
 import { PACKAGE_ROOT } from '../../util/paths.js';
-import { waitFor, WaitTimeoutError, type WaitOptions } from '../../util/wait.js';
+import { WaitTimeoutError } from '../../util/wait.js';
 import {
   silentProgress,
   type RuntimeContext,
@@ -43,7 +42,8 @@ import { assertPortsFree } from '../ports.js';
 import { failedChecksError } from '../preflight.js';
 import { localPreflight } from './preflight.js';
 import { isRunning, readProcessRecord, stopRecorded, type ProcessRecord } from './processes.js';
-import { brokersInMetadata, readRoutingOrUndefined, servingHostsHealthy } from './readiness.js';
+import { brokersInMetadata } from './readiness.js';
+import { waitAlive, waitReady } from '../ready.js';
 import { kafkaCdsArchive, localEndpoints, localPortClaims, partNames, partPortClaims, standinScript } from './setup.js';
 import { crashPart } from './crash.js';
 import { envoyRejection, validateRuntimeEnvoy } from '../envoy-check.js';
@@ -55,19 +55,6 @@ const BROKERS_READY_TIMEOUT_MS = 180_000;
 const BROKER_PORT_TIMEOUT_MS = 120_000;
 /** SIGTERM → SIGKILL grace per process group when the whole rig stops. */
 const WHOLE_RIG_STOP_GRACE_MS = 8_000;
-
-/**
- * waitFor, but gives up at once when `fatal` reports a reason (a process that should be running died):
- * no point waiting out the deadline for a broker that is gone.
- */
-async function waitUnlessFatal(check: () => Promise<boolean>, fatal: () => Error | undefined, opts: WaitOptions): Promise<void> {
-  let reason: Error | undefined;
-  await waitFor(async () => {
-    reason = fatal();
-    return reason !== undefined || (await check());
-  }, opts);
-  if (reason) throw reason;
-}
 
 export { kafkaCdsArchive, localEndpoints, localPortClaims, standinScript } from './setup.js';
 
@@ -190,7 +177,7 @@ class LocalRuntime implements Runtime {
     }
     const missing = this.parts().filter((p) => !supervisorRunning(p)).map((p) => p.name);
     if (missing.length === 0) {
-      await this.waitReady(progress, options.signal);
+      await this.waitRigReady(progress, options.signal);
       return [];
     }
     await this.preflight(progress);
@@ -222,7 +209,7 @@ class LocalRuntime implements Runtime {
       progress.step(`starting ${describeParts(names)}`);
       for (const n of names) this.spawnPart(n, installs);
       progress.done(`started ${describeParts(names)}`);
-      await this.waitReady(progress, signal);
+      await this.waitRigReady(progress, signal);
     } catch (err) {
       progress.step(`start failed: ${undo}`);
       if (names.length === partNames(this.topology).length) await this.stop();
@@ -253,47 +240,32 @@ class LocalRuntime implements Runtime {
   }
 
   /**
-   * Every cluster answers metadata, Envoy sees every broker that should serve (running, not in recovery
-   * mode) healthy, the controller decides; then topics and group coordinators. Gives up at once with the
-   * log's tail when a part's supervisor gives up.
+   * Every cluster answers metadata; then the shared end of a start (../ready.ts): Envoy sees every broker
+   * that should serve (running, not in recovery mode) healthy, the controller decides, topics and group
+   * coordinators. Gives up at once with the log's tail when a part's supervisor gives up.
    */
-  private async waitReady(progress: Progress, signal?: AbortSignal): Promise<void> {
+  private async waitRigReady(progress: Progress, signal?: AbortSignal): Promise<void> {
     const t = this.topology;
     for (const cluster of CLUSTER_NAMES) {
       progress.step(`waiting for the ${cluster} cluster's ${t.brokers} brokers to answer metadata`);
-      await waitUnlessFatal(
+      await waitAlive(
         async () => (await brokersInMetadata(this.endpoints().direct[cluster])) === t.brokers,
         () => this.deadBroker(cluster),
         { what: `${cluster} brokers to answer metadata`, timeoutMs: BROKERS_READY_TIMEOUT_MS, intervalMs: 500, signal },
       );
       progress.done(`${cluster} cluster: ${t.brokers} brokers answer metadata`);
     }
-    const serving = new Set(brokersOf(t).filter((b) => !readRecoveryMode(this.layout.redpandaYaml(b.name))).map((b) => b.name));
-    progress.step(`waiting for Envoy to report ${serving.size} endpoints healthy`);
-    await waitUnlessFatal(
-      async () => servingHostsHealthy(await readRoutingOrUndefined(this.endpoints().envoyAdminUrl, t), t.brokers * 2, serving),
-      () => this.deadPart('envoy') ?? this.deadBroker(),
-      { what: `Envoy to report ${serving.size} endpoints healthy`, timeoutMs: 30_000 + 10 * t.healthCheck.intervalMs, intervalMs: 250, signal },
-    );
-    progress.done(`Envoy: ${serving.size} endpoints healthy${serving.size < t.brokers * 2 ? ' (the others are in recovery mode)' : ''}`);
-    if (t.failover.policy === 'coherent') {
-      const url = `${this.endpoints().controllerUrl}/v1/decision`;
-      progress.step('waiting for the failover controller to decide');
-      await waitUnlessFatal(
-        async () => (await httpGetStatus('127.0.0.1', t.failover.controllerPort, '/v1/decision', 1_000)) === 200,
-        () => this.deadPart('controller') ?? this.deadPart('envoy'),
-        { what: `the failover controller at ${url}`, timeoutMs: 30_000, intervalMs: 200, signal },
-      );
-      progress.done('failover controller: deciding');
-    }
-    for (const cluster of CLUSTER_NAMES) {
-      progress.step(`creating topics on the ${cluster} cluster`);
-      const created = await ensureTopics(this.endpoints().direct[cluster], t.topics, { clusterSize: t.brokers, signal, cluster });
-      progress.done(created.length ? `${cluster}: created ${created.join(', ')}` : `${cluster}: topics already there`);
-      progress.step(`readying the consumer-group coordinator on the ${cluster} cluster`);
-      await ensureGroupCoordinator(this.endpoints().direct[cluster], { signal, cluster });
-      progress.done(`${cluster}: group coordinator ready`);
-    }
+    await waitReady({
+      topology: t,
+      endpoints: this.endpoints(),
+      progress,
+      signal,
+      serving: new Set(brokersOf(t).filter((b) => !readRecoveryMode(this.layout.redpandaYaml(b.name))).map((b) => b.name)),
+      watch: (part) => (part === 'envoy' ? () => this.deadPart('envoy') ?? this.deadBroker() : () => this.deadPart('controller') ?? this.deadPart('envoy')),
+      envoyTimeoutMs: 30_000 + 10 * t.healthCheck.intervalMs,
+      controllerTimeoutMs: 30_000,
+      clusterHint: `check the brokers with \`failover-demo status\`; their logs are in ${this.layout.root}`,
+    });
   }
 
   /**
@@ -457,7 +429,7 @@ class LocalRuntime implements Runtime {
     const plan = readinessPlan(this.topology, b, running, options.alongside);
     if (!plan.waitForReady) return { name: b.name, startedAt, note: plan.reason };
     const port = localPorts(this.topology, b).direct;
-    await waitUnlessFatal(
+    await waitAlive(
       () => tcpAccepts('127.0.0.1', port),
       () => this.deadBroker(undefined, b),
       { what: `${b.name} to accept Kafka connections on 127.0.0.1:${port}`, timeoutMs: BROKER_PORT_TIMEOUT_MS, intervalMs: 200 },
