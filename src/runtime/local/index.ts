@@ -8,47 +8,43 @@
  * Processes run detached (they outlive `start`) and are tracked by PID files under
  * <project>/.failover-demo/local/ (see ./layout.ts); `stop` ends exactly those process groups.
  */
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { brokersOf, CLUSTER_NAMES, localPorts, type BrokerRef, type ClusterName, type Topology } from '../../config/topology.js';
-import { LDS_FILE, renderEnvoyConfig, renderListenerFile } from '../../render/envoy.js';
-import { LDS_DIR, listenerChoicePath, renderControllerConfig } from '../../render/controller.js';
-import { renderRedpandaYaml } from '../../render/redpanda.js';
 import { readRecoveryMode, setRecoveryModeInFile } from '../../config/redpanda-yaml-edit.js';
+import { ensureKafka } from '../../util/installs.js';
 import { httpGetStatus, tcpAccepts } from '../../util/net.js';
-import { ensureEnvoy, ensureJava, ensureKafka } from '../../util/installs.js';
 import { UserError } from '../../util/errors.js';
-import { writeFileAtomic } from '../../util/fs.js';
-import { PACKAGE_ROOT } from '../../util/paths.js';
 import { WaitTimeoutError } from '../../util/wait.js';
 import {
   silentProgress,
-  type RuntimeContext,
   type BrokerChange,
   type BrokerStartOptions,
   type BrokerStatus,
+  type CrashResult,
   type Endpoints,
   type Progress,
   type Runtime,
-  type CrashResult,
+  type RuntimeContext,
   type RuntimeStatus,
   type StartOptions,
 } from '../types.js';
-import { readinessPlan } from '../broker-readiness.js';
 import { requireBroker } from '../broker-lookup.js';
-import { waitServing, watchServingEnd, type ServingProbe } from '../serving.js';
-import { localLayout, type LocalLayout } from './layout.js';
+import { readinessPlan } from '../broker-readiness.js';
+import { dataStamp, writeDataStamp } from '../data-stamp.js';
+import { envoyRejection, validateRuntimeEnvoy } from '../envoy-check.js';
 import { assertPortsFree } from '../ports.js';
 import { failedChecksError } from '../preflight.js';
+import { waitAlive, waitReady } from '../ready.js';
+import { waitServing, watchServingEnd, type ServingProbe } from '../serving.js';
+import { crashPart } from './crash.js';
+import { brokerFolders, brokerGone, checkData, describeParts, localInstalls, partFiles, partGone, removeData, renderLocal, spawnBroker, spawnPart, type Installs } from './parts.js';
+import { localLayout, type LocalLayout } from './layout.js';
 import { localPreflight } from './preflight.js';
 import { isRunning, readProcessRecord, stopRecorded, type ProcessRecord } from './processes.js';
 import { brokersInMetadata } from './readiness.js';
-import { waitAlive, waitReady } from '../ready.js';
-import { kafkaCdsArchive, localEndpoints, localPortClaims, partNames, partPortClaims, standinScript } from './setup.js';
-import { crashPart } from './crash.js';
-import { envoyRejection, validateRuntimeEnvoy } from '../envoy-check.js';
-import { assertDataFits, dataStamp, writeDataStamp } from '../data-stamp.js';
-import { partGoneMessage, partStatus, spawnSupervised, supervisorRunning, supervisorScript as supervisorScriptPath, type PartFiles } from './supervised.js';
+import { localEndpoints, partNames, partPortClaims, localPortClaims } from './setup.js';
+import { partStatus, supervisorRunning, type PartFiles } from './supervised.js';
 
 /** How long start-up phases may take on a slow machine before we give up with the logs' tail. */
 const BROKERS_READY_TIMEOUT_MS = 180_000;
@@ -57,22 +53,6 @@ const BROKER_PORT_TIMEOUT_MS = 120_000;
 const WHOLE_RIG_STOP_GRACE_MS = 8_000;
 
 export { kafkaCdsArchive, localEndpoints, localPortClaims, standinScript } from './setup.js';
-
-interface Installs {
-  kafkaLibs: string;
-  envoyBin: string;
-}
-
-/** "Envoy, the controller and 6 brokers" / "primary-broker-0". */
-function describeParts(names: readonly string[]): string {
-  const brokers = names.filter((n) => n !== 'envoy' && n !== 'controller');
-  const words = [
-    ...(names.includes('envoy') ? ['Envoy'] : []),
-    ...(names.includes('controller') ? ['the failover controller'] : []),
-    ...(brokers.length > 2 ? [`${brokers.length} brokers (Kafka + Schema Registry stand-ins)`] : brokers),
-  ];
-  return words.length > 1 ? `${words.slice(0, -1).join(', ')} and ${words.at(-1)}` : (words[0] ?? 'nothing');
-}
 
 class LocalRuntime implements Runtime {
   readonly kind = 'local' as const;
@@ -89,29 +69,16 @@ class LocalRuntime implements Runtime {
     return localEndpoints(this.topology);
   }
 
-  private broker(name: string): BrokerRef {
-    return requireBroker(this.topology, name);
-  }
-
-  /** Where a part's supervisor keeps its PID file, state file and log. */
   private part(name: string): PartFiles {
-    const l = this.layout;
-    if (name === 'envoy') return { name, pidFile: l.envoyPidFile, stateFile: l.envoyStateFile, log: l.envoyLog };
-    if (name === 'controller') return { name, pidFile: l.controllerPidFile, stateFile: l.controllerStateFile, log: l.controllerLog };
-    return { name, pidFile: l.brokerPidFile(name), stateFile: l.brokerStateFile(name), log: l.brokerLog(name) };
+    return partFiles(this.layout, name);
   }
 
   private parts(): PartFiles[] {
     return partNames(this.topology).map((n) => this.part(n));
   }
 
-  /** Names of every broker with a folder here (also ones from an earlier topology). */
-  private brokerFolders(): string[] {
-    return existsSync(this.layout.brokersDir) ? readdirSync(this.layout.brokersDir) : [];
-  }
-
   private runningRecords(): ProcessRecord[] {
-    const files = [this.layout.envoyPidFile, this.layout.controllerPidFile, ...this.brokerFolders().map((n) => this.layout.brokerPidFile(n))];
+    const files = [this.layout.envoyPidFile, this.layout.controllerPidFile, ...brokerFolders(this.layout).map((n) => this.layout.brokerPidFile(n))];
     return files.map(readProcessRecord).filter((r): r is ProcessRecord => isRunning(r));
   }
 
@@ -121,15 +88,15 @@ class LocalRuntime implements Runtime {
     if (this.runningRecords().length > 0) {
       throw new UserError(`the local demo is already running in ${this.ctx.projectDir}`, '`failover-demo start` resumes it; or `failover-demo stop` first');
     }
-    this.checkData(progress, options.fresh === true);
+    checkData(t, this.layout, progress, options.fresh === true);
     await this.preflight(progress);
     progress.step('checking that every port is free');
     await assertPortsFree(localPortClaims(t));
     progress.done(`${localPortClaims(t).length} ports free on 127.0.0.1`);
-    const installs = await this.installs(progress);
+    const installs = await localInstalls(this.topology, progress);
     options.signal?.throwIfAborted();
 
-    this.render();
+    renderLocal(t, this.layout);
     await this.validateEnvoy(installs.envoyBin, progress);
     writeDataStamp(this.layout.dataStampFile, dataStamp(t, 'local'));
     await this.launch(partNames(t), installs, options, 'stopping what was started');
@@ -144,30 +111,6 @@ class LocalRuntime implements Runtime {
     const v = await validateRuntimeEnvoy(this.topology, 'local', { dir: join(this.layout.envoyDir, 'validate'), envoyBin, envoyDir: this.layout.envoyDir });
     if (!v.ok) throw envoyRejection(this.topology, v);
     progress.done('Envoy accepts its configuration');
-  }
-
-  /** Brokers with a data folder here (also ones from an earlier topology). */
-  private brokersWithData(): string[] {
-    return this.brokerFolders().filter((n) => existsSync(this.layout.dataDir(n)) && readdirSync(this.layout.dataDir(n)).length > 0);
-  }
-
-  /** The brokers' data, if any, was made by this topology (../data-stamp.ts); `fresh` discards it first. */
-  private checkData(progress: Progress, fresh: boolean): void {
-    const withData = this.brokersWithData();
-    if (withData.length === 0) return;
-    if (fresh) {
-      this.removeData();
-      progress.info(`--fresh: removed the data of ${withData.length} broker(s) from an earlier run`);
-      return;
-    }
-    assertDataFits(this.layout.dataStampFile, dataStamp(this.topology, 'local'), this.layout.brokersDir);
-  }
-
-  private removeData(): string[] {
-    const names = this.brokersWithData();
-    for (const n of this.brokerFolders()) rmSync(this.layout.dataDir(n), { recursive: true, force: true });
-    rmSync(this.layout.dataStampFile, { force: true });
-    return names;
   }
 
   async resume(options: StartOptions = {}): Promise<string[]> {
@@ -185,7 +128,7 @@ class LocalRuntime implements Runtime {
     const claims = missing.flatMap((n) => partPortClaims(this.topology, n));
     await assertPortsFree(claims);
     progress.done(`${claims.length} ports free on 127.0.0.1`);
-    const installs = await this.installs(progress);
+    const installs = await localInstalls(this.topology, progress);
     await this.launch(missing, installs, options, `stopping ${missing.join(', ')} again (the rest keeps running)`);
     return missing;
   }
@@ -207,7 +150,7 @@ class LocalRuntime implements Runtime {
     const signal = options.signal;
     try {
       progress.step(`starting ${describeParts(names)}`);
-      for (const n of names) this.spawnPart(n, installs);
+      for (const n of names) spawnPart(this.topology, this.layout, n, installs);
       progress.done(`started ${describeParts(names)}`);
       await this.waitRigReady(progress, signal);
     } catch (err) {
@@ -219,24 +162,6 @@ class LocalRuntime implements Runtime {
       if (err instanceof WaitTimeoutError) throw new UserError(err.message, `logs are in ${this.layout.root}`);
       throw err;
     }
-  }
-
-  private async installs(progress: Progress): Promise<Installs> {
-    progress.step('checking Java, Kafka and Envoy installs');
-    await ensureJava();
-    const kafkaLibs = await ensureKafka(this.topology.local.kafkaVersion, progress);
-    const envoyBin = await ensureEnvoy(progress);
-    for (const script of [standinScript(), supervisorScriptPath()]) {
-      if (!existsSync(script)) throw new UserError(`${script} is missing`, 'build the project first: `npm run build`');
-    }
-    progress.done('Java, Kafka and Envoy ready');
-    return { kafkaLibs, envoyBin };
-  }
-
-  private spawnPart(name: string, installs: Installs): void {
-    if (name === 'envoy') this.spawnEnvoy(installs.envoyBin);
-    else if (name === 'controller') this.spawnController();
-    else this.spawnBroker(this.broker(name), installs.kafkaLibs);
   }
 
   /**
@@ -268,82 +193,17 @@ class LocalRuntime implements Runtime {
     });
   }
 
-  /**
-   * Writes each broker's redpanda.yaml and Envoy's envoy.yaml (fresh on every start); under `coherent`
-   * also Envoy's listener file (on the primary), the two choices and the controller's config.
-   */
-  private render(): void {
-    const t = this.topology;
-    const l = this.layout;
-    for (const b of brokersOf(t)) writeFileAtomic(l.redpandaYaml(b.name), renderRedpandaYaml(t, b, 'local'));
-    const ldsDir = join(l.envoyDir, LDS_DIR);
-    writeFileAtomic(l.envoyYaml, renderEnvoyConfig(t, 'local', { ldsDir }));
-    if (t.failover.policy !== 'coherent') return;
-    writeFileAtomic(l.controllerConfig, renderControllerConfig(t, 'local'));
-    for (const c of CLUSTER_NAMES) writeFileAtomic(join(l.envoyDir, listenerChoicePath(c)), renderListenerFile(t, 'local', c));
-    writeFileAtomic(join(ldsDir, LDS_FILE), renderListenerFile(t, 'local', 'primary'));
-  }
-
-  /** The failover controller (coherent policy). */
-  private spawnController(): ProcessRecord {
-    const main = join(PACKAGE_ROOT, 'dist', 'controller', 'main.js');
-    return spawnSupervised(this.part('controller'), [process.execPath, main, '--config', this.layout.controllerConfig], this.layout.envoyDir);
-  }
-
-  private spawnBroker(b: BrokerRef, kafkaLibs: string): ProcessRecord {
-    const l = this.layout;
-    const t = this.topology;
-    return spawnSupervised(
-      this.part(b.name),
-      [
-        process.execPath, standinScript(),
-        '--config', l.redpandaYaml(b.name),
-        '--data-dir', l.dataDir(b.name),
-        '--work-dir', l.brokerDir(b.name),
-        '--kafka-libs', kafkaLibs,
-        '--heap-mb', String(t.local.heapMb),
-        '--recovery-behaviour', t.local.recoveryBehaviour,
-        '--cds-archive', kafkaCdsArchive(t.local.kafkaVersion),
-      ],
-      l.brokerDir(b.name),
-    );
-  }
-
-  private spawnEnvoy(envoyBin: string): ProcessRecord {
-    const l = this.layout;
-    return spawnSupervised(
-      this.part('envoy'),
-      // --disable-hot-restart: no shared-memory base id, so several rigs (tests) can run side by side.
-      [
-        envoyBin, '-c', l.envoyYaml, '--disable-hot-restart', '--concurrency', '1', '--log-level', 'warn',
-        // coherent: the controller's listener switch closes connections to the old cluster at once.
-        ...(this.topology.failover.policy === 'coherent' ? ['--drain-time-s', '0', '--drain-strategy', 'immediate'] : []),
-      ],
-      l.envoyDir,
-    );
-  }
-
-  /** An error naming the first broker (of `cluster`, or just `only`) whose supervisor is gone, with its log's tail. */
-  private deadBroker(cluster?: ClusterName, only?: BrokerRef): Error | undefined {
-    for (const b of only ? [only] : brokersOf(this.topology, cluster)) {
-      const e = this.deadPart(b.name);
-      if (e) return e;
-    }
-    return undefined;
-  }
-
-  /** An error for a part whose supervisor is gone (gave up after repeated crashes, or was stopped). */
   private deadPart(name: string): Error | undefined {
-    if (name === 'controller' && this.topology.failover.policy !== 'coherent') return undefined;
-    const part = this.part(name);
-    if (supervisorRunning(part)) return undefined;
-    const label = name === 'envoy' ? 'Envoy' : name === 'controller' ? 'the failover controller' : name;
-    return new UserError(partGoneMessage(part, label));
+    return partGone(this.topology, this.layout, name);
+  }
+
+  private deadBroker(cluster?: ClusterName, only?: BrokerRef): Error | undefined {
+    return brokerGone(this.topology, this.layout, cluster, only);
   }
 
   async stop(options: { progress?: Progress; removeData?: boolean } = {}): Promise<void> {
     const progress = options.progress ?? silentProgress;
-    const names = this.brokerFolders();
+    const names = brokerFolders(this.layout);
     progress.step('stopping Envoy, the controller and the brokers');
     const stopped = await Promise.all([
       stopRecorded(this.layout.envoyPidFile, 5_000),
@@ -353,7 +213,7 @@ class LocalRuntime implements Runtime {
     ]);
     progress.done(`stopped ${stopped.filter(Boolean).length} process group(s)`);
     if (options.removeData) {
-      const removed = this.removeData();
+      const removed = removeData(this.layout);
       progress.info(removed.length ? `removed the data of ${removed.length} broker(s) in ${this.layout.brokersDir}` : `no broker data in ${this.layout.brokersDir}`);
     }
   }
@@ -384,7 +244,7 @@ class LocalRuntime implements Runtime {
     if (!partNames(this.topology).includes(name)) {
       throw new UserError(`no part named "${name}"`, `parts are: ${partNames(this.topology).join(', ')}`);
     }
-    const b = name === 'envoy' || name === 'controller' ? undefined : this.broker(name);
+    const b = name === 'envoy' || name === 'controller' ? undefined : requireBroker(this.topology, name);
     return crashPart(this.part(name), {
       ...options,
       serving: async () => {
@@ -398,7 +258,7 @@ class LocalRuntime implements Runtime {
   }
 
   async stopBroker(name: string): Promise<BrokerChange> {
-    const b = this.broker(name);
+    const b = requireBroker(this.topology, name);
     const { endedAt } = await watchServingEnd(this.servingProbe(b), () => stopRecorded(this.layout.brokerPidFile(b.name)));
     return { name: b.name, stoppedAt: Date.now(), ...(endedAt ? { servingEndedAt: endedAt } : {}) };
   }
@@ -416,13 +276,13 @@ class LocalRuntime implements Runtime {
    * Kafka API only once they are back: that is reported, not waited for.
    */
   async startBroker(name: string, options: BrokerStartOptions = {}): Promise<BrokerChange> {
-    const b = this.broker(name);
+    const b = requireBroker(this.topology, name);
     if (!existsSync(this.layout.redpandaYaml(b.name))) {
       throw new UserError(`${b.name} has no redpanda.yaml in ${this.layout.brokersDir}`, 'start the demo first: `failover-demo start --runtime local`');
     }
     if (!isRunning(readProcessRecord(this.layout.brokerPidFile(b.name)))) {
       const kafkaLibs = await ensureKafka(this.topology.local.kafkaVersion);
-      this.spawnBroker(b, kafkaLibs);
+      spawnBroker(this.topology, this.layout, b, kafkaLibs);
     }
     const startedAt = Date.now();
     const running = brokersOf(this.topology, b.cluster).filter((p) => isRunning(readProcessRecord(this.layout.brokerPidFile(p.name)))).map((p) => p.name);
@@ -451,7 +311,7 @@ class LocalRuntime implements Runtime {
   }
 
   async setRecoveryMode(name: string, enabled: boolean, options: BrokerStartOptions = {}): Promise<BrokerChange> {
-    const b = this.broker(name);
+    const b = requireBroker(this.topology, name);
     setRecoveryModeInFile(this.layout.redpandaYaml(b.name), enabled);
     const wasRunning = isRunning(readProcessRecord(this.layout.brokerPidFile(b.name)));
     return wasRunning ? this.restartBroker(b.name, options) : this.startBroker(b.name, options);
