@@ -15,6 +15,22 @@ export interface PortClaim {
   purpose: string;
 }
 
+/**
+ * Moves a topology onto its own port range starting at `base`: Envoy's listeners at base+92 (host-facing
+ * ones base+192), its admin API base+901, the controller base+902, the local brokers from base+1000, the
+ * Docker direct listeners from base+2092. The integration rigs and the benches use it, so they never
+ * collide with a demo on the default ports (nor with each other, 3000 ports apart).
+ */
+export function onPortRange(t: Topology, base: number): Topology {
+  t.envoy.listenerPort = base + 92;
+  t.envoy.adminPort = base + 901;
+  t.envoy.hostListenerPort = base + 192;
+  t.redpanda.directPortBase = base + 2092;
+  t.local.basePort = base + 1000;
+  t.failover.controllerPort = base + 902;
+  return t;
+}
+
 /** The host ports of Envoy (admin API, one Kafka listener per broker position) or of the controller (coherent policy). */
 export function proxyPortClaims(t: Topology, part: 'envoy' | 'controller'): PortClaim[] {
   if (part === 'controller') return t.failover.policy === 'coherent' ? [{ port: t.failover.controllerPort, purpose: 'failover controller status API' }] : [];
