@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @ts-check
 // Benchmark of the Kafka clients on the local rig (real Kafka 3.9 brokers, stand-ins, real Envoy):
 //   1. produce throughput (unthrottled, acks=all) and ack latency through Envoy vs straight to the primary
 //      brokers' direct listeners: the ratio is Envoy's cost. Also p50/p99 at a fixed, unsaturated rate.
@@ -31,18 +32,22 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { brokersOf, defaultTopology, FAST_HEALTH_CHECK } from '../dist/config/topology.js';
-import { createLocalRuntime } from '../dist/runtime/local/index.js';
-import { allHostsHealthy, readRoutingOrUndefined } from '../dist/runtime/local/readiness.js';
-import { writeState } from '../dist/runtime/state.js';
-import { RoutingReader } from '../dist/envoy/routing.js';
-import { predictTiming } from '../dist/envoy/timing.js';
-import { FailoverProducer } from '../dist/kafka/producer.js';
-import { createTopicOnClusters } from '../dist/kafka/topic.js';
-import { writeFileAtomic } from '../dist/util/fs.js';
-import { delay, waitFor } from '../dist/util/wait.js';
-import { applyKafkajsFixes } from '../dist/kafka/kafkajs-fixes.js';
+import { defaultTopology, FAST_HEALTH_CHECK } from '#dist/config/topology.js';
+import { createLocalRuntime } from '#dist/runtime/local/index.js';
+import { writeState } from '#dist/runtime/state.js';
+import { predictTiming } from '#dist/envoy/timing.js';
+import { FailoverProducer } from '#dist/kafka/producer.js';
+import { createTopicOnClusters } from '#dist/kafka/topic.js';
+import { writeFileAtomic } from '#dist/util/fs.js';
+import { applyKafkajsFixes } from '#dist/kafka/kafkajs-fixes.js';
+import { FAILBACK_HOLD_MS, RECOVERY_RATE, recoveryRun, recoveryTable } from './clients-recovery.mjs';
 import { consoleProgress, runScript, onPortRange } from './lib.mjs';
+
+/** @typedef {import('#dist/config/topology.js').Topology} Topology */
+/** @typedef {import('#dist/config/topology.js').FailoverPolicy} FailoverPolicy */
+/** @typedef {import('#dist/runtime/types.js').Runtime} Runtime */
+/** @typedef {import('#dist/runtime/types.js').Endpoints} Endpoints */
+/** @typedef {{ acked: number, durationMs: number, ackRate: number, p50Ms: number | undefined, p99Ms: number | undefined }} ProduceRun */
 
 const { values } = parseArgs({
   options: {
@@ -59,27 +64,29 @@ const { values } = parseArgs({
   },
 });
 
-/** Policy of the throughput/latency rig: the PoC layout, so its figures compare with earlier runs. */
+/** @type {FailoverPolicy} Policy of the throughput/latency rig: the PoC layout, so its figures compare with earlier runs. */
 const THROUGHPUT_POLICY = 'per-broker';
-/** Recovery: both policies, side by side. */
+/** @type {FailoverPolicy[]} Recovery: both policies, side by side. */
 const RECOVERY_POLICIES = ['per-broker', 'coherent'];
-const RECOVERY_RATE = 100;
-/** coherent: every primary broker healthy this long before the controller fails back. */
-const FAILBACK_HOLD_MS = 2_000;
-/** After the first ack on the primary, acks on the secondary within this long are in flight, not left behind. */
-const FAILBACK_GRACE_MS = 2_000;
-/** Failback wait cap beyond the hold. */
-const FAILBACK_CAP_EXTRA_MS = 20_000;
-/** How long acks on the secondary are counted after (first primary ack + grace) or after the cap. */
-const RECOVERY_OBSERVE_MS = 5_000;
 
+/** @param {readonly (number | undefined)[]} xs */
 const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  const s = /** @type {number[]} */ ([...xs]).sort((a, b) => a - b);
+  const at = (/** @type {number} */ i) => /** @type {number} */ (s[i]);
+  return s.length % 2 ? at((s.length - 1) / 2) : (at(s.length / 2 - 1) + at(s.length / 2)) / 2;
 };
+/** @type {(n: number | undefined, d?: number) => number | undefined} */
 const round = (n, d = 1) => (n === undefined ? undefined : Math.round(n * 10 ** d) / 10 ** d);
-const maxOf = (xs) => (xs.length && xs.every((x) => x !== undefined) ? Math.max(...xs) : undefined);
+/** a / b to 2 decimals (NaN when either is missing). @type {(a: number | undefined, b: number | undefined) => number | undefined} */
+const ratio = (a, b) => round(/** @type {number} */ (a) / /** @type {number} */ (b), 2);
 
+/**
+ * @param {string[]} bootstrap
+ * @param {Endpoints['direct']} direct
+ * @param {string} topic
+ * @param {{ count?: number, ratePerSecond: number, durationMs?: number }} opts
+ * @returns {Promise<ProduceRun>}
+ */
 async function produceRun(bootstrap, direct, topic, opts) {
   const producer = new FailoverProducer({ bootstrap, direct, topic, payloadBytes: Number(values['payload-bytes']), ...opts });
   const s = await producer.run();
@@ -89,10 +96,14 @@ async function produceRun(bootstrap, direct, topic, opts) {
 
 const base = Number(values['port-base']);
 const progress = consoleProgress('bench-clients');
-/** The rig running now (for Ctrl+C). */
+/** @type {Runtime | undefined} The rig running now (for Ctrl+C). */
 let current;
 
-/** The bench's topology on its own port range, under `policy`. */
+/**
+ * The bench's topology on its own port range, under `policy`.
+ * @param {FailoverPolicy} policy
+ * @param {boolean} fastHealthCheck
+ */
 function benchTopology(policy, fastHealthCheck) {
   const t = defaultTopology();
   t.project = 'failover-demo-bench-clients';
@@ -103,7 +114,14 @@ function benchTopology(policy, fastHealthCheck) {
   return t;
 }
 
-/** Starts a rig for `t`, creates the bench topic, runs `fn`, then stops the rig and removes its data. */
+/**
+ * Starts a rig for `t`, creates the bench topic, runs `fn`, then stops the rig and removes its data.
+ * @template T
+ * @param {Topology} t
+ * @param {string} topic
+ * @param {(runtime: Runtime, endpoints: Endpoints) => Promise<T>} fn
+ * @returns {Promise<T>}
+ */
 async function withRig(t, topic, fn) {
   const project = mkdtempSync(join(tmpdir(), 'failover-demo-bench-clients-'));
   const runtime = createLocalRuntime(t, { projectDir: project });
@@ -114,7 +132,7 @@ async function withRig(t, topic, fn) {
     writeState(project, { runtime: 'local', topology: t, startedAt: new Date().toISOString() });
     const endpoints = runtime.endpoints();
     const created = await createTopicOnClusters(endpoints.direct, { topic, partitions: 3, replicationFactor: t.brokers });
-    for (const [cluster, r] of Object.entries(created)) if (r.startsWith('failed')) throw new Error(`topic ${topic} on ${cluster}: ${r}`);
+    for (const [cluster, r] of Object.entries(created)) if (r?.startsWith('failed')) throw new Error(`topic ${topic} on ${cluster}: ${r}`);
     return await fn(runtime, endpoints);
   } finally {
     progress.step(`stopping the ${t.failover.policy} rig and removing its data`);
@@ -136,12 +154,15 @@ async function envoyVsDirectPart() {
   return withRig(t, topic, async (_runtime, { bootstrap, direct }) => {
     const count = Number(values.count);
     const paths = { envoy: bootstrap, direct: direct.primary };
+    /** @type {{ envoy: ProduceRun[], direct: ProduceRun[] }} */
     const throughput = { envoy: [], direct: [] };
+    /** @type {{ envoy: ProduceRun[], direct: ProduceRun[] }} */
     const steady = { envoy: [], direct: [] };
     progress.info('warm-up (both paths, 2,000 messages each)');
     for (const b of Object.values(paths)) await produceRun(b, direct, topic, { count: 2_000, ratePerSecond: 0 });
     for (let i = 0; i < Number(values.runs); i++) {
       // Alternate the order so neither path always runs on a warmer JVM.
+      /** @type {('envoy' | 'direct')[]} */
       const order = i % 2 === 0 ? ['envoy', 'direct'] : ['direct', 'envoy'];
       for (const path of order) {
         const r = await produceRun(paths[path], direct, topic, { count, ratePerSecond: 0 });
@@ -153,176 +174,35 @@ async function envoyVsDirectPart() {
         progress.info(`run ${i + 1} ${path}: at ${rate} msg/s p50 ${s.p50Ms} ms, p99 ${s.p99Ms} ms`);
       }
     }
+    /** @param {ProduceRun[]} runs */
     const summarise = (runs) => ({
       ackRate: round(median(runs.map((r) => r.ackRate))),
       p50Ms: round(median(runs.map((r) => r.p50Ms))),
       p99Ms: round(median(runs.map((r) => r.p99Ms))),
       runs,
     });
+    const u = { envoy: summarise(throughput.envoy), direct: summarise(throughput.direct) };
+    const r = { envoy: summarise(steady.envoy), direct: summarise(steady.direct) };
     const envoyVsDirect = {
       policy: THROUGHPUT_POLICY,
       healthCheck: values.fast ? 'fast (test suite: 500 ms interval, threshold 2)' : 'defaults (3 s interval, threshold 3)',
-      unthrottled: { envoy: summarise(throughput.envoy), direct: summarise(throughput.direct) },
-      [`at${values.rate}PerSecond`]: { envoy: summarise(steady.envoy), direct: summarise(steady.direct) },
-    };
-    const u = envoyVsDirect.unthrottled;
-    const r = envoyVsDirect[`at${values.rate}PerSecond`];
-    envoyVsDirect.ratios = {
-      throughputEnvoyOverDirect: round(u.envoy.ackRate / u.direct.ackRate, 2),
-      unthrottledP99EnvoyOverDirect: round(u.envoy.p99Ms / u.direct.p99Ms, 2),
-      steadyP99EnvoyOverDirect: round(r.envoy.p99Ms / r.direct.p99Ms, 2),
+      unthrottled: u,
+      [`at${values.rate}PerSecond`]: r,
+      ratios: {
+        throughputEnvoyOverDirect: ratio(u.envoy.ackRate, u.direct.ackRate),
+        unthrottledP99EnvoyOverDirect: ratio(u.envoy.p99Ms, u.direct.p99Ms),
+        steadyP99EnvoyOverDirect: ratio(r.envoy.p99Ms, r.direct.p99Ms),
+      },
     };
     return { count, envoyVsDirect };
   });
-}
-
-/**
- * Polls Envoy's routing (every listener's target) in the background and records when the overall
- * active cluster changes, so a measurement can ask "first time every listener routed to X after T".
- */
-function watchRouting(adminUrl, t) {
-  const reader = new RoutingReader(adminUrl, t, { timeoutMs: 1_000 });
-  const changes = [];
-  let running = true;
-  const loop = (async () => {
-    let last;
-    while (running) {
-      try {
-        const s = await reader.read();
-        if (s.activeCluster !== last) {
-          changes.push({ at: Date.now(), active: s.activeCluster });
-          last = s.activeCluster;
-        }
-      } catch {
-        // Envoy busy or restarting its listeners: try again.
-      }
-      await delay(50);
-    }
-  })();
-  return {
-    firstAfter: (cluster, since) => changes.find((c) => c.active === cluster && c.at >= since)?.at,
-    async stop() {
-      running = false;
-      await loop;
-      await reader.close().catch(() => undefined);
-    },
-  };
-}
-
-/** One recovery measurement on a running rig: fault, failover, restore, failback. */
-async function recoveryRun(runtime, t, { bootstrap, direct, envoyAdminUrl }, topic) {
-  const primaries = brokersOf(t, 'primary').map((b) => b.name);
-  progress.step('waiting for Envoy to route every listener to the primary with every endpoint healthy');
-  await waitFor(
-    async () => {
-      const s = await readRoutingOrUndefined(envoyAdminUrl, t);
-      return s?.activeCluster === 'primary' && allHostsHealthy(s, t.brokers * 2);
-    },
-    { timeoutMs: 120_000, intervalMs: 250, what: 'Envoy to route every listener to the primary with every endpoint healthy' },
-  );
-  progress.done('Envoy routes to the primary');
-
-  const acks = [];
-  const producer = new FailoverProducer({ bootstrap, direct, topic, ratePerSecond: RECOVERY_RATE, durationMs: 30 * 60_000 });
-  producer.on('ack', (a) => acks.push({ at: a.at, cluster: a.cluster }));
-  const producing = producer.run();
-  // A producer that fails early must not leave the waits below hanging until their timeouts.
-  let producerError;
-  producing.catch((err) => (producerError = err));
-  const alive = () => {
-    if (producerError) throw producerError;
-  };
-  /** Polls `check` (a value or undefined) until it has one; fails at once if the producer failed. */
-  const until = async (check, timeoutMs, what) => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      alive();
-      const v = check();
-      if (v !== undefined) return v;
-      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (producer: ${producer.stats().lastError ?? 'no error'})`);
-      await delay(50);
-    }
-  };
-  const firstAck = (cluster, since) => acks.find((a) => a.cluster === cluster && a.at >= since)?.at;
-  const routing = watchRouting(envoyAdminUrl, t);
-  try {
-    await until(() => (producer.stats().ackedBy.primary >= 3 * RECOVERY_RATE ? true : undefined), 60_000, `${3 * RECOVERY_RATE} acks on the primary`);
-
-    // Fault: every primary broker stops.
-    progress.step(`fault: stopping ${primaries.join(', ')}`);
-    const faultAt = Date.now();
-    const stopped = await Promise.all(primaries.map((n) => runtime.stopBroker(n)));
-    const brokersStoppedAt = Date.now();
-    const faultEffectAt = maxOf(stopped.map((c) => c.servingEndedAt ?? c.stoppedAt));
-    progress.done(`primary brokers stopped (effect ${faultEffectAt - faultAt} ms after the command)`);
-    const firstSecondaryAt = await until(
-      () => {
-        const at = firstAck('secondary', faultAt);
-        return at !== undefined && acks.filter((a) => a.cluster === 'secondary' && a.at >= faultAt).length >= RECOVERY_RATE ? at : undefined;
-      },
-      120_000,
-      `${RECOVERY_RATE} acks on the secondary after the fault`,
-    );
-
-    // Restore: every primary broker starts again, at once.
-    progress.step(`restore: starting ${primaries.join(', ')}`);
-    const restoreAt = Date.now();
-    const started = await Promise.all(primaries.map((n) => runtime.startBroker(n, { alongside: primaries.filter((x) => x !== n) })));
-    const restoreEffectAt = maxOf(started.map((c) => c.servingAt ?? c.readyAt)) ?? maxOf(started.map((c) => c.startedAt));
-    progress.done(`primary brokers serving (effect ${restoreEffectAt - restoreAt} ms after the command)`);
-    const capMs = t.failover.failbackHoldMs + FAILBACK_CAP_EXTRA_MS;
-    const capAt = restoreEffectAt + capMs;
-    progress.step(`waiting for an ack on the primary (at most ${capMs / 1000} s after the restore took effect)`);
-    let firstPrimaryAt;
-    while (Date.now() <= capAt) {
-      alive();
-      firstPrimaryAt = firstAck('primary', restoreAt);
-      if (firstPrimaryAt !== undefined) break;
-      await delay(50);
-    }
-    progress.done(firstPrimaryAt !== undefined ? 'acked on the primary' : `no ack on the primary within ${capMs / 1000} s`);
-    const leftBehindFrom = firstPrimaryAt !== undefined ? firstPrimaryAt + FAILBACK_GRACE_MS : capAt;
-    const leftBehindTo = leftBehindFrom + RECOVERY_OBSERVE_MS;
-    const waitMore = leftBehindTo - Date.now();
-    if (waitMore > 0) await delay(waitMore);
-    alive();
-    producer.stop();
-    const s = await producing;
-    const inWindow = (c) => acks.filter((a) => a.cluster === c && a.at > leftBehindFrom && a.at <= leftBehindTo).length;
-    const detectedAt = routing.firstAfter('secondary', faultAt);
-    const routedBackAt = routing.firstAfter('primary', restoreAt);
-    return {
-      clientFailoverMs: firstSecondaryAt - faultEffectAt,
-      clientFailbackMs: firstPrimaryAt !== undefined ? firstPrimaryAt - restoreEffectAt : undefined,
-      failback: firstPrimaryAt !== undefined ? 'client followed' : `never (within ${capMs / 1000} s)`,
-      failbackCapMs: capMs,
-      acksOnSecondaryAfterFailback: inWindow('secondary'),
-      acksOnPrimaryInThatWindow: inWindow('primary'),
-      leftBehindWindow: firstPrimaryAt !== undefined
-        ? `first primary ack + ${FAILBACK_GRACE_MS} ms, for ${RECOVERY_OBSERVE_MS} ms`
-        : `cap (restore effect + ${capMs} ms), for ${RECOVERY_OBSERVE_MS} ms`,
-      failed: s.failed,
-      faultEffectAfterCommandMs: faultEffectAt - faultAt,
-      brokersStoppedMs: brokersStoppedAt - faultAt,
-      envoyFailoverMs: detectedAt !== undefined ? detectedAt - faultEffectAt : undefined,
-      restoreEffectAfterCommandMs: restoreEffectAt - restoreAt,
-      envoyFailbackMs: routedBackAt !== undefined ? routedBackAt - restoreEffectAt : undefined,
-      ackedBy: s.ackedBy,
-      clusterChanges: s.clusterChanges.length,
-      maxAckLatencyMs: s.latencyMs.max,
-      restoreNotes: [...new Set(started.map((c) => c.note).filter(Boolean))],
-    };
-  } finally {
-    producer.stop();
-    await producing.catch(() => undefined);
-    await routing.stop();
-  }
 }
 
 /** Part 2: recovery under each failover policy, each on its own rig. */
 async function recoveryPart() {
   const repeat = Number(values.repeat);
   if (!Number.isInteger(repeat) || repeat < 1) throw new Error(`--repeat must be a positive integer, not ${values.repeat}`);
+  /** @type {Record<string, { failbackHoldMs: number | undefined, runs: import('./clients-recovery.mjs').RecoveryFigures[] }>} */
   const byPolicy = {};
   for (const policy of RECOVERY_POLICIES) {
     const t = benchTopology(policy, true);
@@ -331,7 +211,7 @@ async function recoveryPart() {
       const runs = [];
       for (let i = 0; i < repeat; i++) {
         progress.info(`recovery ${policy} run ${i + 1}/${repeat}: producer at ${RECOVERY_RATE} msg/s through Envoy; every primary broker stops, then starts again`);
-        const r = await recoveryRun(runtime, t, endpoints, topic);
+        const r = await recoveryRun(runtime, t, endpoints, topic, progress);
         runs.push(r);
         progress.info(
           `recovery ${policy} run ${i + 1}: client failover ${r.clientFailoverMs} ms (Envoy ${r.envoyFailoverMs ?? '?'} ms), ` +
@@ -353,26 +233,6 @@ async function recoveryPart() {
   };
 }
 
-function recoveryTable(recovery) {
-  const header = ['policy', 'run', 'client failover ms', 'client failback ms', 'acks on secondary after failback', 'failed'];
-  const rows = [];
-  for (const [policy, { runs }] of Object.entries(recovery.policies)) {
-    runs.forEach((r, i) =>
-      rows.push([policy, String(i + 1), String(r.clientFailoverMs), r.clientFailbackMs !== undefined ? String(r.clientFailbackMs) : r.failback, String(r.acksOnSecondaryAfterFailback), String(r.failed)]),
-    );
-  }
-  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
-  const line = (cells) => cells.map((x, c) => x.padEnd(widths[c])).join(' | ').trimEnd();
-  return [
-    `client recovery, whole primary cluster stopped then restored (producer ${RECOVERY_RATE} msg/s through Envoy, FAST_HEALTH_CHECK; coherent failback hold ${FAILBACK_HOLD_MS / 1000} s):`,
-    line(header),
-    widths.map((w) => '-'.repeat(w)).join('-|-'),
-    ...rows.map(line),
-    `failover: fault effect -> first ack on the secondary; failback: restore effect -> first ack on the primary (cap: failback hold + ${FAILBACK_CAP_EXTRA_MS / 1000} s);`,
-    `acks on secondary after failback: in the ${RECOVERY_OBSERVE_MS / 1000} s after (first primary ack + ${FAILBACK_GRACE_MS / 1000} s), or after the cap when the client never failed back.`,
-  ].join('\n');
-}
-
 await runScript(async () => {
   // Kafka clients are created in this process (by the dist/ modules it drives): the kafkajs fixes go in first.
   applyKafkajsFixes();
@@ -389,6 +249,7 @@ await runScript(async () => {
     at: new Date().toISOString(),
   };
   writeFileAtomic(values.out, JSON.stringify(report, null, 2) + '\n');
+  /** @type {{ recovery: object, envoyVsDirect?: object }} */
   const summary = { recovery: Object.fromEntries(Object.entries(recovery.policies).map(([p, v]) => [p, v.runs])) };
   if (part1) {
     const u = part1.envoyVsDirect.unthrottled;

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @ts-check
 // Benchmark of a crash's cost on the local runtime: the `proxy-restart` drill (Envoy killed with SIGKILL)
 // and the `broker-crash` drill (the JVM of the primary broker leading partition 0 killed) each run several
 // times on one demo with the default topology (coherent policy, the PoC's health checks) while a producer
@@ -10,12 +11,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { defaultTopology } from '../dist/config/topology.js';
-import { createLocalRuntime } from '../dist/runtime/local/index.js';
-import { buildScenario } from '../dist/drill/scenarios.js';
-import { runDrill } from '../dist/drill/engine.js';
-import { writeFileAtomic } from '../dist/util/fs.js';
-import { applyKafkajsFixes } from '../dist/kafka/kafkajs-fixes.js';
+import { defaultTopology } from '#dist/config/topology.js';
+import { createLocalRuntime } from '#dist/runtime/local/index.js';
+import { buildScenario } from '#dist/drill/scenarios.js';
+import { runDrill } from '#dist/drill/engine.js';
+import { writeFileAtomic } from '#dist/util/fs.js';
+import { applyKafkajsFixes } from '#dist/kafka/kafkajs-fixes.js';
 import { consoleProgress, runScript, onPortRange } from './lib.mjs';
 
 const { values } = parseArgs({
@@ -28,13 +29,18 @@ const { values } = parseArgs({
 
 const FIGURES = ['backMs', 'servingMs', 'producerRecoveryMs', 'consumerRecoveryMs', 'leaderElectionMs'];
 
+/** @typedef {import('#dist/drill/crash.js').CrashMeasures} CrashMeasures */
+/** @typedef {CrashMeasures & { ackedMissing: number | null, acked: number }} Round */
+
+/** @param {readonly unknown[]} xs */
 function spread(xs) {
   const v = xs.filter((x) => typeof x === 'number').sort((a, b) => a - b);
   if (v.length === 0) return null;
   return { min: v[0], median: v[Math.floor(v.length / 2)], max: v.at(-1), n: v.length, of: xs.length };
 }
 
-const sec = (ms) => (ms / 1000).toFixed(1);
+/** @param {number | null | undefined} ms */
+const sec = (ms) => (Number(ms) / 1000).toFixed(1);
 
 await runScript(async () => {
   // Kafka clients are created in this process (by the dist/ modules it drives): the kafkajs fixes go in first.
@@ -47,6 +53,7 @@ await runScript(async () => {
   const project = mkdtempSync(join(tmpdir(), 'failover-demo-bench-crash-'));
   const runtime = createLocalRuntime(t, { projectDir: project });
   const progress = consoleProgress('bench:crash');
+  /** @type {Record<string, Round[]>} */
   const results = { 'proxy-restart': [], 'broker-crash': [] };
   const onSigint = () => {
     runtime.stop().finally(() => process.exit(130));
@@ -59,8 +66,8 @@ await runScript(async () => {
         progress.step(`${name}, round ${i} of ${rounds}`);
         const report = await runDrill({ runtime, scenario: buildScenario(name, t.brokers, t.failover.policy), restoreOnFailure: true });
         if (!report.passed) throw new Error(`${name} round ${i} failed: ${report.failure?.message ?? JSON.stringify(report.steps.map((s) => s.error))}`);
-        results[name].push({ ...report.crash, ackedMissing: report.ackedMissing, acked: report.clients.acked });
-        const c = report.crash;
+        const c = /** @type {CrashMeasures} */ (report.crash);
+        results[name]?.push({ ...c, ackedMissing: report.ackedMissing, acked: report.clients.acked });
         progress.done(`${name}: back ${sec(c.backMs)} s, serving ${sec(c.servingMs)} s, producer ${sec(c.producerRecoveryMs)} s, consumer ${sec(c.consumerRecoveryMs)} s` +
           (c.ledPartitions ? `, leader election ${c.leaderElectionMs === null ? 'not moved' : `${sec(c.leaderElectionMs)} s`}` : '') + `, ${report.ackedMissing} of ${report.clients.acked} acked missing`);
       }
@@ -69,7 +76,7 @@ await runScript(async () => {
     await runtime.stop();
     rmSync(project, { recursive: true, force: true });
   }
-  const summary = Object.fromEntries(Object.entries(results).map(([name, rs]) => [name, Object.fromEntries(FIGURES.map((f) => [f, spread(rs.map((r) => r[f]))]).filter(([, v]) => v))]));
+  const summary = Object.fromEntries(Object.entries(results).map(([name, rs]) => [name, Object.fromEntries(FIGURES.map((f) => [f, spread(rs.map((r) => r[/** @type {keyof Round} */ (f)]))]).filter(([, v]) => v))]));
   for (const [name, figures] of Object.entries(summary)) {
     console.log(`${name} (${rounds} rounds, ${cpus().length} CPUs)`);
     for (const [f, s] of Object.entries(figures)) console.log(`  ${f.padEnd(20)} ${sec(s.min)} / ${sec(s.median)} / ${sec(s.max)} s (min / median / max, ${s.n} of ${s.of})`);

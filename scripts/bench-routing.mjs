@@ -1,3 +1,4 @@
+// @ts-check
 // Benchmark of the routing monitor against a real Envoy (./envoy-sandbox.mjs): CPU time per poll+render
 // and memory over 10,000 polls (heap sampled after GC: it must stay flat). Broker health flips every
 // 1,000 polls so the model, transitions and the event log do real work.
@@ -9,11 +10,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { defaultTopology } from '../dist/config/topology.js';
-import { RoutingReader } from '../dist/envoy/routing.js';
-import { monitorRouting } from '../dist/envoy/monitor.js';
+import { defaultTopology } from '#dist/config/topology.js';
+import { RoutingReader } from '#dist/envoy/routing.js';
+import { monitorRouting } from '#dist/envoy/monitor.js';
 import { Chalk } from 'chalk';
-import { screenLines } from '../dist/cli/routing-screen.js';
+import { screenLines } from '#dist/cli/routing-screen.js';
 import { consoleProgress, runScript } from './lib.mjs';
 import { startEnvoySandbox } from './envoy-sandbox.mjs';
 
@@ -42,6 +43,9 @@ function topology() {
 /** A stream standing in for the terminal: the screen is rendered and written, the bytes dropped. */
 const sink = new Writable({ write(_chunk, _enc, cb) { cb(); } });
 
+/** @typedef {{ polls: number, heapUsedMb: number, rssMb: number }} Sample */
+
+/** Least-squares slope of y over x. @param {readonly [number, number][]} points */
 function slope(points) {
   const n = points.length;
   const mx = points.reduce((a, p) => a + p[0], 0) / n;
@@ -51,6 +55,38 @@ function slope(points) {
   return den === 0 ? 0 : num / den;
 }
 
+/**
+ * The figures of a run: CPU and wall time per poll, rendered characters, and whether the heap stayed flat
+ * after the warm-up samples.
+ * @param {{ polls: number, errors: number, transitions: number, renderBytes: number, wallMs: number, cpu: NodeJS.CpuUsage }} run
+ * @param {Sample[]} samples
+ */
+function summarise({ polls, errors, transitions, renderBytes, wallMs, cpu }, samples) {
+  const steady = samples.slice(2); // first samples include JIT/undici warm-up
+  const first = /** @type {Sample} */ (samples[0]);
+  const last = /** @type {Sample} */ (samples.at(-1));
+  const heapSlopeBytesPerPoll = slope(steady.map((s) => [s.polls, s.heapUsedMb * 2 ** 20]));
+  const heapGrowthMb = +(/** @type {Sample} */ (steady.at(-1)).heapUsedMb - /** @type {Sample} */ (steady[0]).heapUsedMb).toFixed(2);
+  return {
+    polls,
+    errors,
+    transitions,
+    cpuUsPerPoll: +((cpu.user + cpu.system) / polls).toFixed(1),
+    cpuUserUsPerPoll: +(cpu.user / polls).toFixed(1),
+    wallMsPerPoll: +(wallMs / polls).toFixed(3),
+    renderedCharsPerPoll: Math.round(renderBytes / polls),
+    heapUsedMb: { first: first.heapUsedMb, last: last.heapUsedMb, min: Math.min(...samples.map((s) => s.heapUsedMb)), max: Math.max(...samples.map((s) => s.heapUsedMb)) },
+    rssMb: { first: first.rssMb, last: last.rssMb },
+    heapGrowthAfterWarmupMb: heapGrowthMb,
+    heapSlopeBytesPerPoll: +heapSlopeBytesPerPoll.toFixed(2),
+    memoryFlat: Math.abs(heapGrowthMb) < 2 && Math.abs(heapSlopeBytesPerPoll) < 100,
+    samples,
+  };
+}
+
+/** `--expose-gc` is there (the script re-ran itself with it above). */
+const gc = /** @type {() => void} */ (globalThis.gc);
+
 await runScript(async () => {
   const t = topology();
   const dir = mkdtempSync(join(tmpdir(), 'failover-demo-bench-routing-'));
@@ -58,15 +94,19 @@ await runScript(async () => {
   const sandbox = await startEnvoySandbox(t, dir);
   const reader = new RoutingReader(sandbox.adminUrl, t);
   const c = new Chalk({ level: 3 }); // render with colours, as on a terminal
+  /** @type {import('#dist/envoy/routing.js').RoutingEvent[]} */
   const events = [];
+  /** @type {Sample[]} */
   const samples = [];
   let polls = 0;
   let errors = 0;
   let transitions = 0;
   let down = false;
   let renderBytes = 0;
+  /** @type {import('#dist/envoy/routing.js').RoutingSnapshot | undefined} */
   let previous;
   try {
+    /** @param {import('#dist/envoy/monitor.js').MonitorUpdate} u */
     const onUpdate = (u) => {
       polls++;
       if (u.kind === 'error') errors++;
@@ -86,7 +126,7 @@ await runScript(async () => {
     errors = 0;
     transitions = 0;
     progress.step(`${POLLS} polls, flipping primary-broker-0 every ${FLIP_EVERY}`);
-    globalThis.gc();
+    gc();
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const chunks = POLLS / SAMPLE_EVERY;
@@ -96,30 +136,11 @@ await runScript(async () => {
         down = !down;
         await sandbox.set('primary-broker-0', down ? 'refuse' : 'serving');
       }
-      globalThis.gc();
+      gc();
       const m = process.memoryUsage();
       samples.push({ polls, heapUsedMb: +(m.heapUsed / 2 ** 20).toFixed(2), rssMb: +(m.rss / 2 ** 20).toFixed(1) });
     }
-    const wallMs = performance.now() - t0;
-    const cpu = process.cpuUsage(cpu0);
-    const steady = samples.slice(2); // first samples include JIT/undici warm-up
-    const heapSlopeBytesPerPoll = slope(steady.map((s) => [s.polls, s.heapUsedMb * 2 ** 20]));
-    const heapGrowthMb = +(steady.at(-1).heapUsedMb - steady[0].heapUsedMb).toFixed(2);
-    const summary = {
-      polls,
-      errors,
-      transitions,
-      cpuUsPerPoll: +((cpu.user + cpu.system) / polls).toFixed(1),
-      cpuUserUsPerPoll: +(cpu.user / polls).toFixed(1),
-      wallMsPerPoll: +(wallMs / polls).toFixed(3),
-      renderedCharsPerPoll: Math.round(renderBytes / polls),
-      heapUsedMb: { first: samples[0].heapUsedMb, last: samples.at(-1).heapUsedMb, min: Math.min(...samples.map((s) => s.heapUsedMb)), max: Math.max(...samples.map((s) => s.heapUsedMb)) },
-      rssMb: { first: samples[0].rssMb, last: samples.at(-1).rssMb },
-      heapGrowthAfterWarmupMb: heapGrowthMb,
-      heapSlopeBytesPerPoll: +heapSlopeBytesPerPoll.toFixed(2),
-      memoryFlat: Math.abs(heapGrowthMb) < 2 && Math.abs(heapSlopeBytesPerPoll) < 100,
-      samples,
-    };
+    const summary = summarise({ polls, errors, transitions, renderBytes, wallMs: performance.now() - t0, cpu: process.cpuUsage(cpu0) }, samples);
     progress.done(
       `${polls} polls: ${summary.cpuUsPerPoll} µs CPU per poll+render (${summary.wallMsPerPoll} ms wall), ` +
         `heap ${summary.heapUsedMb.first} → ${summary.heapUsedMb.last} MiB (slope ${summary.heapSlopeBytesPerPoll} B/poll) — memory ${summary.memoryFlat ? 'flat' : 'GROWING'}`,

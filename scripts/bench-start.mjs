@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @ts-check
 // Benchmark of the local runtime: time from `start` to ready (brokers answer metadata, Envoy sees every
 // endpoint healthy, topics created) and the memory (RSS) of the running rig, summed over every process
 // of its process groups (/proc). Runs with the default topology on its own ports and a temp project:
@@ -9,12 +10,12 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { defaultTopology } from '../dist/config/topology.js';
-import { createLocalRuntime } from '../dist/runtime/local/index.js';
-import { localLayout } from '../dist/runtime/local/layout.js';
-import { readProcessRecord } from '../dist/runtime/local/processes.js';
-import { writeFileAtomic } from '../dist/util/fs.js';
-import { applyKafkajsFixes } from '../dist/kafka/kafkajs-fixes.js';
+import { defaultTopology } from '#dist/config/topology.js';
+import { createLocalRuntime } from '#dist/runtime/local/index.js';
+import { localLayout } from '#dist/runtime/local/layout.js';
+import { readProcessRecord } from '#dist/runtime/local/processes.js';
+import { writeFileAtomic } from '#dist/util/fs.js';
+import { applyKafkajsFixes } from '#dist/kafka/kafkajs-fixes.js';
 import { consoleProgress, runScript, onPortRange } from './lib.mjs';
 
 const { values } = parseArgs({
@@ -25,8 +26,12 @@ const { values } = parseArgs({
   },
 });
 
-/** Every process whose process group is `pgid`, with its RSS in KiB and a short name. */
+/**
+ * Every process whose process group is `pgid`, with its RSS in KiB and a short name.
+ * @param {number} pgid
+ */
 function groupProcesses(pgid) {
+  /** @type {{ pid: number, name: string, rssKb: number }[]} */
   const out = [];
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
@@ -44,6 +49,10 @@ function groupProcesses(pgid) {
   return out;
 }
 
+/**
+ * @param {string} project
+ * @param {import('#dist/config/topology.js').Topology} topology
+ */
 function rigMemory(project, topology) {
   const layout = localLayout(project);
   const files = [layout.envoyPidFile, ...readdirSync(layout.brokersDir).map((n) => layout.brokerPidFile(n))];
@@ -58,7 +67,7 @@ function rigMemory(project, topology) {
       byKind[kind] += p.rssKb;
     }
   }
-  const mib = (kb) => Math.round(kb / 1024);
+  const mib = (/** @type {number} */ kb) => Math.round(kb / 1024);
   const total = Object.values(byKind).reduce((a, b) => a + b, 0);
   return {
     processes,

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @ts-check
 // Measures how long the real Envoy takes to mark a health-checked host unhealthy / healthy, and compares
 // each measurement with predictTiming() (src/envoy/timing.ts). Needs `npm run build` and Envoy installed.
 //
@@ -18,10 +19,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { execa } from 'execa';
-import { predictTiming, formatWindow } from '../dist/envoy/timing.js';
-import { envoyBinaryPath } from '../dist/util/installs.js';
-import { defaultTopology } from '../dist/config/topology.js';
-import { waitFor, delay } from '../dist/util/wait.js';
+import { predictTiming, formatWindow } from '#dist/envoy/timing.js';
+import { envoyBinaryPath } from '#dist/util/installs.js';
+import { defaultTopology } from '#dist/config/topology.js';
+import { waitFor, delay } from '#dist/util/wait.js';
 import { runScript } from './lib.mjs';
 
 const PORTS = { admin: 26050, listener: 26051, upstream: 26052, health: 26053 };
@@ -41,8 +42,12 @@ const SHORT = {
   healthyEdgeIntervalMs: 700,
 };
 
-const s = (ms) => `${ms / 1000}s`;
+/** @typedef {import('#dist/config/topology.js').HealthCheckSettings} HealthCheckSettings */
+/** @typedef {'refused' | 'hung' | 'errorStatus' | 'recovered'} Case */
 
+const s = (/** @type {number} */ ms) => `${ms / 1000}s`;
+
+/** @param {HealthCheckSettings} hc */
 function envoyConfig(hc) {
   return `admin:
   address: {socket_address: {address: 127.0.0.1, port_value: ${PORTS.admin}}}
@@ -86,19 +91,21 @@ static_resources:
 /** The Schema Registry stand-in of this bench: answers 200, 503, hangs, or is closed (refused). */
 function responder() {
   let mode = 'ok';
+  /** @type {import('node:http').ServerResponse[]} */
   const hung = [];
   const server = http.createServer((_req, res) => {
     if (mode === 'hang') return void hung.push(res);
     res.writeHead(mode === '503' ? 503 : 200, { 'content-type': 'application/json' });
     res.end('["JSON","PROTOBUF","AVRO"]');
   });
-  const listen = () => new Promise((resolve, reject) => server.once('error', reject).listen(PORTS.health, '127.0.0.1', resolve));
+  const listen = () => new Promise((resolve, reject) => server.once('error', reject).listen(PORTS.health, '127.0.0.1', () => resolve(undefined)));
   return {
     listen,
+    /** @param {'ok' | '503' | 'hang' | 'refused'} next */
     async set(next) {
       if (next === 'refused') {
         await new Promise((resolve) => {
-          server.close(() => resolve());
+          server.close(() => resolve(undefined));
           server.closeAllConnections();
         });
         return;
@@ -109,7 +116,7 @@ function responder() {
     },
     async close() {
       hung.splice(0).forEach((res) => res.destroy());
-      if (server.listening) await new Promise((resolve) => (server.close(() => resolve()), server.closeAllConnections()));
+      if (server.listening) await new Promise((resolve) => (server.close(() => resolve(undefined)), server.closeAllConnections()));
     },
   };
 }
@@ -120,15 +127,19 @@ async function hostFlags() {
   return /^c::[^:]+:\d+::health_flags::(\S+)$/m.exec(text)?.[1];
 }
 
-/** ms from now until the host's health flags satisfy `pred`, polling every 10 ms. */
+/**
+ * ms from now until the host's health flags satisfy `pred`, polling every 10 ms.
+ * @param {(flags: string | undefined) => boolean} pred
+ * @param {number} timeoutMs
+ */
 async function timeUntil(pred, timeoutMs) {
   const t0 = performance.now();
   await waitFor(async () => pred(await hostFlags()), { timeoutMs, intervalMs: 10, what: 'Envoy to change the host health' });
   return Math.round(performance.now() - t0);
 }
 
-const isHealthy = (f) => f === 'healthy';
-const isUnhealthy = (f) => f !== undefined && f.includes('failed_active_hc');
+const isHealthy = (/** @type {string | undefined} */ f) => f === 'healthy';
+const isUnhealthy = (/** @type {string | undefined} */ f) => f !== undefined && f.includes('failed_active_hc');
 
 await runScript(async () => {
   const { values } = parseArgs({
@@ -149,10 +160,11 @@ await runScript(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'bench-timing-'));
   writeFileSync(join(dir, 'envoy.yaml'), envoyConfig(hc));
   const upstream = net.createServer((c) => c.on('error', () => {}));
-  await new Promise((resolve) => upstream.listen(PORTS.upstream, '127.0.0.1', resolve));
+  await new Promise((resolve) => upstream.listen(PORTS.upstream, '127.0.0.1', () => resolve(undefined)));
   const sr = responder();
   await sr.listen();
   const envoy = spawn(bin, ['-c', join(dir, 'envoy.yaml'), '--use-dynamic-base-id', '-l', 'error'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  /** @type {import('node:net').Socket | undefined} */
   let conn;
   const cleanup = async () => {
     conn?.destroy();
@@ -162,17 +174,19 @@ await runScript(async () => {
     rmSync(dir, { recursive: true, force: true });
   };
   process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
+  /** @type {{ case: Case, after?: string, ms: number }[]} */
   const samples = [];
   try {
     await timeUntil(isHealthy, 20_000);
     if (traffic) {
       // One connection through the listener: from now on the cluster "has traffic".
-      conn = net.connect(PORTS.listener, '127.0.0.1');
-      conn.on('error', () => {});
-      await new Promise((resolve) => conn.once('connect', resolve));
+      const c = (conn = net.connect(PORTS.listener, '127.0.0.1'));
+      c.on('error', () => {});
+      await new Promise((resolve) => c.once('connect', resolve));
       // Let a check run at the with-traffic interval before the first fault.
       await delay(hc.noTrafficIntervalMs + hc.intervalJitterMs + 100);
     }
+    /** @type {['refused' | 'errorStatus' | 'hung', 'refused' | '503' | 'hang'][]} */
     const faults = [
       ['refused', 'refused'],
       ['errorStatus', '503'],

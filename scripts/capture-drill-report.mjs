@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @ts-check
 // Captures a real drill report as a unit-test fixture (test/fixtures/drill/report.<scenario>.json), passed or not:
 // starts a local demo from a config file in a temporary folder, runs `failover-demo drill --report`, wraps
 // report.json with how it was made, stops the demo. Needs `npm run build` and the installs.
@@ -9,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { execa } from 'execa';
+import { PACKAGE_ROOT as root } from '#dist/util/paths.js';
 import { runScript } from './lib.mjs';
 
-const root = resolve(import.meta.dirname, '..');
 await runScript(async () => {
   const { values } = parseArgs({
     options: {
@@ -22,6 +23,7 @@ await runScript(async () => {
   });
   const out = values.out ?? join(root, 'test', 'fixtures', 'drill', `report.${values.scenario}.json`);
   const project = mkdtempSync(join(tmpdir(), 'capture-drill-'));
+  /** @type {(args: string[], reject?: boolean) => Promise<unknown>} */
   const cli = (args, reject = true) =>
     execa(process.execPath, [join(root, 'bin', 'failover-demo.js'), ...args], {
       env: { FAILOVER_DEMO_DIR: project, NO_COLOR: '1' },

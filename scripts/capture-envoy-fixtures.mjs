@@ -1,3 +1,4 @@
+// @ts-check
 // Captures test/fixtures/envoy/*.json: real `/clusters?format=json` documents (and the clusters'
 // `/config_dump`) from the project's Envoy. Each fixture records the command, the topology file and the
 // broker states that produced it.
@@ -10,23 +11,44 @@
 //   npm run build && node scripts/capture-envoy-fixtures.mjs [rig|sandbox]   (default: both)
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { brokersOf, defaultTopology } from '../dist/config/topology.js';
-import { createLocalRuntime } from '../dist/runtime/local/index.js';
-import { EnvoyAdmin } from '../dist/envoy/admin.js';
-import { envoyBinaryPath } from '../dist/util/installs.js';
-import { waitFor } from '../dist/util/wait.js';
-import { applyKafkajsFixes } from '../dist/kafka/kafkajs-fixes.js';
-import { consoleProgress, runScript } from './lib.mjs';
+import { brokersOf, defaultTopology } from '#dist/config/topology.js';
+import { createLocalRuntime } from '#dist/runtime/local/index.js';
+import { EnvoyAdmin } from '#dist/envoy/admin.js';
+import { envoyBinaryPath } from '#dist/util/installs.js';
+import { PACKAGE_ROOT } from '#dist/util/paths.js';
+import { waitFor } from '#dist/util/wait.js';
+import { consoleProgress, onPortRange, runScript } from './lib.mjs';
+import { applyKafkajsFixes } from '#dist/kafka/kafkajs-fixes.js';
 import { startEnvoySandbox } from './envoy-sandbox.mjs';
 
 const COMMAND = 'npm run build && node scripts/capture-envoy-fixtures.mjs';
 const ONLY = process.argv[2];
-const OUT = resolve(import.meta.dirname, '..', 'test', 'fixtures', 'envoy');
+const OUT = join(PACKAGE_ROOT, 'test', 'fixtures', 'envoy');
 const progress = consoleProgress('capture');
 
-/** Port range 22000.. (helper C's); fast health checks so a capture takes seconds. */
+/** @typedef {import('#dist/config/topology.js').Topology} Topology */
+/** @typedef {import('#dist/runtime/types.js').Runtime} Runtime */
+/** @typedef {import('./envoy-sandbox.mjs').Mode} Mode */
+/** @typedef {Map<string, Record<string, unknown>>} Statuses host name → health_status */
+/**
+ * @typedef {object} RigState
+ * @property {string} name
+ * @property {string} description
+ * @property {string[]} actions
+ * @property {(rt: Runtime, t: Topology) => Promise<unknown>} apply
+ * @property {(s: Statuses, t: Topology) => boolean} seen
+ */
+/**
+ * @typedef {object} SandboxState
+ * @property {string} name
+ * @property {string} description
+ * @property {(t: Topology) => Record<string, Mode>} modes
+ * @property {(s: Statuses, t: Topology) => boolean} seen
+ */
+
+/** Port range 22000.. (helper C's); fast health checks so a capture takes seconds. @param {number} panicThresholdPercent */
 function topology(panicThresholdPercent) {
   const t = defaultTopology();
   t.envoy.adminPort = 22001;
@@ -48,35 +70,36 @@ function topology(panicThresholdPercent) {
   return t;
 }
 
-/** The rig: same layout as test/integration/rig.ts with port base 22000, fast checks, 503 in recovery mode. */
+/** The rig: same layout as test/integration/rig.ts (onPortRange) with port base 22000, fast checks, 503 in recovery mode. */
 function rigTopology() {
   const t = topology(0);
   t.project = 'failover-demo-capture';
-  t.envoy.listenerPort = 22092;
-  t.envoy.adminPort = 22901;
-  t.envoy.hostListenerPort = 22192;
-  t.redpanda.directPortBase = 24092;
-  t.local.basePort = 23000;
+  onPortRange(t, 22000);
   t.local.recoveryBehaviour = 'http-503';
   t.healthCheck = { ...t.healthCheck, timeoutMs: 500, intervalMs: 500, unhealthyThreshold: 2, healthyThreshold: 2,
     noTrafficIntervalMs: 500, unhealthyIntervalMs: 500, unhealthyEdgeIntervalMs: 500, healthyEdgeIntervalMs: 500 };
   return t;
 }
 
-const primary = (t) => brokersOf(t, 'primary').map((b) => b.name);
-const secondary = (t) => brokersOf(t, 'secondary').map((b) => b.name);
+const primary = (/** @type {Topology} */ t) => brokersOf(t, 'primary').map((b) => b.name);
+const secondary = (/** @type {Topology} */ t) => brokersOf(t, 'secondary').map((b) => b.name);
 
-/** host name → health_status object, from a raw /clusters document. */
+/**
+ * host name → health_status object, from a raw /clusters document.
+ * @param {any} doc
+ * @returns {Statuses}
+ */
 function hostStatuses(doc) {
   const out = new Map();
   for (const c of doc.cluster_statuses ?? []) for (const h of c.host_statuses ?? []) out.set(h.hostname, h.health_status ?? {});
   return out;
 }
-const failed = (s) => s?.failed_active_health_check === true;
-const clean = (s) => s && Object.entries(s).every(([k, v]) => (k === 'eds_health_status' ? v === 'HEALTHY' : v !== true));
+const failed = (/** @type {Record<string, unknown> | undefined} */ s) => s?.failed_active_health_check === true;
+const clean = (/** @type {Record<string, unknown> | undefined} */ s) => s && Object.entries(s).every(([k, v]) => (k === 'eds_health_status' ? v === 'HEALTHY' : v !== true));
 
 /** Each state: broker modes to set, and the condition on the raw document that says Envoy has seen it. */
 /** Rig states, in order: `apply(runtime, t)` moves the rig there from the previous state. */
+/** @type {RigState[]} */
 const RIG_STATES = [
   {
     name: 'healthy',
@@ -116,6 +139,7 @@ const RIG_STATES = [
   },
 ];
 
+/** @type {SandboxState[]} */
 const STATES = [
   {
     name: 'sandbox-primary-0-refused',
@@ -131,6 +155,7 @@ const STATES = [
   },
 ];
 
+/** @type {SandboxState[]} */
 const PANIC_STATES = [
   {
     name: 'panic50-both-down',
@@ -147,6 +172,13 @@ const PANIC_STATES = [
   },
 ];
 
+/**
+ * @param {RigState | SandboxState} state
+ * @param {object} extra
+ * @param {string} topologyFile
+ * @param {string | undefined} envoyVersion
+ * @param {unknown} doc
+ */
 function writeFixture(state, extra, topologyFile, envoyVersion, doc) {
   const fixture = {
     capture: { command: COMMAND, request: 'GET /clusters?format=json', state: state.name, description: state.description, ...extra, topologyFile, envoyVersion },
@@ -156,6 +188,7 @@ function writeFixture(state, extra, topologyFile, envoyVersion, doc) {
   progress.done(`${state.name}.json written`);
 }
 
+/** @param {import('#dist/envoy/admin.js').EnvoyAdmin} admin @param {RigState | SandboxState} state @param {Topology} t */
 async function waitForState(admin, state, t) {
   return waitFor(
     async () => {
@@ -166,6 +199,7 @@ async function waitForState(admin, state, t) {
   );
 }
 
+/** @param {string | undefined} envoyVersion */
 async function captureRig(envoyVersion) {
   const t = rigTopology();
   const topologyFile = 'topology.rig.json';
@@ -200,6 +234,7 @@ async function captureRig(envoyVersion) {
   }
 }
 
+/** @param {Topology} t @param {string} topologyFile @param {SandboxState[]} states @param {string | undefined} envoyVersion */
 async function captureWith(t, topologyFile, states, envoyVersion) {
   const dir = mkdtempSync(join(tmpdir(), 'failover-demo-capture-'));
   const sandbox = await startEnvoySandbox(t, dir);
@@ -229,7 +264,7 @@ await runScript(async () => {
   const envoyVersion = execFileSync(envoyBinaryPath(), ['--version'], { encoding: 'utf8' }).trim().split('version: ')[1];
   if (ONLY !== 'sandbox') await captureRig(envoyVersion);
   if (ONLY === 'rig') return;
-  for (const [panic, states] of [[0, STATES], [50, PANIC_STATES]]) {
+  for (const [panic, states] of /** @type {[number, SandboxState[]][]} */ ([[0, STATES], [50, PANIC_STATES]])) {
     const t = topology(panic);
     const topologyFile = `topology.panic${panic}.json`;
     writeFileSync(join(OUT, topologyFile), JSON.stringify(t, null, 1) + '\n');

@@ -1,3 +1,4 @@
+// @ts-check
 // Captures test/fixtures/logs/*.txt: what real parts print when they reject their configuration or fail
 // to start, for the log-excerpt tests (src/util/log-excerpt.ts). Nothing is typed by hand: each fixture is
 // the combined stdout+stderr of one real run, as the local runtime's log files hold it.
@@ -16,21 +17,32 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { defaultTopology } from '../dist/config/topology.js';
-import { LDS_FILE, renderEnvoyConfig, renderListenerFile } from '../dist/render/envoy.js';
-import { formatProperties, kafkaLog4jProperties, kafkaServerProperties } from '../dist/standin/kafka-config.js';
-import { kafkaJvmArgs } from '../dist/standin/broker.js';
-import { ensureEnvoy, ensureJava, ensureKafka } from '../dist/util/installs.js';
+import { defaultTopology } from '#dist/config/topology.js';
+import { LDS_FILE, renderEnvoyConfig, renderListenerFile } from '#dist/render/envoy.js';
+import { formatProperties, kafkaLog4jProperties, kafkaServerProperties } from '#dist/standin/kafka-config.js';
+import { kafkaJvmArgs } from '#dist/standin/broker.js';
+import { ensureEnvoy, ensureJava, ensureKafka } from '#dist/util/installs.js';
+import { PACKAGE_ROOT as ROOT } from '#dist/util/paths.js';
 import { consoleProgress, runScript } from './lib.mjs';
 
 const COMMAND = 'npm run build && node scripts/capture-failure-logs.mjs';
-const ROOT = resolve(import.meta.dirname, '..');
 const OUT = join(ROOT, 'test', 'fixtures', 'logs');
 const progress = consoleProgress('capture-failure-logs');
 
-/** Runs `cmd` with stdout and stderr into one file (as the local runtime's logs); resolves with the exit. */
+/** @typedef {import('#dist/config/topology.js').Topology} Topology */
+/** @typedef {import('#dist/standin/kafka-config.js').RedpandaNodeConfig} RedpandaNodeConfig */
+/** @typedef {{ exitCode: number | null, signal: NodeJS.Signals | null }} Exit */
+
+/**
+ * Runs `cmd` with stdout and stderr into one file (as the local runtime's logs); resolves with the exit.
+ * @param {string} cmd
+ * @param {readonly string[]} args
+ * @param {string} file
+ * @param {{ timeoutMs?: number, until?: (log: string) => boolean }} [options]
+ * @returns {Promise<Exit>}
+ */
 function runToFile(cmd, args, file, { timeoutMs = 60_000, until } = {}) {
   const fd = openSync(file, 'w');
   return new Promise((resolveRun, reject) => {
@@ -48,10 +60,15 @@ function runToFile(cmd, args, file, { timeoutMs = 60_000, until } = {}) {
   });
 }
 
-/** Holds a TCP port on 127.0.0.1 while `fn` runs. */
+/**
+ * Holds a TCP port on 127.0.0.1 while `fn` runs.
+ * @template T
+ * @param {number} port
+ * @param {() => Promise<T>} fn
+ */
 async function holdingPort(port, fn) {
   const server = createServer();
-  await new Promise((ok, fail) => server.once('error', fail).listen(port, '127.0.0.1', ok));
+  await new Promise((ok, fail) => server.once('error', fail).listen(port, '127.0.0.1', () => ok(undefined)));
   try {
     return await fn();
   } finally {
@@ -59,15 +76,32 @@ async function holdingPort(port, fn) {
   }
 }
 
+/** @param {Partial<Topology>} [patch] */
 function perBroker(patch = {}) {
   const d = defaultTopology();
+  /** @type {Topology} */
   const t = { ...d, failover: { ...d.failover, policy: 'per-broker' }, ...patch };
   t.envoy = { ...t.envoy, adminPort: 36901, listenerPort: 36092, hostListenerPort: 36192 };
   t.local = { ...t.local, basePort: 36200 };
   return t;
 }
 
-/** Each Envoy case: the config to write and the Envoy arguments (after -c FILE). */
+/**
+ * @typedef {object} EnvoyCase
+ * @property {string} name
+ * @property {string} description
+ * @property {string} config
+ * @property {string[]} args
+ * @property {number} [holdPort]
+ * @property {() => void} [prepare]
+ * @property {(log: string) => boolean} [until]
+ */
+
+/**
+ * Each Envoy case: the config to write and the Envoy arguments (after -c FILE).
+ * @param {string} work
+ * @returns {EnvoyCase[]}
+ */
 function envoyCases(work) {
   const badDuration = parse(renderEnvoyConfig(perBroker(), 'local'));
   badDuration.static_resources.clusters[0].health_checks[0].timeout = '1x';
@@ -93,6 +127,7 @@ function envoyCases(work) {
   ];
 }
 
+/** @param {string} work @param {string} envoy */
 async function captureEnvoy(work, envoy) {
   const version = execFileSync(envoy, ['--version'], { encoding: 'utf8' }).trim().split('version: ')[1];
   const out = [];
@@ -110,15 +145,20 @@ async function captureEnvoy(work, envoy) {
   return out;
 }
 
-/** A one-node KRaft broker's node config (what the stand-in reads out of redpanda.yaml). */
+/**
+ * A one-node KRaft broker's node config (what the stand-in reads out of redpanda.yaml).
+ * @param {string} dataDirectory
+ * @returns {RedpandaNodeConfig}
+ */
 function nodeConfig(dataDirectory) {
   const rpc = { address: '127.0.0.1', port: 36145 };
   return { nodeId: 0, dataDirectory, rpcServer: rpc, advertisedRpc: rpc, seedServers: [rpc], kafkaApi: [{ name: 'internal', address: '127.0.0.1', port: 36092 }],
     advertisedKafkaApi: [], admin: [{ address: '127.0.0.1', port: 36644 }], schemaRegistry: [{ address: '127.0.0.1', port: 36081 }], schemaRegistryClientBrokers: [], recoveryModeEnabled: false };
 }
 
+/** @param {RedpandaNodeConfig} c @param {{ withKafkaApi?: boolean }} [options] */
 function redpandaYaml(c, { withKafkaApi = true } = {}) {
-  const at = (a) => ({ address: a.address, port: a.port });
+  const at = (/** @type {import('#dist/util/net.js').SocketAddress} */ a) => ({ address: a.address, port: a.port });
   return stringify({
     redpanda: { node_id: c.nodeId, data_directory: c.dataDirectory, rpc_server: at(c.rpcServer), seed_servers: c.seedServers.map((s) => ({ host: at(s) })),
       ...(withKafkaApi ? { kafka_api: c.kafkaApi.map((l) => ({ name: l.name, ...at(l) })) } : {}), admin: c.admin.map(at) },
@@ -126,33 +166,36 @@ function redpandaYaml(c, { withKafkaApi = true } = {}) {
   });
 }
 
+/** @param {string} work @param {string} libs */
 async function captureKafka(work, libs) {
   const javaVersion = spawnSync('java', ['-version'], { encoding: 'utf8' }).stderr.trim().split('\n')[0];
   const standin = join(ROOT, 'dist', 'standin', 'broker.js');
   const supervisor = join(ROOT, 'dist', 'supervisor', 'supervise.js');
+  /** @type {({ file: string, description: string, command: string } & Exit)[]} */
   const out = [];
-  const shown = (command) => command.join(' ').replaceAll(work, '$WORK').replaceAll(libs, '$KAFKA_LIBS').replaceAll(ROOT, '$ROOT');
+  const shown = (/** @type {string[]} */ command) => command.join(' ').replaceAll(work, '$WORK').replaceAll(libs, '$KAFKA_LIBS').replaceAll(ROOT, '$ROOT');
+  /** @type {(name: string, description: string, command: string[], r: Exit) => number} */
   const record = (name, description, command, r) => out.push({ file: `${name}.txt`, description, command: shown(command), ...r });
 
   progress.step('kafka-invalid-property');
-  const props = kafkaServerProperties(nodeConfig(join(work, 'kafka-data'))).map(([k, v]) => [k, k === 'process.roles' ? 'broker,banana' : v]);
+  const props = kafkaServerProperties(nodeConfig(join(work, 'kafka-data'))).map(([k, v]) => /** @type {[string, string]} */ ([k, k === 'process.roles' ? 'broker,banana' : v]));
   writeFileSync(join(work, 'server.properties'), formatProperties(props));
   writeFileSync(join(work, 'log4j.properties'), kafkaLog4jProperties());
   const kafka = ['java', ...kafkaJvmArgs(256, join(work, 'log4j.properties'), libs), 'kafka.Kafka', join(work, 'server.properties')];
   record('kafka-invalid-property', 'kafka.Kafka 3.9.1 (KRaft) with process.roles=broker,banana', kafka,
-    await runToFile(kafka[0], kafka.slice(1), join(OUT, 'kafka-invalid-property.txt')));
+    await runToFile('java', kafka.slice(1), join(OUT, 'kafka-invalid-property.txt')));
 
   progress.step('standin-kafka-port-taken');
   writeFileSync(join(work, 'redpanda.yaml'), redpandaYaml(nodeConfig(join(work, 'standin-data'))));
   const runStandin = [process.execPath, standin, '--config', join(work, 'redpanda.yaml'), '--kafka-libs', libs];
   record('standin-kafka-port-taken', 'the broker stand-in (node dist/standin/broker.js) with its Kafka port 127.0.0.1:36092 already in use', runStandin,
-    await holdingPort(36092, () => runToFile(runStandin[0], runStandin.slice(1), join(OUT, 'standin-kafka-port-taken.txt'))));
+    await holdingPort(36092, () => runToFile(process.execPath, runStandin.slice(1), join(OUT, 'standin-kafka-port-taken.txt'))));
 
   progress.step('supervisor-gave-up (about 10 s)');
   writeFileSync(join(work, 'broken.yaml'), redpandaYaml(nodeConfig(join(work, 'broken-data')), { withKafkaApi: false }));
   const supervised = [process.execPath, supervisor, '--', process.execPath, standin, '--config', join(work, 'broken.yaml'), '--kafka-libs', libs];
   record('supervisor-gave-up', 'the stand-in under its supervisor, redpanda.yaml without kafka_api: 5 crashes, the supervisor gives up', supervised,
-    await runToFile(supervised[0], supervised.slice(1), join(OUT, 'supervisor-gave-up.txt')));
+    await runToFile(process.execPath, supervised.slice(1), join(OUT, 'supervisor-gave-up.txt')));
   return out.map((o) => ({ ...o, kafkaLibs: libs.replace(ROOT, '$ROOT'), java: javaVersion }));
 }
 

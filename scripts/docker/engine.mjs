@@ -1,11 +1,13 @@
 #!/usr/bin/env node
+// @ts-check
 // Docker engine for the tests: use the running one, or install docker.io (apt) and start dockerd as root.
 // `node scripts/docker/engine.mjs start|stop|status`. Idempotent. A dockerd we started is recorded in
 // .cache/docker/dockerd.pid so `stop` (the test teardown) stops only that one, never a user's daemon.
 import { spawn } from 'node:child_process';
 import { existsSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { dockerCacheDir, log, run, secondsSince, waitUntil } from './lib.mjs';
+import { waitFor } from '#dist/util/wait.js';
+import { dockerCacheDir, log, run, runAsMain, secondsSince } from './lib.mjs';
 
 const P = 'docker-engine';
 
@@ -19,15 +21,20 @@ export async function engineReachable(env = process.env) {
   return r.code === 0 && r.stdout.trim().length > 0;
 }
 
-async function commandExists(cmd) {
+async function commandExists(/** @type {string} */ cmd) {
   const r = await run('sh', ['-c', 'command -v "$1"', 'sh', cmd], { check: false });
   return r.code === 0;
 }
 
-/** apt-get update (once per cache) + apt-get install, as root, only for packages that are missing. */
+/**
+ * apt-get update (once per cache) + apt-get install, as root, only for packages that are missing.
+ * @param {readonly string[]} packages
+ * @param {readonly string[]} binaries the command each package provides (present = installed)
+ */
 export async function aptInstall(packages, binaries) {
+  /** @type {string[]} */
   const missing = [];
-  for (let i = 0; i < packages.length; i++) if (!(await commandExists(binaries[i]))) missing.push(packages[i]);
+  for (let i = 0; i < packages.length; i++) if (!(await commandExists(binaries[i] ?? ''))) missing.push(packages[i] ?? '');
   if (missing.length === 0) return { installed: [], seconds: 0 };
   if (typeof process.getuid === 'function' && process.getuid() !== 0) {
     throw new Error(`${missing.join(', ')} missing and this is not root: install them (apt-get install -y ${missing.join(' ')})`);
@@ -75,12 +82,13 @@ export async function ensureEngine(env = process.env) {
   log(P, `starting dockerd (log: ${logFile})`);
   const out = openSync(logFile, 'a');
   const child = spawn('dockerd', ['--host=unix:///var/run/docker.sock'], { detached: true, stdio: ['ignore', out, out] });
+  /** @type {number | null} */
   let exited = null;
   child.on('exit', (code) => (exited = code));
   child.unref();
   writeFileSync(pidFile(env), `${child.pid}\n`);
   try {
-    await waitUntil(
+    await waitFor(
       async () => {
         if (exited !== null) throw Object.assign(new Error(`dockerd exited with ${exited}; see ${logFile}`), { fatal: true });
         return engineReachable(env);
@@ -90,7 +98,7 @@ export async function ensureEngine(env = process.env) {
   } catch (err) {
     await stopEngine(env).catch(() => {});
     const tail = readFileSync(logFile, 'utf8').trim().split('\n').slice(-8).join('\n');
-    throw new Error(`${err.message}\n${tail}`);
+    throw new Error(`${/** @type {Error} */ (err).message}\n${tail}`);
   }
   log(P, `dockerd ready in ${secondsSince(t0)} s (pid ${child.pid})`);
   return { startedByUs: true, pid: child.pid, installSeconds: install.seconds, startSeconds: Number(secondsSince(t0)) };
@@ -101,7 +109,7 @@ export async function stopEngine(env = process.env) {
   const pid = ourDaemonPid(env);
   if (pid === undefined) return { stopped: false };
   process.kill(pid, 'SIGTERM');
-  await waitUntil(
+  await waitFor(
     () => {
       try {
         process.kill(pid, 0);
@@ -117,14 +125,7 @@ export async function stopEngine(env = process.env) {
   return { stopped: true, pid };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+await runAsMain(import.meta.url, async () => {
   const cmd = process.argv[2] ?? 'start';
-  try {
-    const result =
-      cmd === 'start' ? await ensureEngine() : cmd === 'stop' ? await stopEngine() : { reachable: await engineReachable(), ourPid: ourDaemonPid() };
-    console.log(JSON.stringify(result));
-  } catch (err) {
-    console.error(`error: ${err.message}`);
-    process.exit(1);
-  }
-}
+  return cmd === 'start' ? ensureEngine() : cmd === 'stop' ? stopEngine() : { reachable: await engineReachable(), ourPid: ourDaemonPid() };
+});

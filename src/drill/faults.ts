@@ -6,6 +6,7 @@
 import { brokersOf, CLUSTER_NAMES, effectiveQuorum, type BrokerRef, type ClusterName, type Topology } from '../config/topology.js';
 import { formatSeconds, formatWindow, predictTiming, recoveryModeCase, type DetectionCase, type TimingWindow } from '../envoy/timing.js';
 import { describeRouting, expectedCoherentRouting, expectedRouting, type ExpectedRouting } from '../envoy/routing-model.js';
+import { requireBroker } from '../runtime/broker-lookup.js';
 import type { BrokerChange, BrokerStatus, Runtime, RuntimeKind } from '../runtime/types.js';
 import { UserError } from '../util/errors.js';
 
@@ -56,9 +57,7 @@ function listValid(t: Topology): string {
 
 /** One broker by name, or a UserError that lists the valid names. */
 export function resolveBroker(t: Topology, name: string): BrokerRef {
-  const b = brokersOf(t).find((x) => x.name === name);
-  if (!b) throw new UserError(`no broker named "${name}"`, `valid names: ${brokersOf(t).map((x) => x.name).join(', ')}`);
-  return b;
+  return requireBroker(t, name);
 }
 
 /** A broker name or a cluster name ("primary" / "secondary") → its brokers. */

@@ -12,7 +12,7 @@ import { CONTAINER_ENVOY_DIR, envoyConfigToValidate, envoyRejectionHint, validat
 import { UserError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { envoyBinaryPath } from '../util/installs.js';
-import type { CheckResult } from './docker/preflight.js';
+import type { CheckResult } from './preflight.js';
 import type { RuntimeKind } from './types.js';
 
 export interface EnvoyCheckOptions {

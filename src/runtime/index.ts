@@ -1,13 +1,10 @@
 /** Picks the runtime implementation. Everything above this layer sees only `Runtime`. */
 import type { Topology } from '../config/topology.js';
-import type { Runtime, RuntimeKind } from './types.js';
+import type { Runtime, RuntimeContext, RuntimeKind } from './types.js';
 import { createLocalRuntime } from './local/index.js';
 import { createDockerRuntime } from './docker/index.js';
 
-export interface RuntimeContext {
-  /** Working folder: rendered configs and .failover-demo/ state live here. */
-  projectDir: string;
-}
+export type { RuntimeContext } from './types.js';
 
 export function createRuntime(kind: RuntimeKind, topology: Topology, ctx: RuntimeContext): Runtime {
   return kind === 'local' ? createLocalRuntime(topology, ctx) : createDockerRuntime(topology, ctx);

@@ -10,6 +10,12 @@ export const RUNTIME_KINDS: readonly RuntimeKind[] = ['docker', 'local'];
 export { silentProgress, type Progress } from '../util/progress.js';
 import type { Progress } from '../util/progress.js';
 
+/** What a runtime is created with. */
+export interface RuntimeContext {
+  /** Working folder: rendered configs and .failover-demo/ state live here. */
+  projectDir: string;
+}
+
 export interface StartOptions {
   progress?: Progress;
   /** Aborting (Ctrl+C) stops whatever was started so far and rejects. */

@@ -33,7 +33,7 @@ import {
 import { startAdminApi, startSchemaRegistry, type StandinResponders } from './schema-registry.js';
 import { SchemaRegistryInternalClient } from './internal-client.js';
 import { KafkaCds, removeStaleCdsFiles } from './cds.js';
-import { dialAddress, tcpAccepts } from './net.js';
+import { dialAddress, tcpAccepts } from '../util/net.js';
 
 export interface BrokerStandinOptions {
   configFile: string;

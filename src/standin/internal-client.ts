@@ -12,7 +12,7 @@
  */
 import kafkajs from 'kafkajs';
 import { captureKafkajsCluster } from '../kafka/kafkajs-internals.js';
-import { dialAddress } from './net.js';
+import { dialAddress } from '../util/net.js';
 import type { RedpandaNodeConfig, SocketAddress } from './kafka-config.js';
 
 const { Kafka, logLevel } = kafkajs;

@@ -16,11 +16,9 @@
  */
 import { createHash } from 'node:crypto';
 import { parse } from 'yaml';
+import type { SocketAddress } from '../util/net.js';
 
-export interface SocketAddress {
-  address: string;
-  port: number;
-}
+export type { SocketAddress };
 
 export interface NamedListener extends SocketAddress {
   name: string;

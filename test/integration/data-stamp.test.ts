@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { FAST_HEALTH_CHECK, rigTopology, runCli } from './rig.js';
 import { createLocalRuntime } from '../../src/runtime/local/index.js';
 import { localLayout } from '../../src/runtime/local/layout.js';
-import { portFree } from '../../src/runtime/local/ports.js';
+import { portFree } from '../../src/runtime/ports.js';
 import { localPortClaims } from '../../src/runtime/local/setup.js';
 import type { Topology } from '../../src/config/topology.js';
 

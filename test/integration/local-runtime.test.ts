@@ -19,7 +19,7 @@ import { localLayout } from '../../src/runtime/local/layout.js';
 import { groupAlive, readProcessRecord, type ProcessRecord } from '../../src/runtime/local/processes.js';
 import { stateFile } from '../../src/runtime/state.js';
 import { PACKAGE_ROOT } from '../../src/util/paths.js';
-import { tcpAccepts } from '../../src/standin/net.js';
+import { tcpAccepts } from '../../src/util/net.js';
 import { applyFault } from '../../src/drill/faults.js';
 import { UserError } from '../../src/util/errors.js';
 import { waitFor } from '../../src/util/wait.js';

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { defaultTopology, type FailoverSettings, type HealthCheckSettings, type Topology } from '../../src/config/topology.js';
 import { createLocalRuntime } from '../../src/runtime/local/index.js';
+import { onPortRange } from '../../src/runtime/ports.js';
 import { writeState } from '../../src/runtime/state.js';
 import type { Endpoints, Runtime } from '../../src/runtime/types.js';
 import { PACKAGE_ROOT } from '../../src/util/paths.js';
@@ -40,13 +41,9 @@ export function rigTopology(o: RigOptions): Topology {
   const t = defaultTopology();
   t.project = `failover-demo-${o.name}`;
   if (o.brokers !== undefined) t.brokers = o.brokers;
-  t.envoy.listenerPort = o.portBase + 92;
-  t.envoy.adminPort = o.portBase + 901;
-  t.envoy.hostListenerPort = o.portBase + 192;
-  t.redpanda.directPortBase = o.portBase + 2092;
-  t.local.basePort = o.portBase + 1000;
+  onPortRange(t, o.portBase);
   t.healthCheck = { ...t.healthCheck, ...o.healthCheck };
-  t.failover = { ...t.failover, policy: 'per-broker', failbackHoldMs: 2_000, controllerPort: o.portBase + 902, ...o.failover };
+  t.failover = { ...t.failover, policy: 'per-broker', failbackHoldMs: 2_000, ...o.failover };
   // Replication cannot exceed the cluster size.
   t.topics = t.topics.map((s) => ({ ...s, replicationFactor: Math.min(s.replicationFactor, t.brokers) }));
   return t;

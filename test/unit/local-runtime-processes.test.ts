@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { findPortHolder, portFree, assertPortsFree } from '../../src/runtime/local/ports.js';
+import { findPortHolder, portFree, assertPortsFree } from '../../src/runtime/ports.js';
 import { groupAlive, isRunning, readProcessRecord, spawnDetached, stopRecorded } from '../../src/runtime/local/processes.js';
 import { waitFor } from '../../src/util/wait.js';
 

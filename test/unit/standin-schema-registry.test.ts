@@ -9,7 +9,7 @@ import {
   type AdminView,
   type StandinResponders,
 } from '../../src/standin/schema-registry.js';
-import { tcpAccepts } from '../../src/standin/net.js';
+import { tcpAccepts } from '../../src/util/net.js';
 
 // Real HTTP servers on loopback, in this helper's port range.
 const SR = { address: '127.0.0.1', port: 20571 };

@@ -16,9 +16,10 @@ import { COMPOSE_FILE, renderFiles } from '../../render/files.js';
 import { writeRenderedFiles } from '../../render/write.js';
 import { UserError } from '../../util/errors.js';
 import { watchServingEnd } from '../serving.js';
-import type { RuntimeContext } from '../index.js';
+import { requireBroker } from '../broker-lookup.js';
 import {
   silentProgress,
+  type RuntimeContext,
   type BrokerChange,
   type BrokerStartOptions,
   type CrashResult,
@@ -35,7 +36,8 @@ import { assertDataFits, dataStamp, writeDataStamp } from '../data-stamp.js';
 import { envoyRejection, validateRuntimeEnvoy } from '../envoy-check.js';
 import { clearExits, partsOf, partStatus } from './parts.js';
 import { dockerPreflight, preflightError } from './preflight.js';
-import { brokerServingProbe, createTopics, waitBrokerAfterStart, waitBrokerHealthy, waitController, waitEnvoyHealthy, waitEnvoyLive, type DockerScope } from './waits.js';
+import { waitControllerDeciding, waitReady } from '../ready.js';
+import { brokerServingProbe, dockerReadyScope, waitBrokerAfterStart, waitBrokerHealthy, waitEnvoyLive, type DockerScope } from './waits.js';
 
 /**
  * Puts the controller's compiled code where its container mounts it (<project>/.failover-demo/
@@ -160,9 +162,7 @@ class DockerRuntime implements Runtime {
       await up;
       signal.throwIfAborted();
       progress.done(`all ${brokersOf(t).length} brokers healthy, Envoy started`);
-      await waitEnvoyHealthy(scope, progress, signal);
-      if (t.failover.policy === 'coherent') await waitController(scope, progress, signal);
-      await createTopics(scope, progress, signal);
+      await waitReady(dockerReadyScope(scope, progress, signal));
     } catch (e) {
       const reason = outer?.aborted ? outer.reason : failed.signal.aborted ? failed.signal.reason : e;
       failed.abort(reason); // stops a `compose up` still waiting on healthchecks
@@ -209,7 +209,7 @@ class DockerRuntime implements Runtime {
     const scope = this.scope;
     const serving = async (signal: AbortSignal): Promise<number | undefined> => {
       if (p.name === 'envoy') return waitEnvoyLive(scope, signal);
-      if (p.name === 'controller') return waitController(scope, silentProgress, signal);
+      if (p.name === 'controller') return waitControllerDeciding(dockerReadyScope(scope, silentProgress, signal));
       const change = await waitBrokerAfterStart(scope, b!, {}, { recoveryMode: readRecoveryMode(this.configFile(b!)), signal });
       return change.servingAt;
     };
@@ -297,10 +297,7 @@ class DockerRuntime implements Runtime {
   }
 
   private async existingBroker(name: string): Promise<BrokerRef> {
-    const b = findBroker(this.topology, name);
-    if (!b) {
-      throw new UserError(`no broker named "${name}"`, `brokers are ${brokersOf(this.topology).map((x) => x.name).join(', ')}`);
-    }
+    const b = requireBroker(this.topology, name);
     if (!(await containerState(this.docker, b.name))) {
       throw new UserError(`there is no container ${b.name}`, 'start the demo first: `failover-demo start`');
     }

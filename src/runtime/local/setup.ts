@@ -3,16 +3,11 @@ import { join } from 'node:path';
 import { brokersOf, localPorts, type ClusterName, type Topology } from '../../config/topology.js';
 import { cacheDir, PACKAGE_ROOT } from '../../util/paths.js';
 import type { Endpoints } from '../types.js';
-import type { PortClaim } from './ports.js';
+import { proxyPortClaims, type PortClaim } from '../ports.js';
 
 /** The ports one part ('envoy', 'controller' or a broker's name) binds, with what they are for. */
 export function partPortClaims(t: Topology, part: string): PortClaim[] {
-  if (part === 'envoy') {
-    const claims: PortClaim[] = [{ port: t.envoy.adminPort, purpose: 'Envoy admin' }];
-    for (let i = 0; i < t.brokers; i++) claims.push({ port: t.envoy.listenerPort + i, purpose: `Envoy listener ${i}` });
-    return claims;
-  }
-  if (part === 'controller') return t.failover.policy === 'coherent' ? [{ port: t.failover.controllerPort, purpose: 'failover controller status API' }] : [];
+  if (part === 'envoy' || part === 'controller') return proxyPortClaims(t, part);
   const b = brokersOf(t).find((x) => x.name === part);
   if (!b) return [];
   const p = localPorts(t, b);
@@ -30,7 +25,7 @@ export function partNames(t: Topology): string[] {
   return ['envoy', ...(t.failover.policy === 'coherent' ? ['controller'] : []), ...brokersOf(t).map((b) => b.name)];
 }
 
-/** Every port the local runtime binds, with what it is for. */
+/** Every port the local runtime binds, with what it is for (`start` and `doctor --runtime local` check these). */
 export function localPortClaims(t: Topology): PortClaim[] {
   return partNames(t).flatMap((p) => partPortClaims(t, p));
 }

@@ -1,7 +1,12 @@
-/** Small TCP helpers shared by the stand-in and the local runtime. */
+/** Small TCP/HTTP helpers shared by the stand-in and the runtimes (node built-ins only: the broker image copies this file). */
 import { get } from 'node:http';
 import { connect } from 'node:net';
-import type { SocketAddress } from './kafka-config.js';
+
+/** A host and port, as a listener is bound or dialled. */
+export interface SocketAddress {
+  address: string;
+  port: number;
+}
 
 /** True when a TCP connection to host:port succeeds within timeoutMs. */
 export function tcpAccepts(host: string, port: number, timeoutMs = 1_000): Promise<boolean> {

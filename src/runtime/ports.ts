@@ -1,15 +1,42 @@
 /**
- * Port pre-flight for the local runtime: every port is checked before anything starts, and a taken
- * port is reported with the process holding it when /proc tells us (Linux).
+ * Port pre-flight of both runtimes: every port is checked before anything starts, and a taken port is
+ * reported with the process holding it when /proc tells us (Linux). The ports Envoy and the failover
+ * controller publish are the same in both runtimes; each runtime adds its brokers' (local/setup.ts,
+ * docker/preflight.ts).
  */
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { UserError } from '../../util/errors.js';
+import type { Topology } from '../config/topology.js';
+import { UserError } from '../util/errors.js';
 
 export interface PortClaim {
   port: number;
   /** What the demo wants it for, e.g. "primary-broker-1 Schema Registry". */
   purpose: string;
+}
+
+/**
+ * Moves a topology onto its own port range starting at `base`: Envoy's listeners at base+92 (host-facing
+ * ones base+192), its admin API base+901, the controller base+902, the local brokers from base+1000, the
+ * Docker direct listeners from base+2092. The integration rigs and the benches use it, so they never
+ * collide with a demo on the default ports (nor with each other, 3000 ports apart).
+ */
+export function onPortRange(t: Topology, base: number): Topology {
+  t.envoy.listenerPort = base + 92;
+  t.envoy.adminPort = base + 901;
+  t.envoy.hostListenerPort = base + 192;
+  t.redpanda.directPortBase = base + 2092;
+  t.local.basePort = base + 1000;
+  t.failover.controllerPort = base + 902;
+  return t;
+}
+
+/** The host ports of Envoy (admin API, one Kafka listener per broker position) or of the controller (coherent policy). */
+export function proxyPortClaims(t: Topology, part: 'envoy' | 'controller'): PortClaim[] {
+  if (part === 'controller') return t.failover.policy === 'coherent' ? [{ port: t.failover.controllerPort, purpose: 'failover controller status API' }] : [];
+  const claims: PortClaim[] = [{ port: t.envoy.adminPort, purpose: 'Envoy admin API' }];
+  for (let i = 0; i < t.brokers; i++) claims.push({ port: t.envoy.listenerPort + i, purpose: `Envoy Kafka listener ${i}` });
+  return claims;
 }
 
 /** True when 127.0.0.1:port can be bound right now. */
