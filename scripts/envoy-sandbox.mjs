@@ -8,7 +8,7 @@ import { createServer } from 'node:http';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { brokersOf, localPorts } from '#dist/config/topology.js';
-import { renderEnvoyConfig } from '#dist/render/envoy.js';
+import { LDS_FILE, renderEnvoyConfig, renderListenerFile } from '#dist/render/envoy.js';
 import { envoyBinaryPath } from '#dist/util/installs.js';
 import { EnvoyAdmin } from '#dist/envoy/admin.js';
 import { waitFor } from '#dist/util/wait.js';
@@ -83,7 +83,13 @@ export async function startEnvoySandbox(topology, dir, { initialMode = 'serving'
   const responders = new Map(brokersOf(topology).map((b) => [b.name, responder(localPorts(topology, b).schemaRegistry)]));
   for (const r of responders.values()) await r.set(initialMode);
   const configFile = join(dir, 'envoy.yaml');
-  writeFileSync(configFile, renderEnvoyConfig(topology, 'local'));
+  // Under the coherent policy Envoy reads its listeners from a file (the controller's): the primary's.
+  const ldsDir = join(dir, 'lds');
+  writeFileSync(configFile, renderEnvoyConfig(topology, 'local', { ldsDir }));
+  if (topology.failover.policy === 'coherent') {
+    mkdirSync(ldsDir, { recursive: true });
+    writeFileSync(join(ldsDir, LDS_FILE), renderListenerFile(topology, 'local', 'primary'));
+  }
   const logFile = join(dir, 'envoy.log');
   const envoy = spawn(
     envoyBinaryPath(),

@@ -19,6 +19,7 @@ import { createTopicOnClusters } from '../../src/kafka/topic.js';
 import { PACKAGE_ROOT } from '../../src/util/paths.js';
 import { waitFor } from '../../src/util/wait.js';
 import { FAST_HEALTH_CHECK, startRig, type Rig } from './rig.js';
+import { LINGER_LIMIT_MS, runCliUnforced } from '../support/cli-unforced.js';
 
 const PORT_BASE = 24000;
 
@@ -247,5 +248,27 @@ describe('produce / consume through Envoy', () => {
     expect(verification.byCluster.primary).toBe(ackedOn('primary'));
     expect((verification.foundOn.primary ?? 0) + (verification.foundOn.secondary ?? 0)).toBe(acks.length);
     expect(verification.relabelled).toBeLessThanOrEqual(Math.max(50, acks.length * 0.05));
+  }, 300_000);
+
+  it('every command on a running demo exits on its own, without the forced exit (status, routing, produce, consume, verify-ledger, broker restart)', async () => {
+    const topic = await freshTopic('exits-topic');
+    const ledger = join(scratch, 'exits-ledger.jsonl');
+    const commands = [
+      ['status'],
+      ['status', '--json'],
+      ['routing', '--once', '--json'],
+      ['produce', '--topic', topic, '--count', '20', '--rate', '50', '--ledger', ledger],
+      ['consume', '--topic', topic, '--count', '20', '--from', 'earliest'],
+      ['verify-ledger', ledger],
+      ['broker', 'restart', 'secondary-broker-2'],
+    ];
+    for (const args of commands) {
+      const r = await runCliUnforced(rig.project, args);
+      const context = `${args.join(' ')}: exit ${r.code}, signal ${r.signal}\nstderr:\n${r.stderr.slice(-2000)}`;
+      expect(r.code, context).toBe(0);
+      expect(r.lingerMs, context).toBeDefined();
+      expect(r.lingerMs!, context).toBeLessThan(LINGER_LIMIT_MS);
+      expect(r.stderr, context).toContain('(debug): exited on its own');
+    }
   }, 300_000);
 });

@@ -5,18 +5,15 @@
  * and its debug log on, which says when the command finished and, if it lingers, what is still open.
  * Builds dist/ first when src/ is newer.
  */
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HARD_LIMIT_MS, LINGER_LIMIT_MS, runCliUnforced, type LingerRun } from '../support/cli-unforced.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const ENTRY = join(ROOT, 'dist', 'cli', 'main.js');
-/** From "command finished" to the process's end, on a busy machine. */
-const LINGER_LIMIT_MS = 3_000;
-/** A run that has not ended by then is killed (and the test fails with what was still open). */
-const HARD_LIMIT_MS = 45_000;
 
 function buildIfStale(): void {
   const newest = (readdirSync(join(ROOT, 'src'), { recursive: true }) as string[])
@@ -26,38 +23,8 @@ function buildIfStale(): void {
   execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
 }
 
-interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-  /** ms from the debug line "command finished" to the exit; undefined when that line never came. */
-  lingerMs?: number;
-}
-
-function runCli(project: string, args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin', 'failover-demo.js'), ...args], {
-      cwd: project,
-      env: { ...process.env, FAILOVER_DEMO_DIR: project, FAILOVER_DEMO_NO_FORCED_EXIT: '1', FAILOVER_DEMO_DEBUG: '1', NO_COLOR: '1', FORCE_COLOR: '0' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    let finishedAt: number | undefined;
-    child.stdout.on('data', (d: Buffer) => (stdout += d));
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d;
-      if (finishedAt === undefined && stderr.includes('(debug): command finished')) finishedAt = Date.now();
-    });
-    const killer = setTimeout(() => child.kill('SIGKILL'), HARD_LIMIT_MS);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(killer);
-      resolve({ code, signal, stdout, stderr, lingerMs: finishedAt === undefined ? undefined : Date.now() - finishedAt });
-    });
-  });
-}
+type Run = LingerRun;
+const runCli = runCliUnforced;
 
 let project: string;
 beforeAll(() => {
