@@ -128,9 +128,11 @@ describe('supervision: crashed parts come back by themselves', () => {
 
 describe('start on a recorded demo', () => {
   it('brings back a broker stopped on purpose and an Envoy whose supervisor was killed, then says everything runs', async () => {
-    // secondary-broker-0 was stopped by the previous test; now Envoy and its supervisor die together.
+    // secondary-broker-0 was stopped by the previous test; now Envoy's supervisor is killed alone: nothing
+    // would restart Envoy, which runs on orphaned, holding its ports, until `start` ends it and starts both.
     const envoyRecord = readProcessRecord(localLayout(rig.project).envoyPidFile)!;
-    process.kill(-envoyRecord.pid, 'SIGKILL');
+    const orphan = childPid(localLayout(rig.project).envoyStateFile);
+    process.kill(envoyRecord.pid, 'SIGKILL');
     await waitFor(async () => !(await part('envoy')).running, { what: 'Envoy to be down', timeoutMs: 10_000, intervalMs: 100 });
     const down = (await rig.cli(['status'])).stdout;
     expect(down).toMatch(/Envoy\s+stopped/);
@@ -139,6 +141,7 @@ describe('start on a recorded demo', () => {
     expect(resumed.exitCode, resumed.stderr).toBe(0);
     expect(resumed.stdout).toMatch(/Resumed in \d+\.\d s: started envoy, secondary-broker-0 again \(the rest was running\)/);
     for (const p of await parts()) expect(p.running, p.name).toBe(true);
+    expect(processName(orphan), 'the orphaned Envoy').toBeUndefined();
 
     const again = await rig.cli(['start']);
     expect(again.exitCode, again.stderr).toBe(0);

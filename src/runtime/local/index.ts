@@ -124,6 +124,8 @@ class LocalRuntime implements Runtime {
       return [];
     }
     await this.preflight(progress);
+    // A part whose supervisor was killed alone leaves its process (Envoy, a JVM) in the group: end it.
+    await Promise.all(missing.map((n) => stopRecorded(this.part(n).pidFile, WHOLE_RIG_STOP_GRACE_MS)));
     progress.step(`checking the ports of ${missing.join(', ')}`);
     const claims = missing.flatMap((n) => partPortClaims(this.topology, n));
     await assertPortsFree(claims);
