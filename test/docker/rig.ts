@@ -1,6 +1,6 @@
 /**
  * Shared pieces of the Docker tests: the test topology (stand-in images, `advertised` strategy, ports in
- * the 40000 range, short health-check intervals), a project folder per file, the CLI as a child process,
+ * the 32000 range, below the ephemeral ports, short health-check intervals), a project folder per file, the CLI as a child process,
  * and a Kafka client container inside the compose network.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -28,8 +28,11 @@ declare module 'vitest' {
   }
 }
 
-/** Ports of the Docker tests (helpers share this machine: everything in the 40000 range). */
-export const TEST_PORTS = { envoyAdmin: 40901, controller: 40902, envoyListener: 40092, directBase: 40192, localBase: 40500 } as const;
+/**
+ * Ports of the Docker tests: below Linux's ephemeral range (32768–60999), where a client socket of an
+ * earlier test may hold a port for a moment (a CI run once found 40294 taken at the suite's start).
+ */
+export const TEST_PORTS = { envoyAdmin: 32701, controller: 32702, envoyListener: 32092, directBase: 32192, localBase: 32500 } as const;
 
 /**
  * The published ports of the test topology (3 brokers per cluster), as a ip_local_reserved_ports list.
