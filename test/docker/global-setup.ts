@@ -7,6 +7,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { execa } from 'execa';
 import type { TestProject } from 'vitest/node';
+import { dockerClient } from '../../src/runtime/docker/engine.js';
+import { removeTestLeftovers } from './leftovers.js';
 import { REPO_ROOT, TEST_PORT_RANGES, type DockerInfra } from './rig.js';
 
 const RESERVED = '/proc/sys/net/ipv4/ip_local_reserved_ports';
@@ -28,6 +30,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const infra = JSON.parse(stdout) as DockerInfra;
   process.stderr.write(`docker test infrastructure: ${JSON.stringify(infra)}\n`);
   project.provide('dockerInfra', infra);
+  const removed = await removeTestLeftovers(dockerClient());
+  if (removed.containers.length + removed.networks.length + removed.volumes.length > 0) {
+    process.stderr.write(`removed what an earlier, interrupted test run left: ${JSON.stringify(removed)}\n`);
+  }
   const reservedBefore = reserveTestPorts();
   return async () => {
     if (reservedBefore !== undefined) writeFileSync(RESERVED, reservedBefore || '\n');

@@ -21,12 +21,13 @@ import { COMPOSE_FILE, renderFiles } from '../../src/render/files.js';
 import { writeRenderedFiles } from '../../src/render/write.js';
 import { containerState, dockerClient, execInContainer, projectLeftovers } from '../../src/runtime/docker/engine.js';
 import { waitFor } from '../../src/util/wait.js';
+import type { TestProjectName } from './rig.js';
 
 const infra = inject('dockerInfra');
 const docker = dockerClient();
 let current: { dir: string; t: Topology } | undefined;
 
-function project(name: string, rewrite: 'kafka-filter' | 'advertised'): { dir: string; t: Topology } {
+function project(name: TestProjectName, rewrite: 'kafka-filter' | 'advertised'): { dir: string; t: Topology } {
   const dir = mkdtempSync(join(tmpdir(), `failover-demo-layout-${name}-`));
   const configFile = join(dir, 'failover-demo.yaml');
   writeFileSync(
@@ -37,14 +38,14 @@ function project(name: string, rewrite: 'kafka-filter' | 'advertised'): { dir: s
       `rewrite: ${rewrite}`,
       'envoy:',
       `  image: ${infra.images.envoy}`,
-      '  adminPort: 41901',
-      '  listenerPort: 41092',
+      '  adminPort: 32711',
+      '  listenerPort: 32111',
       'redpanda:',
       `  image: ${infra.images.broker}`,
-      '  directPortBase: 41192',
+      '  directPortBase: 32311',
       '  memory: 512M',
       'local:',
-      '  basePort: 41500',
+      '  basePort: 32600',
       '',
     ].join('\n'),
   );

@@ -11,6 +11,10 @@ import { execa } from 'execa';
 import { loadTopology } from '../../src/config/load.js';
 import type { Topology } from '../../src/config/topology.js';
 import type { Progress } from '../../src/runtime/types.js';
+import type { TEST_PROJECTS } from './leftovers.js';
+
+/** A project name the global setup cleans up after an interrupted run. */
+export type TestProjectName = (typeof TEST_PROJECTS)[number];
 
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -96,7 +100,7 @@ export interface TestProject {
 }
 
 /** A fresh project folder with the test config file, and the topology loaded from it. */
-export function makeTestProject(infra: DockerInfra, project = 'fdtest', brokers = 3, healthCheck: 'fast' | 'default' = 'fast'): TestProject {
+export function makeTestProject(infra: DockerInfra, project: TestProjectName = 'fdtest', brokers = 3, healthCheck: 'fast' | 'default' = 'fast'): TestProject {
   const dir = mkdtempSync(join(tmpdir(), 'failover-demo-docker-'));
   const configFile = join(dir, 'failover-demo.yaml');
   writeFileSync(configFile, testConfigYaml(infra, project, brokers, healthCheck));
