@@ -17,14 +17,14 @@ export interface TopologyFlags extends TopologyOverrides {
  * demo was started with; otherwise the defaults (plus REDPANDA_VERSION / ENVOY_VERSION).
  */
 export function resolveTopology(flags: TopologyFlags = {}, project = projectDir()): Topology {
-  const explicit = flags.config !== undefined || flags.brokers !== undefined || flags.rewrite !== undefined;
+  const explicit = flags.config !== undefined || flags.brokers !== undefined || flags.rewrite !== undefined || flags.replication !== undefined;
   if (!explicit) {
     const state = readState(project);
     if (state) return state.topology;
   }
   return loadTopology({
     configFile: flags.config === undefined ? undefined : resolve(flags.config),
-    overrides: { brokers: flags.brokers, rewrite: flags.rewrite },
+    overrides: { brokers: flags.brokers, rewrite: flags.rewrite, replication: flags.replication },
     env: process.env,
   });
 }

@@ -31,8 +31,10 @@ export function portGroups(t: Topology): { name: string; uses: PortUse[] }[] {
   const r = t.redpanda;
   const envoyListeners: PortUse[] = positions.map((i) => ({ port: e.listenerPort + i, key: 'envoy.listenerPort', what: `Envoy listener ${i}` }));
   const admin: PortUse = { port: e.adminPort, key: 'envoy.adminPort', what: 'Envoy admin API' };
-  const controller: PortUse[] =
-    t.failover.policy === 'coherent' ? [{ port: t.failover.controllerPort, key: 'failover.controllerPort', what: 'failover controller' }] : [];
+  const controller: PortUse[] = [
+    ...(t.failover.policy === 'coherent' ? [{ port: t.failover.controllerPort, key: 'failover.controllerPort', what: 'failover controller' }] : []),
+    ...(t.replication.mode === 'shadow' ? [{ port: t.replication.replicatorPort, key: 'replication.replicatorPort', what: 'replicator' }] : []),
+  ];
   return [
     {
       name: 'ports published on the host (Docker runtime)',
@@ -111,6 +113,12 @@ export function checkTopology(t: Topology): ConfigProblem[] {
   const problems = checkPorts(t);
   if (t.failover.quorum > t.brokers) {
     problems.push({ path: 'failover.quorum', message: `a quorum of ${t.failover.quorum} cannot be reached with ${t.brokers} broker(s) per cluster; use at most ${t.brokers}, or 0 for a majority` });
+  }
+  if (t.replication.mode === 'shadow' && t.failover.policy !== 'coherent') {
+    problems.push({
+      path: 'replication.mode',
+      message: 'replication: shadow needs failover.policy: coherent (one decision for the whole cluster: a per-broker split would write to both copies at once); set failover.policy to coherent or replication.mode to none',
+    });
   }
   const names = new Set<string>();
   t.topics.forEach((topic, i) => {

@@ -13,7 +13,7 @@ import { parseDocument } from 'yaml';
 import { defaultTopology, type Topology } from './topology.js';
 import { topologySchema, type ConfigProblem } from './checks.js';
 import { toConfigDocumentLoosely } from './file-form.js';
-import { applyPatch, formatProblem, issueProblems, parseBrokersFlag, parseRewriteFlag, readConfigDocument } from './validate.js';
+import { applyPatch, formatProblem, issueProblems, parseBrokersFlag, parseReplicationFlag, parseRewriteFlag, readConfigDocument } from './validate.js';
 import { UserError } from '../util/errors.js';
 
 export { toConfigDocument } from './file-form.js';
@@ -21,6 +21,7 @@ export { toConfigDocument } from './file-form.js';
 export interface TopologyOverrides {
   brokers?: number | string;
   rewrite?: string;
+  replication?: string;
 }
 
 export interface LoadOptions {
@@ -93,7 +94,12 @@ export function loadTopology(options: LoadOptions = {}): Topology {
     }
   }
 
-  const { brokers, rewrite } = options.overrides ?? {};
+  const { brokers, rewrite, replication } = options.overrides ?? {};
+  if (replication !== undefined) {
+    const flag = parseReplicationFlag(replication);
+    if (flag.problem) problems.push(flag.problem);
+    else topology = { ...topology, replication: { ...topology.replication, mode: flag.value! } };
+  }
   if (brokers !== undefined) {
     const flag = parseBrokersFlag(brokers);
     if (flag.problem) problems.push(flag.problem);

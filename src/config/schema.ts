@@ -160,6 +160,23 @@ const failover = section('How the listeners follow broker failures.', {
   controllerImage: text('Image that runs the controller in the Docker runtime (any image with Node.js ≥ 20).', IMAGE),
 });
 
+export const replicationModeSchema = oneOf(
+  ['none', 'shadow'],
+  'none: the clusters are independent; shadow: the secondary copies the primary (topics and consumer-group offsets) while the primary is active, so a failover keeps the data and the consumers\' place (MirrorMaker 2 on the Kafka stand-ins, Redpanda Shadowing on real Redpanda).',
+);
+
+const replication = section('Replication from the primary to the secondary.', {
+  mode: replicationModeSchema,
+  /** MM2's checkpoint and group-offset sync interval: a resumed consumer re-reads at most about this much. */
+  syncIntervalMs: duration('How often consumer-group offsets are copied to the other cluster; after a failover a consumer re-reads at most about this much.', 1000),
+  /** The replicator's API (GET /v1/replication), on bindAddress. */
+  replicatorPort: port("The replicator's status API (GET /v1/replication) on bindAddress."),
+  /** JVM heap of MirrorMaker 2, MiB. */
+  heapMb: int('JVM heap of MirrorMaker 2 (local runtime and stand-in images), MiB.', 64),
+  /** Longest a failback waits for the primary to catch up, with writers fenced. */
+  failbackTimeoutMs: duration('Longest a failback waits, with the listeners closed, for the primary to have every record written to the secondary.', 1000),
+});
+
 /** Every key of a topology, each checked on its own (./checks.ts adds the checks across keys). */
 export const topologyObject = section('the demo topology', {
   /** Docker Compose project name, also the prefix of container names' network. */
@@ -189,4 +206,5 @@ export const topologyObject = section('the demo topology', {
   topics: list('Topics created on both clusters at start. Default: test-topic, 3 partitions, replication factor min(3, brokers).', topicSchema),
   local,
   failover,
+  replication,
 });

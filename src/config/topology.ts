@@ -114,6 +114,13 @@ export function defaultTopology(env: Record<string, string | undefined> = {}): T
       controllerPort: 9902,
       controllerImage: 'node:20-alpine',
     },
+    replication: {
+      mode: 'none',
+      syncIntervalMs: 1_000,
+      replicatorPort: 9903,
+      heapMb: 256,
+      failbackTimeoutMs: 30_000,
+    },
   };
 }
 

@@ -10,7 +10,7 @@ import type { z } from 'zod';
 import type { ConfigProblem } from './checks.js';
 import { configFileSchema } from './file-form.js';
 import { schemaPaths } from './reference.js';
-import { MAX_BROKERS, rewriteSchema, topologyObject } from './schema.js';
+import { MAX_BROKERS, replicationModeSchema, rewriteSchema, topologyObject } from './schema.js';
 import { describeValue } from './schema-kit.js';
 import type { RewriteStrategy, Topology } from './topology.js';
 
@@ -165,6 +165,11 @@ export function parseBrokersFlag(value: number | string): { value?: number; prob
     return { problem: { path: '--brokers', message: `expected a whole number from 1 to ${MAX_BROKERS}, got ${describeValue(value)}` } };
   }
   return { value: n };
+}
+
+export function parseReplicationFlag(value: string): { value?: Topology['replication']['mode']; problem?: ConfigProblem } {
+  const read = replicationModeSchema.safeParse(value);
+  return read.success ? { value: read.data } : { problem: { path: '--replication', message: read.error.issues[0]!.message } };
 }
 
 export function parseRewriteFlag(value: string): { value?: RewriteStrategy; problem?: ConfigProblem } {

@@ -13,6 +13,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
+import type { ReplicationHook } from './replication.js';
 
 export type ClusterName = 'primary' | 'secondary';
 export const CLUSTER_NAMES: readonly ClusterName[] = ['primary', 'secondary'];
@@ -40,6 +41,8 @@ export interface ControllerConfig {
   lds: { file: string; choices: Record<ClusterName, string> };
   /** Absolute path, or undefined when events are not written to a file. */
   eventsFile?: string;
+  /** replication.mode shadow: the replicator the controller calls around a switch (./replication.ts). */
+  replication?: ReplicationHook;
 }
 
 /** A config problem: `key` is the dotted path of the offending key (clusters.primary[1].broker). */
@@ -155,7 +158,7 @@ function parseClusters(raw: unknown): ControllerConfig['clusters'] {
 }
 
 export function parseConfig(raw: unknown, baseDir: string): ControllerConfig {
-  const top = object(raw, '', ['adminUrl', 'listen', 'quorum', 'failback', 'failbackHoldMs', 'pollMs', 'clusters', 'lds', 'eventsFile']);
+  const top = object(raw, '', ['adminUrl', 'listen', 'quorum', 'failback', 'failbackHoldMs', 'pollMs', 'clusters', 'lds', 'eventsFile', 'replication']);
 
   const adminUrl = parseAdminUrl(string(required(top, 'adminUrl', ''), 'adminUrl'));
 
@@ -200,6 +203,16 @@ export function parseConfig(raw: unknown, baseDir: string): ControllerConfig {
   }
 
   const eventsFile = top.eventsFile === undefined ? undefined : path(top.eventsFile, 'eventsFile');
+  let replication: ReplicationHook | undefined;
+  if (top.replication !== undefined) {
+    const r = object(top.replication, 'replication', ['url', 'promoteTimeoutMs', 'failbackTimeoutMs', 'fenced']);
+    replication = {
+      url: parseAdminUrl(string(required(r, 'url', 'replication'), 'replication.url')).href.replace(/\/+$/, ''),
+      promoteTimeoutMs: integer(required(r, 'promoteTimeoutMs', 'replication'), 'replication.promoteTimeoutMs', 100),
+      failbackTimeoutMs: integer(required(r, 'failbackTimeoutMs', 'replication'), 'replication.failbackTimeoutMs', 1_000),
+      fenced: path(required(r, 'fenced', 'replication'), 'replication.fenced'),
+    };
+  }
 
   return {
     adminUrl: adminUrl.href.replace(/\/+$/, ''),
@@ -211,6 +224,7 @@ export function parseConfig(raw: unknown, baseDir: string): ControllerConfig {
     clusters,
     lds,
     ...(eventsFile === undefined ? {} : { eventsFile }),
+    ...(replication === undefined ? {} : { replication }),
   };
 }
 

@@ -5,7 +5,7 @@
 import { appendFile } from 'node:fs/promises';
 import type { ClusterName } from './config.js';
 
-export type EventKind = 'start' | 'decision' | 'switch' | 'envoy-unreachable' | 'envoy-reachable' | 'error';
+export type EventKind = 'start' | 'decision' | 'switch' | 'envoy-unreachable' | 'envoy-reachable' | 'replication' | 'error';
 
 export interface ControllerEvent {
   /** Epoch ms. */

@@ -31,6 +31,8 @@ import { defaultLog, errorText, EventLog } from './events.js';
 import { assessClusters, type ClustersHealth } from './health.js';
 import { closeApi, listenApi } from './http-api.js';
 import { atomicWrite, ensureChoice, identifyChoice, readChoices, readIfExists } from './lds.js';
+import { failbackSteps, promote } from './replication.js';
+import { readFile } from 'node:fs/promises';
 import { decisionView, type DecisionView, type SwitchResult } from './view.js';
 
 export type { ControllerEvent, EventKind } from './events.js';
@@ -125,6 +127,11 @@ export class Controller {
         this.commit(outcome.decision);
         return { status: 200, body: { ...this.view(), note: outcome.note } };
       }
+      if (to === 'secondary') await this.promoteSecondary(now);
+      else {
+        const refused = await this.failbackWithReplication();
+        if (refused) return { status: 409, body: { error: refused } };
+      }
       try {
         await ensureChoice(this.config.lds.file, this.config.lds.choices, to);
       } catch (err) {
@@ -177,7 +184,16 @@ export class Controller {
       throw new Error(`cannot read the listener choices: ${errorText(err)}`);
     });
     const now = this.now();
-    const found = identifyChoice(await readIfExists(file), choices);
+    const current = await readIfExists(file);
+    const hook = this.config.replication;
+    if (hook && current?.equals(await readFile(hook.fenced))) {
+      // Stopped during a failback, with writers fenced: give the clients the secondary back.
+      await atomicWrite(file, choices.secondary);
+      this.state = { active: 'secondary', since: this.now(), reason: 'resumed during a failback: listeners fenced, secondary restored', pinned: false };
+      this.events.add({ at: this.now(), kind: 'start', to: 'secondary', reason: this.state.reason });
+      return;
+    }
+    const found = identifyChoice(current, choices);
     let reason: string;
     if (found === 'primary' || found === 'secondary') {
       reason = `resumed: ${file} holds the ${found} choice, so Envoy routes to ${found}`;
@@ -234,6 +250,10 @@ export class Controller {
     const previous = this.decision?.activeCluster ?? before.active;
     const d = decide(before, health, at, this.config);
     if (d.switched) {
+      if (d.switched.to === 'secondary') await this.promoteSecondary(at);
+      else if (this.config.replication) {
+        this.events.add({ at, kind: 'replication', reason: "the secondary lost its quorum: back to primary without the failback's catch-up (writes since the promotion stay on the secondary)" });
+      }
       try {
         await ensureChoice(this.config.lds.file, this.config.lds.choices, d.switched.to);
       } catch (err) {
@@ -274,6 +294,26 @@ export class Controller {
     } catch (err) {
       this.fail(`cannot make ${this.config.lds.file} hold the ${active} choice: ${errorText(err)}`);
     }
+  }
+
+  /** replication: stop the copy into the secondary before clients reach it (the switch goes ahead either way). */
+  private async promoteSecondary(at: number): Promise<void> {
+    const hook = this.config.replication;
+    if (!hook) return;
+    const r = await promote(hook);
+    this.events.add({ at, kind: r.ok ? 'replication' : 'error', reason: r.ok ? 'secondary promoted: the copy into it stopped before the switch' : `promotion failed, switching anyway: ${r.error}` });
+  }
+
+  /** replication: the primary catches up with writers fenced; an error text when the failback must not happen. */
+  private async failbackWithReplication(): Promise<string | undefined> {
+    const hook = this.config.replication;
+    if (!hook) return undefined;
+    const { file, choices } = this.config.lds;
+    return failbackSteps(hook, {
+      fence: async () => atomicWrite(file, await readFile(hook.fenced)),
+      unfence: async () => void (await ensureChoice(file, choices, 'secondary')),
+      note: (reason) => this.events.add({ at: this.now(), kind: 'replication', reason }),
+    });
   }
 
   private commit(d: Decision): void {

@@ -14,6 +14,16 @@ export const LDS_CHOICES_DIR = 'lds-choices';
 export const CONTROLLER_CONFIG_FILE = 'controller.json';
 export const CONTROLLER_EVENTS_FILE = 'controller-events.jsonl';
 
+/** The listener file with no listeners: the controller's fence while the primary catches up (replication). */
+export const FENCED_CHOICE = `${LDS_CHOICES_DIR}/fenced.yaml`;
+
+/** The controller's `replication` key: the replicator's API, and the fence. */
+export function controllerReplicationHook(t: Topology, target: 'local' | 'docker'): Record<string, unknown> | undefined {
+  if (t.replication.mode !== 'shadow') return undefined;
+  const host = target === 'local' ? '127.0.0.1' : 'replicator';
+  return { url: `http://${host}:${t.replication.replicatorPort}`, promoteTimeoutMs: 5_000, failbackTimeoutMs: t.replication.failbackTimeoutMs, fenced: FENCED_CHOICE };
+}
+
 export function listenerChoicePath(cluster: ClusterName): string {
   return `${LDS_CHOICES_DIR}/${cluster}.yaml`;
 }
@@ -28,12 +38,14 @@ export interface ControllerConfig {
   clusters: Record<ClusterName, { broker: string; envoyClusters: string[] }[]>;
   lds: { file: string; choices: Record<ClusterName, string> };
   eventsFile: string;
+  replication?: Record<string, unknown>;
 }
 
 /** How often the controller reads Envoy's health. */
 export const CONTROLLER_POLL_MS = 100;
 
 export function buildControllerConfig(t: Topology, target: RenderTarget): ControllerConfig {
+  const hook = controllerReplicationHook(t, target);
   const sets = (c: ClusterName) =>
     brokersOf(t, c).map((b) => ({
       broker: b.name,
@@ -46,7 +58,8 @@ export function buildControllerConfig(t: Topology, target: RenderTarget): Contro
     adminUrl: target === 'local' ? `http://127.0.0.1:${t.envoy.adminPort}` : `http://${ENVOY_DOCKER_HOST}:${t.envoy.adminPort}`,
     listen: { address: target === 'local' ? '127.0.0.1' : '0.0.0.0', port: t.failover.controllerPort },
     quorum: effectiveQuorum(t),
-    failback: t.failover.failback,
+    // With replication a failback fences writers and waits for the primary to catch up: a person decides when.
+    failback: t.replication.mode === 'shadow' ? 'manual' : t.failover.failback,
     failbackHoldMs: t.failover.failbackHoldMs,
     pollMs: CONTROLLER_POLL_MS,
     clusters: Object.fromEntries(CLUSTER_NAMES.map((c) => [c, sets(c)])) as ControllerConfig['clusters'],
@@ -55,6 +68,7 @@ export function buildControllerConfig(t: Topology, target: RenderTarget): Contro
       choices: Object.fromEntries(CLUSTER_NAMES.map((c) => [c, listenerChoicePath(c)])) as Record<ClusterName, string>,
     },
     eventsFile: CONTROLLER_EVENTS_FILE,
+    ...(hook ? { replication: hook } : {}),
   };
 }
 

@@ -28,11 +28,13 @@ export function onPortRange(t: Topology, base: number): Topology {
   t.redpanda.directPortBase = base + 2092;
   t.local.basePort = base + 1000;
   t.failover.controllerPort = base + 902;
+  t.replication.replicatorPort = base + 903;
   return t;
 }
 
 /** The host ports of Envoy (admin API, one Kafka listener per broker position) or of the controller (coherent policy). */
-export function proxyPortClaims(t: Topology, part: 'envoy' | 'controller'): PortClaim[] {
+export function proxyPortClaims(t: Topology, part: 'envoy' | 'controller' | 'replicator'): PortClaim[] {
+  if (part === 'replicator') return t.replication.mode === 'shadow' ? [{ port: t.replication.replicatorPort, purpose: 'replicator status API' }] : [];
   if (part === 'controller') return t.failover.policy === 'coherent' ? [{ port: t.failover.controllerPort, purpose: 'failover controller status API' }] : [];
   const claims: PortClaim[] = [{ port: t.envoy.adminPort, purpose: 'Envoy admin API' }];
   for (let i = 0; i < t.brokers; i++) claims.push({ port: t.envoy.listenerPort + i, purpose: `Envoy Kafka listener ${i}` });

@@ -85,6 +85,8 @@ export interface Endpoints {
   envoyAdminUrl: string;
   /** The failover controller's status API (coherent policy), e.g. http://127.0.0.1:9902 */
   controllerUrl?: string;
+  /** The replicator's API (replication: shadow). */
+  replicatorUrl?: string;
   /** Bootstrap through Envoy, e.g. ["127.0.0.1:9092"]. */
   bootstrap: string[];
   /** Bootstrap straight to one cluster's brokers, bypassing Envoy (topic setup, ledger checks). */

@@ -73,13 +73,14 @@ export async function ensureEnvoy(progress: Progress = silentProgress, env: Env 
 function kafkaPom(version: string): string {
   return `<project xmlns="http://maven.apache.org/POM/4.0.0">
   <modelVersion>4.0.0</modelVersion>
-  <!-- Written by failover-demo: resolves Apache Kafka ${version} (broker) and its runtime jars. -->
+  <!-- Written by failover-demo: resolves Apache Kafka ${version} (broker, MirrorMaker 2) and its runtime jars. -->
   <groupId>local.failover-demo</groupId>
   <artifactId>kafka-dist</artifactId>
   <version>${version}</version>
   <packaging>pom</packaging>
   <dependencies>
     <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka_2.13</artifactId><version>${version}</version></dependency>
+    <dependency><groupId>org.apache.kafka</groupId><artifactId>connect-mirror</artifactId><version>${version}</version></dependency>
     <dependency><groupId>org.slf4j</groupId><artifactId>slf4j-reload4j</artifactId><version>1.7.36</version></dependency>
   </dependencies>
 </project>
@@ -103,7 +104,12 @@ export async function ensureJava(): Promise<void> {
   }
 }
 
-/** Installs Kafka's jars if needed; returns the libs folder. */
+/** MirrorMaker 2 (connect-mirror) is among the jars: an install from before replication lacks it. */
+function hasMirrorMaker(libs: string): boolean {
+  return existsSync(libs) && readdirSync(libs).some((f) => f.startsWith('connect-mirror-') && !f.startsWith('connect-mirror-client'));
+}
+
+/** Installs Kafka's jars (the broker and MirrorMaker 2) if needed; returns the libs folder. */
 export async function ensureKafka(version = DEFAULT_KAFKA_VERSION, progress: Progress = silentProgress, env: Env = process.env): Promise<string> {
   const libs = kafkaLibsDir(version, env);
   if (env.KAFKA_HOME) {
@@ -111,7 +117,7 @@ export async function ensureKafka(version = DEFAULT_KAFKA_VERSION, progress: Pro
     return libs;
   }
   const home = join(cacheDir(env), `kafka-${version}`);
-  if (existsSync(join(home, '.complete'))) return libs;
+  if (existsSync(join(home, '.complete')) && hasMirrorMaker(libs)) return libs;
   await requireTool('mvn', ['--version'], 'Maven (to fetch Apache Kafka from Maven Central)', 'install maven (Debian: apt-get install maven), or set KAFKA_HOME to an unpacked Kafka');
   const tmp = `${home}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
@@ -121,6 +127,7 @@ export async function ensureKafka(version = DEFAULT_KAFKA_VERSION, progress: Pro
     progress.step(`downloading Apache Kafka ${version} from Maven Central`);
     await execa('mvn', ['-q', '-B', 'dependency:copy-dependencies', '-DincludeScope=runtime', '-DoutputDirectory=libs'], { cwd: tmp });
     if (!readdirSync(join(tmp, 'libs')).some((f) => f.startsWith('kafka_2.13-'))) throw new Error('kafka_2.13 jar missing after download');
+    if (!hasMirrorMaker(join(tmp, 'libs'))) throw new Error('connect-mirror jar missing after download');
     writeFileSync(join(tmp, '.complete'), `${new Date().toISOString()}\n`);
     rmSync(home, { recursive: true, force: true });
     renameSync(tmp, home);

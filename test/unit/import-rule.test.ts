@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 const SRC = resolve(import.meta.dirname, '../../src');
 
 /** Lower first; folders on the same step may not import each other. */
-export const LAYERS: readonly (readonly string[])[] = [['util'], ['config'], ['render'], ['envoy', 'kafka'], ['standin'], ['runtime'], ['drill'], ['cli']];
+export const LAYERS: readonly (readonly string[])[] = [['util'], ['config'], ['render'], ['envoy', 'kafka'], ['standin', 'replication'], ['runtime'], ['drill'], ['cli']];
 const STANDALONE = ['controller', 'supervisor'];
 
 function files(dir: string): string[] {

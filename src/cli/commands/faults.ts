@@ -98,34 +98,3 @@ export function registerCrash(program: Command): void {
       }
     }));
 }
-
-/** `switch primary|secondary`: a planned switchover through the failover controller (coherent policy). */
-export function registerSwitch(program: Command): void {
-  program
-    .command('switch')
-    .description('planned switchover: move every listener (and every client) to one cluster now; how `failback: manual` returns to the primary')
-    .addArgument(choiceArgument('<cluster>', 'primary or secondary', CLUSTERS, (target) => new UserError(`unknown cluster "${target}"`, 'use primary or secondary')))
-    .addHelpText('after', '\nExamples:\n  $ failover-demo switch secondary   # planned maintenance of the primary\n  $ failover-demo switch primary     # fail back (failover.failback: manual)')
-    .action(returnsExitCode(async (target: ClusterName) => {
-      const runtime = openRuntime();
-      const url = runtime.endpoints().controllerUrl;
-      if (!url) throw new UserError('`switch` needs the coherent failover policy (this demo runs per-broker)', 'set `failover: { policy: coherent }` in the config and start again');
-      const spinner = ora({ text: `asking the failover controller to switch to ${target}`, stream: process.stderr }).start();
-      let res: Response;
-      try {
-        res = await fetch(`${url}/v1/switch?to=${target}`, { method: 'POST', signal: AbortSignal.timeout(10_000) });
-      } catch (err) {
-        spinner.fail('failed');
-        throw new UserError(`the failover controller at ${url} did not answer (${(err as Error).message})`, 'see `failover-demo status`; the runtime restarts a crashed controller');
-      }
-      const body = (await res.json().catch(() => ({}))) as { error?: string; active?: string; reason?: string; note?: string };
-      if (!res.ok) {
-        spinner.fail('refused');
-        throw new UserError(`switch to ${target} refused: ${body.error ?? `HTTP ${res.status}`}`, 'a cluster takes over only with a quorum of healthy brokers: see `failover-demo routing`');
-      }
-      spinner.stop();
-      process.stdout.write(`${chalk.green('✓')} active cluster: ${body.active}${body.note ? ` (${body.note})` : ''}: ${body.reason ?? ''}\n`);
-      process.stdout.write(`${chalk.cyan('→')} Envoy moves every listener at once and closes client connections to the other cluster; clients reconnect.\n`);
-      return 0;
-    }));
-}

@@ -53,7 +53,7 @@ async function start(flags: StartFlags, runtimeGiven: boolean): Promise<number> 
   }
   if (running) return resume(flags, runtimeGiven, running);
   const kind = flags.runtime;
-  const topology = resolveTopology({ config: flags.config, brokers: flags.brokers, rewrite: flags.rewrite }, project);
+  const topology = resolveTopology({ config: flags.config, brokers: flags.brokers, rewrite: flags.rewrite, replication: flags.replication }, project);
   const runtime = runtimeFor(kind, topology, project);
   // Remembered before anything starts, so `stop` finds the processes even if this command dies.
   writeState(project, {
@@ -98,7 +98,7 @@ async function resume(flags: StartFlags, runtimeGiven: boolean, running: DemoSta
   if (runtimeGiven && flags.runtime !== running.runtime) {
     throw new UserError(`a ${running.runtime}-runtime demo is running in ${project}; --runtime ${flags.runtime} would start a second one`, 'run `failover-demo stop` first, then start it again');
   }
-  const asked = resolveTopology({ config: flags.config, brokers: flags.brokers, rewrite: flags.rewrite }, project);
+  const asked = resolveTopology({ config: flags.config, brokers: flags.brokers, rewrite: flags.rewrite, replication: flags.replication }, project);
   if (JSON.stringify(asked) !== JSON.stringify(running.topology)) {
     throw new UserError(`the demo running in ${project} was started with another configuration than these flags ask for`, 'run `failover-demo stop`, then `failover-demo start` with the new configuration');
   }
@@ -186,7 +186,7 @@ interface StopFlags extends TopologyFlags {
  * may have left for this project is removed all the same. Docker only when an engine answers.
  */
 async function removeUnrecordedData(project: string, flags: StopFlags, progress: Progress): Promise<void> {
-  const topology = resolveTopology({ config: flags.config, brokers: flags.brokers, rewrite: flags.rewrite }, project);
+  const topology = resolveTopology({ config: flags.config, brokers: flags.brokers, rewrite: flags.rewrite, replication: flags.replication }, project);
   await runtimeFor('local', topology, project).stop({ progress, removeData: true });
   const docker = await Promise.race([dockerClient().ping().then(() => true, () => false), new Promise<boolean>((r) => setTimeout(() => r(false), 3_000).unref())]);
   if (docker) await runtimeFor('docker', topology, project).stop({ progress, removeData: true });
@@ -266,6 +266,7 @@ export function register(program: Command): void {
     .option('--config <file>', 'YAML config file (keys as in `failover-demo config`)')
     .option('--brokers <n>', 'brokers per cluster')
     .option('--rewrite <strategy>', 'kafka-filter or advertised')
+    .option('--replication <mode>', 'none or shadow: the secondary copies the primary (topics and group offsets) while the primary is active')
     .option('--fresh', "discard the brokers' data from earlier runs first (needed when the configuration changed)")
     .action(returnsExitCode((flags: StartFlags, cmd: Command) => start(flags, cmd.getOptionValueSource('runtime') !== 'default')));
 

@@ -78,7 +78,7 @@ class LocalRuntime implements Runtime {
   }
 
   private runningRecords(): ProcessRecord[] {
-    const files = [this.layout.envoyPidFile, this.layout.controllerPidFile, ...brokerFolders(this.layout).map((n) => this.layout.brokerPidFile(n))];
+    const files = [this.layout.envoyPidFile, this.layout.controllerPidFile, this.layout.replicatorPidFile, ...brokerFolders(this.layout).map((n) => this.layout.brokerPidFile(n))];
     return files.map(readProcessRecord).filter((r): r is ProcessRecord => isRunning(r));
   }
 
@@ -96,7 +96,7 @@ class LocalRuntime implements Runtime {
     const installs = await localInstalls(this.topology, progress);
     options.signal?.throwIfAborted();
 
-    renderLocal(t, this.layout);
+    renderLocal(t, this.layout, installs.kafkaLibs);
     await this.validateEnvoy(installs.envoyBin, progress);
     writeDataStamp(this.layout.dataStampFile, dataStamp(t, 'local'));
     await this.launch(partNames(t), installs, options, 'stopping what was started');
@@ -193,6 +193,25 @@ class LocalRuntime implements Runtime {
       controllerTimeoutMs: 30_000,
       clusterHint: `check the brokers with \`failover-demo status\`; their logs are in ${this.layout.root}`,
     });
+    if (t.replication.mode === 'shadow') await this.waitReplicating(progress, signal);
+  }
+
+  /** The replicator runs its first flow (it waits for the topics, which waitReady made sure of). */
+  private async waitReplicating(progress: Progress, signal?: AbortSignal): Promise<void> {
+    progress.step('waiting for the replicator to start MirrorMaker 2');
+    const url = `${this.endpoints().replicatorUrl}/v1/replication`;
+    let phase = '';
+    await waitAlive(
+      async () => {
+        const res = await fetch(url, { signal: AbortSignal.timeout(1_000) }).catch(() => undefined);
+        const view = res?.ok ? ((await res.json()) as { phase: string; mm2: { pid?: number } }) : undefined;
+        phase = view?.phase ?? '';
+        return view !== undefined && (view.phase === 'promoted' || view.mm2.pid !== undefined);
+      },
+      () => this.deadPart('replicator'),
+      { what: 'the replicator to start MirrorMaker 2', timeoutMs: 120_000, intervalMs: 300, signal },
+    );
+    progress.done(`replicator: ${phase === 'forward' ? 'copying primary -> secondary' : phase}`);
   }
 
   private deadPart(name: string): Error | undefined {
@@ -210,6 +229,7 @@ class LocalRuntime implements Runtime {
     const stopped = await Promise.all([
       stopRecorded(this.layout.envoyPidFile, 5_000),
       stopRecorded(this.layout.controllerPidFile, 5_000),
+      stopRecorded(this.layout.replicatorPidFile, 5_000),
       // The whole cluster stops at once, so a controller may wait for a quorum that is going away: short grace.
       ...names.map((n) => stopRecorded(this.layout.brokerPidFile(n), WHOLE_RIG_STOP_GRACE_MS)),
     ]);

@@ -26,6 +26,12 @@ export interface LocalLayout {
   controllerStateFile: string;
   /** Which topology made the brokers' data (see ../data-stamp.ts). */
   dataStampFile: string;
+  /** replication: the replicator's folder (its config, MirrorMaker 2's files, its state), PID file and log. */
+  replicatorDir: string;
+  replicatorConfig: string;
+  replicatorPidFile: string;
+  replicatorLog: string;
+  replicatorStateFile: string;
 }
 
 export function localLayout(projectDir: string): LocalLayout {
@@ -52,5 +58,10 @@ export function localLayout(projectDir: string): LocalLayout {
     controllerLog: join(root, 'controller', 'controller.log'),
     controllerStateFile: join(root, 'controller', 'supervisor.json'),
     dataStampFile: join(root, 'data-stamp.json'),
+    replicatorDir: join(root, 'replicator'),
+    replicatorConfig: join(root, 'replicator', 'replicator.json'),
+    replicatorPidFile: join(root, 'replicator', 'replicator.pid'),
+    replicatorLog: join(root, 'replicator', 'replicator.log'),
+    replicatorStateFile: join(root, 'replicator', 'supervisor.json'),
   };
 }

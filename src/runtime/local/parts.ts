@@ -7,7 +7,8 @@ import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { brokersOf, CLUSTER_NAMES, type BrokerRef, type ClusterName, type Topology } from '../../config/topology.js';
 import { LDS_FILE, renderEnvoyConfig, renderListenerFile } from '../../render/envoy.js';
-import { LDS_DIR, listenerChoicePath, renderControllerConfig } from '../../render/controller.js';
+import { FENCED_CHOICE, LDS_DIR, listenerChoicePath, renderControllerConfig } from '../../render/controller.js';
+import { renderFencedListenerFile, renderReplicatorConfig } from '../../render/replicator.js';
 import { renderRedpandaYaml } from '../../render/redpanda.js';
 import { ensureEnvoy, ensureJava, ensureKafka } from '../../util/installs.js';
 import { UserError } from '../../util/errors.js';
@@ -28,10 +29,11 @@ export interface Installs {
 
 /** "Envoy, the controller and 6 brokers" / "primary-broker-0". */
 export function describeParts(names: readonly string[]): string {
-  const brokers = names.filter((n) => n !== 'envoy' && n !== 'controller');
+  const brokers = names.filter((n) => n !== 'envoy' && n !== 'controller' && n !== 'replicator');
   const words = [
     ...(names.includes('envoy') ? ['Envoy'] : []),
     ...(names.includes('controller') ? ['the failover controller'] : []),
+    ...(names.includes('replicator') ? ['the replicator (MirrorMaker 2)'] : []),
     ...(brokers.length > 2 ? [`${brokers.length} brokers (Kafka + Schema Registry stand-ins)`] : brokers),
   ];
   return words.length > 1 ? `${words.slice(0, -1).join(', ')} and ${words.at(-1)}` : (words[0] ?? 'nothing');
@@ -41,6 +43,7 @@ export function describeParts(names: readonly string[]): string {
 export function partFiles(l: LocalLayout, name: string): PartFiles {
   if (name === 'envoy') return { name, pidFile: l.envoyPidFile, stateFile: l.envoyStateFile, log: l.envoyLog };
   if (name === 'controller') return { name, pidFile: l.controllerPidFile, stateFile: l.controllerStateFile, log: l.controllerLog };
+  if (name === 'replicator') return { name, pidFile: l.replicatorPidFile, stateFile: l.replicatorStateFile, log: l.replicatorLog };
   return { name, pidFile: l.brokerPidFile(name), stateFile: l.brokerStateFile(name), log: l.brokerLog(name) };
 }
 
@@ -91,12 +94,16 @@ export async function localInstalls(t: Topology, progress: Progress): Promise<In
  * Writes each broker's redpanda.yaml and Envoy's envoy.yaml (fresh on every start); under `coherent`
  * also Envoy's listener file (on the primary), the two choices and the controller's config.
  */
-export function renderLocal(t: Topology, l: LocalLayout): void {
+export function renderLocal(t: Topology, l: LocalLayout, kafkaLibs: string): void {
   for (const b of brokersOf(t)) writeFileAtomic(l.redpandaYaml(b.name), renderRedpandaYaml(t, b, 'local'));
   const ldsDir = join(l.envoyDir, LDS_DIR);
   writeFileAtomic(l.envoyYaml, renderEnvoyConfig(t, 'local', { ldsDir }));
   if (t.failover.policy !== 'coherent') return;
   writeFileAtomic(l.controllerConfig, renderControllerConfig(t, 'local'));
+  if (t.replication.mode === 'shadow') {
+    writeFileAtomic(join(l.envoyDir, FENCED_CHOICE), renderFencedListenerFile());
+    writeFileAtomic(l.replicatorConfig, renderReplicatorConfig(t, { target: 'local', kafkaLibs, workDir: l.replicatorDir }));
+  }
   for (const c of CLUSTER_NAMES) writeFileAtomic(join(l.envoyDir, listenerChoicePath(c)), renderListenerFile(t, 'local', c));
   writeFileAtomic(join(ldsDir, LDS_FILE), renderListenerFile(t, 'local', 'primary'));
 }
@@ -105,6 +112,12 @@ export function renderLocal(t: Topology, l: LocalLayout): void {
 function spawnController(l: LocalLayout): ProcessRecord {
   const main = join(PACKAGE_ROOT, 'dist', 'controller', 'main.js');
   return spawnSupervised(partFiles(l, 'controller'), [process.execPath, main, '--config', l.controllerConfig], l.envoyDir);
+}
+
+/** The replicator (replication: shadow): MirrorMaker 2 between the clusters, and its API. */
+function spawnReplicator(l: LocalLayout): ProcessRecord {
+  const main = join(PACKAGE_ROOT, 'dist', 'replication', 'main.js');
+  return spawnSupervised(partFiles(l, 'replicator'), [process.execPath, main, '--config', l.replicatorConfig], l.replicatorDir);
 }
 
 /** A broker's Kafka and Schema Registry stand-in, configured from its rendered redpanda.yaml. */
@@ -142,15 +155,17 @@ function spawnEnvoy(t: Topology, l: LocalLayout, envoyBin: string): ProcessRecor
 export function spawnPart(t: Topology, l: LocalLayout, name: string, installs: Installs): void {
   if (name === 'envoy') spawnEnvoy(t, l, installs.envoyBin);
   else if (name === 'controller') spawnController(l);
+  else if (name === 'replicator') spawnReplicator(l);
   else spawnBroker(t, l, requireBroker(t, name), installs.kafkaLibs);
 }
 
 /** An error for a part whose supervisor is gone (gave up after repeated crashes, or was stopped), with its log's tail. */
 export function partGone(t: Topology, l: LocalLayout, name: string): Error | undefined {
   if (name === 'controller' && t.failover.policy !== 'coherent') return undefined;
+  if (name === 'replicator' && t.replication.mode !== 'shadow') return undefined;
   const part = partFiles(l, name);
   if (supervisorRunning(part)) return undefined;
-  const label = name === 'envoy' ? 'Envoy' : name === 'controller' ? 'the failover controller' : name;
+  const label = name === 'envoy' ? 'Envoy' : name === 'controller' ? 'the failover controller' : name === 'replicator' ? 'the replicator' : name;
   return new UserError(partGoneMessage(part, label));
 }
 

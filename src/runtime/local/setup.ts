@@ -7,7 +7,7 @@ import { proxyPortClaims, type PortClaim } from '../ports.js';
 
 /** The ports one part ('envoy', 'controller' or a broker's name) binds, with what they are for. */
 export function partPortClaims(t: Topology, part: string): PortClaim[] {
-  if (part === 'envoy' || part === 'controller') return proxyPortClaims(t, part);
+  if (part === 'envoy' || part === 'controller' || part === 'replicator') return proxyPortClaims(t, part);
   const b = brokersOf(t).find((x) => x.name === part);
   if (!b) return [];
   const p = localPorts(t, b);
@@ -20,9 +20,14 @@ export function partPortClaims(t: Topology, part: string): PortClaim[] {
   ];
 }
 
-/** Names of every part the topology runs: Envoy, the controller (coherent policy), each broker. */
+/** Names of every part the topology runs: Envoy, the controller (coherent policy), the replicator (replication), each broker. */
 export function partNames(t: Topology): string[] {
-  return ['envoy', ...(t.failover.policy === 'coherent' ? ['controller'] : []), ...brokersOf(t).map((b) => b.name)];
+  return [
+    'envoy',
+    ...(t.failover.policy === 'coherent' ? ['controller'] : []),
+    ...(t.replication.mode === 'shadow' ? ['replicator'] : []),
+    ...brokersOf(t).map((b) => b.name),
+  ];
 }
 
 /** Every port the local runtime binds, with what it is for (`start` and `doctor --runtime local` check these). */
@@ -35,6 +40,7 @@ export function localEndpoints(t: Topology): Endpoints {
   return {
     envoyAdminUrl: `http://127.0.0.1:${t.envoy.adminPort}`,
     ...(t.failover.policy === 'coherent' ? { controllerUrl: `http://127.0.0.1:${t.failover.controllerPort}` } : {}),
+    ...(t.replication.mode === 'shadow' ? { replicatorUrl: `http://127.0.0.1:${t.replication.replicatorPort}` } : {}),
     bootstrap: [`127.0.0.1:${t.envoy.listenerPort}`],
     direct: { primary: direct('primary'), secondary: direct('secondary') },
   };
