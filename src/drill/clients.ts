@@ -40,11 +40,12 @@ export class DrillClients {
   private producerRun?: Promise<ProducerSummary>;
   private consumerRun?: Promise<ConsumerSummary>;
 
-  constructor(o: { endpoints: Endpoints; topic: string; partitions: number; rate: number; ledgerFile: string }) {
+  /** replicated: after a switch the consumer resumes from its group's offsets the replicator synced there. */
+  constructor(o: { endpoints: Endpoints; topic: string; partitions: number; rate: number; ledgerFile: string; replicated?: boolean }) {
     const { bootstrap, direct } = o.endpoints;
     this.clusters = createClusterDirectory(direct);
     this.producer = new FailoverProducer({ bootstrap, topic: o.topic, ratePerSecond: o.rate, ledgerFile: o.ledgerFile, clusters: this.clusters, direct });
-    this.consumer = new FailoverConsumer({ bootstrap, topic: o.topic, clusters: this.clusters, direct, from: 'latest' });
+    this.consumer = new FailoverConsumer({ bootstrap, topic: o.topic, clusters: this.clusters, direct, from: 'latest', onSwitch: o.replicated ? 'committed' : 'earliest' });
     this.partitions = range(o.partitions);
     this.consumer.on('message', (m: { partition: number; at: number }) => this.received.push({ at: m.at, partition: m.partition }));
     this.producer.on('ack', (a) => {
@@ -64,6 +65,11 @@ export class DrillClients {
     let b = this.buckets.get(second);
     if (!b) this.buckets.set(second, (b = { second, primary: 0, secondary: 0, unknown: 0, failed: 0 }));
     return b;
+  }
+
+  /** The producer id in every message of the drill's producer (how the ledger check finds them). */
+  get producerId(): string {
+    return this.producer.producerId;
   }
 
   start(): void {

@@ -14,6 +14,7 @@ import { describeRouting } from '../envoy/routing-model.js';
 import { DrillClients, runLateClients } from './clients.js';
 import { drillContext, type DrillContext, type DrillOptions } from './context.js';
 import { checkLedger, measureDrill, restoreAfterFailure, type DrillRun } from './measure.js';
+import { measureReplication, ReplicationWatch, waitCopying } from './replication.js';
 import { checkHealthyDemo, startClients, waitAllPrimary } from './prepare.js';
 import type { DrillReport } from './report-model.js';
 import { runStep } from './step.js';
@@ -31,11 +32,22 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
   try {
     const ledgerFile = join(workDir, 'ledger.jsonl');
     const partitions = ctx.topology.topics.find((x) => x.name === ctx.topic)?.partitions ?? 0;
-    const clients = new DrillClients({ endpoints: ctx.endpoints, topic: ctx.topic, partitions, rate: ctx.rate, ledgerFile });
-    const run = await runScenario(ctx, watcher, clients);
+    const replicated = ctx.endpoints.replicatorUrl !== undefined;
+    const clients = new DrillClients({ endpoints: ctx.endpoints, topic: ctx.topic, partitions, rate: ctx.rate, ledgerFile, replicated });
+    const replication = replicated ? new ReplicationWatch(ctx.endpoints.replicatorUrl!) : undefined;
+    replication?.start();
+    let run: DrillRun;
+    try {
+      run = await runScenario(ctx, watcher, clients);
+    } finally {
+      replication?.stop();
+    }
     await restoreAfterFailure(ctx, run);
     const ledger = await checkLedger(ctx, run, clients, ledgerFile);
-    return measureDrill(ctx, run, clients, watcher, ledger);
+    const report = measureDrill(ctx, run, clients, watcher, ledger);
+    if (!replication || (run.failure && run.failure.environment !== 'restored')) return report;
+    const r = await measureReplication(ctx, replication, clients.acks, clients.producerId, run.consumer);
+    return { ...report, replication: r, passed: report.passed && r.passed };
   } finally {
     rmSync(workDir, { recursive: true, force: true });
   }
@@ -47,6 +59,7 @@ async function runScenario(ctx: DrillContext, watcher: RoutingWatcher, clients: 
   try {
     await waitAllPrimary(ctx, watcher);
     await startClients(ctx, clients);
+    if (ctx.endpoints.replicatorUrl) await waitCopying(ctx, clients.startedAt);
     await runSteps(ctx, watcher, clients, run);
     if (!run.failure) run.lateClients = await lateClients(ctx, clients);
   } finally {

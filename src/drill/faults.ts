@@ -21,7 +21,9 @@ export type FaultAction =
    * SIGKILL a part, as a crash would: 'envoy', or 'leader' (the primary broker leading partition 0 of the
    * drill's topic). Its supervisor brings it back; run by the drill engine through ./crash.ts.
    */
-  | { kind: 'crash'; part: 'envoy' | 'leader'; brokers: [] };
+  | { kind: 'crash'; part: 'envoy' | 'leader'; brokers: [] }
+  /** A planned switch through the controller (with replication, a failback that waits for the primary): ./switch.ts. */
+  | { kind: 'switch'; to: ClusterName; brokers: [] };
 
 export interface FaultOutcome {
   /** What was done, one line per broker ("stopped primary-broker-0"). */
@@ -204,7 +206,8 @@ async function actOn(
       }
       return { did: `${name} was already serving` };
     case 'crash':
-      throw new Error('a crash runs through runCrash (src/drill/crash.ts)');
+    case 'switch':
+      throw new Error(`a ${action.kind} is not a broker change`);
   }
 }
 
@@ -221,6 +224,7 @@ export async function applyFault(
 ): Promise<FaultOutcome> {
   const t = runtime.topology;
   if (action.kind === 'crash') throw new Error('a crash runs through runCrash (src/drill/crash.ts), not applyFault');
+  if (action.kind === 'switch') throw new Error('a switch runs through plannedSwitch (src/drill/switch.ts), not applyFault');
   for (const name of action.brokers) resolveBroker(t, name);
   const t0 = Date.now();
   const before = (await runtime.status()).brokers;

@@ -7,6 +7,7 @@ import type { HealthCheckSettings } from '../config/topology.js';
 import { formatSeconds } from '../envoy/timing.js';
 import type { ExpectedRouting, ObservedRouting } from '../envoy/routing-model.js';
 import type { CrashMeasures } from './crash.js';
+import type { ReplicationReport } from './replication.js';
 import type { StepWindow } from './scenarios.js';
 
 export interface PredictedWindow {
@@ -139,6 +140,8 @@ export interface DrillReport {
   /** Routing poll period: measured times are accurate to about this. */
   pollMs: number;
   timeline: { startedAt: number; endedAt: number; routing: RoutingSample[]; acks: AckBucket[]; connections?: ConnectionSample[] };
+  /** replication.mode shadow: lag, the recovery point of the failover, and what the clients saw (./replication.ts). */
+  replication?: ReplicationReport;
   /** Set when the drill stopped early. */
   failure?: { step: string; message: string; environment: 'left as it failed' | 'restored' };
 }

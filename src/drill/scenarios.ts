@@ -13,7 +13,7 @@ import type { FaultAction } from './faults.js';
  * Which predicted window bounds the step: a broker stopping to serve (killed, or restarted into recovery
  * mode: detected as the stand-in's recovery behaviour says), or a broker serving again.
  */
-export type StepWindow = 'stopped' | 'recovery' | 'recovered' | 'crash';
+export type StepWindow = 'stopped' | 'recovery' | 'recovered' | 'crash' | 'switch';
 
 export interface ScenarioStep {
   name: string;
@@ -202,6 +202,20 @@ interface CoherentRule {
   brokers: number;
   quorum: number;
   failback: FailbackMode;
+  /** replication: a manual failback is part of the scenario (`switch primary`, which waits for the primary to catch up). */
+  switchBack?: boolean;
+}
+
+/** The last step of a scenario that ends on the secondary with every primary broker back, under replication. */
+function switchBackStep(brokers: number): ScenarioStep {
+  return {
+    name: 'switch primary (failback)',
+    action: { kind: 'switch', to: 'primary', brokers: [] },
+    expect: routes(brokers, 'primary'),
+    why: "Under replication failback is a command: the secondary's writes since the promotion are copied back to the primary, writers are fenced for the last records, then every listener returns to the primary at once.",
+    window: 'switch',
+    marks: 'failback',
+  };
 }
 
 /**
@@ -241,6 +255,7 @@ function coherentScenario(base: Scenario, rule: CoherentRule): Scenario {
     const { marks: _m, hold: _h, ...rest } = step;
     return { ...rest, expect: routes(rule.brokers, active), why, ...(switched ? {} : { hold: true }), ...(marks ? { marks } : {}) };
   });
+  if (rule.switchBack && (active as ClusterName) === 'secondary' && count('primary') === rule.brokers) steps.push(switchBackStep(rule.brokers));
   return { ...base, description: `${base.description} Coherent policy: one decision for the whole cluster.`, steps };
 }
 
@@ -264,5 +279,5 @@ export function buildScenario(name: string, brokers: number, policy: FailoverPol
       throw new UserError(`unknown scenario "${name}"`, `scenarios: ${SCENARIO_NAMES.join(', ')}`);
   }
   if (policy === 'per-broker') return base;
-  return coherentScenario(base, { brokers, quorum: rule.quorum ?? Math.floor(brokers / 2) + 1, failback: rule.failback ?? 'auto' });
+  return coherentScenario(base, { brokers, quorum: rule.quorum ?? Math.floor(brokers / 2) + 1, failback: rule.failback ?? 'auto', switchBack: rule.switchBack });
 }

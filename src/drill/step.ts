@@ -13,6 +13,7 @@ import type { DrillClients } from './clients.js';
 import type { DrillContext } from './context.js';
 import { recoveryAfter, runCrash, type CrashStep } from './crash.js';
 import { applyFault, detectionCase } from './faults.js';
+import { plannedSwitch } from './switch.js';
 import type { PredictedWindow, StepResult } from './report-model.js';
 import type { ScenarioStep } from './scenarios.js';
 import { firstTimeWhen } from './timeline.js';
@@ -29,6 +30,13 @@ export function stepWindow(step: ScenarioStep, runtime: Runtime): StepPrediction
   const p = predictTiming(t.healthCheck);
   // In the Docker runtime a broker's container stops and starts: it leaves and rejoins the network.
   // A crashed part, once back, passes its first health checks: measured from when it serves again.
+  // A planned switch: the controller writes the listener file before it answers; Envoy reloads it at once.
+  // With replication the controller first fences writers until the primary has every record, then waits
+  // one group-offset sync (and half a second), stops the reverse copy and starts the forward one.
+  if (step.window === 'switch') {
+    const fence = runtime.endpoints().replicatorUrl ? t.replication.syncIntervalMs + 500 : 0;
+    return { window: step.window, case: fence ? 'failback with fence' : 'planned switch', earliestMs: fence, latestMs: fence + 6_000 + 2 * CONTROLLER_POLL_MS };
+  }
   const c = step.window === 'recovered' || step.window === 'crash' ? (runtime.kind === 'docker' && step.window === 'recovered' ? 'returned' : 'recovered') : detectionCase(runtime.kind, t, step.window);
   const w: TimingWindow = p[c];
   if (t.failover.policy !== 'coherent') return { window: step.window, case: c, earliestMs: w.earliestMs, latestMs: w.latestMs };
@@ -76,6 +84,12 @@ async function performAction(ctx: DrillContext, index: number, step: ScenarioSte
     p.faultAt = p.effectAt = crash.result.killedAt;
     p.reachFrom = crash.result.servingAt;
     p.notes = [`killed ${crash.result.killed}; back after ${((crash.result.servingAt! - p.faultAt) / 1000).toFixed(1)} s`];
+  } else if (step.action.kind === 'switch') {
+    const r = await plannedSwitch(ctx.runtime.topology, ctx.endpoints, step.action.to, onAction, ctx.signal);
+    // The switch happens while the controller answers (after the primary caught up, writers fenced).
+    p.faultAt = r.requestedAt;
+    p.effectAt = r.requestedAt;
+    p.notes = r.catchUp ? [`primary caught up in ${(r.catchUp.ms / 1000).toFixed(1)} s; writers fenced for ${((r.answeredAt - r.requestedAt) / 1000).toFixed(1)} s`] : [];
   } else {
     const outcome = await applyFault(ctx.runtime, step.action, onAction);
     p.faultAt = outcome.faultAt;

@@ -27,8 +27,13 @@ import { ProducerSequences, type SequenceReport } from './stats.js';
 
 const { KafkaJSNonRetriableError } = kafkajs;
 
-export type StartPosition = 'earliest' | 'latest';
-export const START_POSITIONS: readonly StartPosition[] = ['earliest', 'latest'];
+/**
+ * 'committed': the group's committed offsets on the new cluster, as a replicator synced them there
+ * (replication.mode: shadow); 'earliest' where the group has none. kafkajs always resumes from committed
+ * offsets, so this differs from 'earliest' only in what it says: with replication, that is the point.
+ */
+export type StartPosition = 'earliest' | 'latest' | 'committed';
+export const START_POSITIONS: readonly StartPosition[] = ['earliest', 'latest', 'committed'];
 
 export interface ConsumerOptions extends Partial<FailoverSettings> {
   bootstrap: string[];
@@ -190,7 +195,7 @@ export class FailoverConsumer extends EventEmitter<ConsumerEvents> {
       prepare: () => (this.current = this.createInstance()),
       attempt: async (_partitions, instance) => {
         await instance.consumer.connect();
-        await instance.consumer.subscribe({ topics: [this.options.topic], fromBeginning: position === 'earliest' });
+        await instance.consumer.subscribe({ topics: [this.options.topic], fromBeginning: position !== 'latest' });
         this.core.setState('joining', `joining group ${this.groupId}`);
         await instance.consumer.run({ eachBatchAutoResolve: false, eachBatch: (payload) => this.onBatch(instance, payload) });
         instance.clusterId = instance.tracker.clusterId();

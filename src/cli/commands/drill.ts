@@ -87,7 +87,11 @@ function progressView(scenario: Scenario, spinner: Ora, json: boolean): (e: Dril
 async function drill(flags: DrillFlags): Promise<number> {
   const runtime = openRuntime();
   const t = runtime.topology;
-  const scenario = buildScenario(flags.scenario, t.brokers, t.failover.policy, { quorum: effectiveQuorum(t), failback: t.failover.failback });
+  const scenario = buildScenario(flags.scenario, t.brokers, t.failover.policy, {
+    quorum: effectiveQuorum(t),
+    failback: t.replication.mode === 'shadow' ? 'manual' : t.failover.failback,
+    switchBack: t.replication.mode === 'shadow',
+  });
   const out = (line: string) => {
     if (!flags.json) process.stdout.write(line + '\n');
   };
