@@ -25,12 +25,14 @@
 // brokersStoppedMs (fault -> every primary broker process gone) is reported next to the client figure:
 // Envoy's health check only steers new connections, and requests already sent to a broker that is still
 // shutting down wait for it (or for the client's request timeout).
-// Usage: npm run bench:clients [-- --port-base 24000 --count 100000 --pairs 6 --rate 200 --rate-seconds 15 --fast
+// Usage: npm run bench:clients [-- --port-base 24000 --envoy KEY=VALUE --count 100000 --pairs 6 --rate 200 --rate-seconds 15 --fast
 //                                  --repeat 2 --recovery-only --skip-recovery --out reports/bench-clients.json]
 //   --fast          the throughput rig uses the test suite's short health checks (500 ms interval) instead of
 //                   the defaults (3 s); the recovery rigs always use them.
 //   --recovery-only skip part 1 (throughput/latency): only the per-policy recovery measurement.
 //   --skip-recovery skip part 2: only Envoy's cost (what tuning Envoy needs).
+//   --envoy KEY=VALUE sets an `envoy` config key on every rig (repeatable), e.g. --envoy concurrency=2: how a
+//                   setting's effect is measured.
 //   --repeat N      recovery measurements per policy (default 2).
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir, cpus, loadavg, totalmem } from 'node:os';
@@ -66,6 +68,7 @@ const { values } = parseArgs({
     fast: { type: 'boolean', default: false },
     'recovery-only': { type: 'boolean', default: false },
     'skip-recovery': { type: 'boolean', default: false },
+    envoy: { type: 'string', multiple: true, default: [] },
     repeat: { type: 'string', default: '2' },
     out: { type: 'string', default: 'reports/bench-clients.json' },
   },
@@ -91,6 +94,11 @@ function benchTopology(policy, fastHealthCheck) {
   t.project = 'failover-demo-bench-clients';
   onPortRange(t, base);
   if (fastHealthCheck) t.healthCheck = { ...t.healthCheck, ...FAST_HEALTH_CHECK };
+  for (const kv of values.envoy) {
+    const [key = '', raw = ''] = kv.split('=');
+    if (!(key in t.envoy)) throw new Error(`--envoy ${kv}: envoy has no key ${key}`);
+    /** @type {Record<string, unknown>} */ (t.envoy)[key] = raw === 'true' ? true : raw === 'false' ? false : /^\d+$/.test(raw) ? Number(raw) : raw;
+  }
   // failbackHoldMs only acts under `coherent`; set on both so the failback wait's cap is the same.
   t.failover = { ...t.failover, policy, failbackHoldMs: FAILBACK_HOLD_MS, controllerPort: base + 902 };
   return t;

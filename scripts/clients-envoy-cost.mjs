@@ -11,14 +11,14 @@
 //     gives each figure's median over the pairs and its spread (min–max).
 //   - Envoy's own CPU (utime + stime of its process, /proc/<pid>/stat) is read before and after every run:
 //     CPU per message on the Envoy runs, and its idle rate (health checks, stats) on the direct runs.
-//   - SPREAD RULE: a figure's median means nothing when the middle half of its pair values disagree by more
-//     than SPREAD_BOUNDS (third quartile / first quartile of the pair ratios). Quartiles, not min–max: one
-//     pair hit by another process's burst does not void the run, and more pairs never make the rule
-//     stricter. When a figure breaks the rule the bench says which and why, prints no ratio, and exits 1.
+//   - SPREAD RULE (./spread-rule.mjs): a figure's median means nothing when the middle half of its pair
+//     ratios disagree by more than SPREAD_BOUNDS (Q3/Q1). The bench then says which figure and why, prints
+//     no ratio, and exits 1.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { FailoverProducer } from '#dist/kafka/producer.js';
 import { percentile } from '#dist/kafka/stats.js';
+import { judge, LATENCY_KEYS, spread } from './spread-rule.mjs';
 
 /** @typedef {import('#dist/runtime/types.js').Endpoints} Endpoints */
 /** @typedef {import('#dist/util/progress.js').Progress} Progress */
@@ -28,24 +28,9 @@ import { percentile } from '#dist/kafka/stats.js';
  *   p999Ms: number | undefined, envoyCpuMs: number }} Run
  */
 /** @typedef {{ order: Path[], unthrottled: Record<Path, Run>, steady: Record<Path, Run> }} Pair */
-/** @typedef {{ median: number, min: number, max: number, q1: number, q3: number }} Spread */
+/** @typedef {import('./spread-rule.mjs').Spread} Spread */
 
-/** Widest Q3/Q1 of the pair ratios for which a figure's median still means something. */
-export const SPREAD_BOUNDS = { throughput: 1.2, latency: 1.5 };
 export const MIN_PAIRS = 5;
-/** @type {('p50' | 'p99' | 'p999')[]} */
-const LATENCY_KEYS = ['p50', 'p99', 'p999'];
-
-/** @type {(n: number, d?: number) => number} */
-const round = (n, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
-
-/** Median, quartiles and min–max of `xs` (nearest rank; xs non-empty). @param {number[]} xs @returns {Spread} */
-export function spread(xs) {
-  const at = (/** @type {number} */ q) => /** @type {number} */ (percentile(xs, q));
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length % 2 ? /** @type {number} */ (s[(s.length - 1) / 2]) : (/** @type {number} */ (s[s.length / 2 - 1]) + /** @type {number} */ (s[s.length / 2])) / 2;
-  return { median: round(mid), min: round(/** @type {number} */ (s[0])), max: round(/** @type {number} */ (s.at(-1))), q1: round(at(0.25)), q3: round(at(0.75)) };
-}
 
 const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 
@@ -146,23 +131,6 @@ export function summarisePairs(pairs, rate) {
     },
   };
   return { pairs: pairs.length, figures, verdict: judge(figures) };
-}
-
-/**
- * The spread rule (see the header): which figures' medians mean nothing.
- * @param {{ throughput: { ratio: Spread }, atRate: { ratePerSecond: number } & Record<'p50' | 'p99' | 'p999', { ratio: Spread }> }} figures
- * @returns {{ ok: boolean, reasons: string[] }}
- */
-export function judge(figures) {
-  const rate = figures.atRate.ratePerSecond;
-  const checks = [
-    { name: 'throughput ratio (Envoy / direct)', s: figures.throughput.ratio, bound: SPREAD_BOUNDS.throughput },
-    ...LATENCY_KEYS.map((k) => ({ name: `${k.replace('p999', 'p99.9')} latency ratio at ${rate} msg/s`, s: figures.atRate[k].ratio, bound: SPREAD_BOUNDS.latency })),
-  ];
-  const reasons = checks
-    .filter((c) => !(c.s.q1 > 0 && c.s.q3 / c.s.q1 <= c.bound))
-    .map((c) => `${c.name}: the middle half of the pairs ranges ${c.s.q1}–${c.s.q3} (Q3/Q1 ${c.s.q1 > 0 ? round(c.s.q3 / c.s.q1) : '∞'} > ${c.bound}; all pairs ${c.s.min}–${c.s.max})`);
-  return { ok: reasons.length === 0, reasons };
 }
 
 /**
