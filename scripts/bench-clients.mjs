@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 // @ts-check
 // Benchmark of the Kafka clients on the local rig (real Kafka 3.9 brokers, stand-ins, real Envoy):
-//   1. produce throughput (unthrottled, acks=all) and ack latency through Envoy vs straight to the primary
-//      brokers' direct listeners: the ratio is Envoy's cost. Also p50/p99 at a fixed, unsaturated rate.
+//   1. what Envoy costs a Kafka client (./clients-envoy-cost.mjs, whose header says how): after a warm-up,
+//      --pairs interleaved (Envoy, direct) pairs in alternating order, each an unthrottled produce run
+//      (--count messages, acks=all) and a fixed-rate run (--rate msg/s for --rate-seconds) on both paths;
+//      the median and spread over the pairs of the throughput ratio, of p50/p99/p99.9 at the fixed rate, and
+//      Envoy's own CPU per message. Exits 1, printing why instead of a ratio, when the pairs disagree too much.
 //      This part runs under the `per-broker` failover policy (the PoC layout), as it did before the
 //      `coherent` policy existed, so its figures compare with earlier ones.
 //   2. client recovery after the whole primary cluster stops, and after it comes back, under BOTH failover
@@ -22,43 +25,50 @@
 // brokersStoppedMs (fault -> every primary broker process gone) is reported next to the client figure:
 // Envoy's health check only steers new connections, and requests already sent to a broker that is still
 // shutting down wait for it (or for the client's request timeout).
-// Usage: npm run bench:clients [-- --port-base 24000 --count 100000 --runs 2 --fast --repeat 2 --recovery-only
-//                                  --out reports/bench-clients.json]
+// Usage: npm run bench:clients [-- --port-base 24000 --envoy KEY=VALUE --count 100000 --pairs 6 --rate 200 --rate-seconds 15 --fast
+//                                  --repeat 2 --recovery-only --skip-recovery --out reports/bench-clients.json]
 //   --fast          the throughput rig uses the test suite's short health checks (500 ms interval) instead of
 //                   the defaults (3 s); the recovery rigs always use them.
 //   --recovery-only skip part 1 (throughput/latency): only the per-policy recovery measurement.
+//   --skip-recovery skip part 2: only Envoy's cost (what tuning Envoy needs).
+//   --envoy KEY=VALUE sets an `envoy` config key on every rig (repeatable), e.g. --envoy concurrency=2: how a
+//                   setting's effect is measured.
 //   --repeat N      recovery measurements per policy (default 2).
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir, cpus, totalmem } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir, cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultTopology, FAST_HEALTH_CHECK } from '#dist/config/topology.js';
 import { createLocalRuntime } from '#dist/runtime/local/index.js';
 import { writeState } from '#dist/runtime/state.js';
 import { predictTiming } from '#dist/envoy/timing.js';
-import { FailoverProducer } from '#dist/kafka/producer.js';
+import { localLayout } from '#dist/runtime/local/layout.js';
+import { partFiles } from '#dist/runtime/local/parts.js';
+import { partPid } from '#dist/runtime/local/supervised.js';
 import { createTopicOnClusters } from '#dist/kafka/topic.js';
 import { writeFileAtomic } from '#dist/util/fs.js';
 import { applyKafkajsFixes } from '#dist/kafka/kafkajs-fixes.js';
 import { FAILBACK_HOLD_MS, RECOVERY_RATE, recoveryRun, recoveryTable } from './clients-recovery.mjs';
+import { envoyCostTable, runPairs, summarisePairs } from './clients-envoy-cost.mjs';
 import { consoleProgress, runScript, onPortRange } from './lib.mjs';
 
 /** @typedef {import('#dist/config/topology.js').Topology} Topology */
 /** @typedef {import('#dist/config/topology.js').FailoverPolicy} FailoverPolicy */
 /** @typedef {import('#dist/runtime/types.js').Runtime} Runtime */
 /** @typedef {import('#dist/runtime/types.js').Endpoints} Endpoints */
-/** @typedef {{ acked: number, durationMs: number, ackRate: number, p50Ms: number | undefined, p99Ms: number | undefined }} ProduceRun */
 
 const { values } = parseArgs({
   options: {
     'port-base': { type: 'string', default: '24000' },
     count: { type: 'string', default: '100000' },
-    runs: { type: 'string', default: '2' },
+    pairs: { type: 'string', default: '6' },
     rate: { type: 'string', default: '200' },
-    'rate-seconds': { type: 'string', default: '10' },
+    'rate-seconds': { type: 'string', default: '15' },
     'payload-bytes': { type: 'string', default: '200' },
     fast: { type: 'boolean', default: false },
     'recovery-only': { type: 'boolean', default: false },
+    'skip-recovery': { type: 'boolean', default: false },
+    envoy: { type: 'string', multiple: true, default: [] },
     repeat: { type: 'string', default: '2' },
     out: { type: 'string', default: 'reports/bench-clients.json' },
   },
@@ -68,31 +78,6 @@ const { values } = parseArgs({
 const THROUGHPUT_POLICY = 'per-broker';
 /** @type {FailoverPolicy[]} Recovery: both policies, side by side. */
 const RECOVERY_POLICIES = ['per-broker', 'coherent'];
-
-/** @param {readonly (number | undefined)[]} xs */
-const median = (xs) => {
-  const s = /** @type {number[]} */ ([...xs]).sort((a, b) => a - b);
-  const at = (/** @type {number} */ i) => /** @type {number} */ (s[i]);
-  return s.length % 2 ? at((s.length - 1) / 2) : (at(s.length / 2 - 1) + at(s.length / 2)) / 2;
-};
-/** @type {(n: number | undefined, d?: number) => number | undefined} */
-const round = (n, d = 1) => (n === undefined ? undefined : Math.round(n * 10 ** d) / 10 ** d);
-/** a / b to 2 decimals (NaN when either is missing). @type {(a: number | undefined, b: number | undefined) => number | undefined} */
-const ratio = (a, b) => round(/** @type {number} */ (a) / /** @type {number} */ (b), 2);
-
-/**
- * @param {string[]} bootstrap
- * @param {Endpoints['direct']} direct
- * @param {string} topic
- * @param {{ count?: number, ratePerSecond: number, durationMs?: number }} opts
- * @returns {Promise<ProduceRun>}
- */
-async function produceRun(bootstrap, direct, topic, opts) {
-  const producer = new FailoverProducer({ bootstrap, direct, topic, payloadBytes: Number(values['payload-bytes']), ...opts });
-  const s = await producer.run();
-  if (s.failed > 0) throw new Error(`${s.failed} message(s) failed during a throughput run`);
-  return { acked: s.acked, durationMs: s.durationMs, ackRate: s.ackRate, p50Ms: s.latencyMs.p50, p99Ms: s.latencyMs.p99 };
-}
 
 const base = Number(values['port-base']);
 const progress = consoleProgress('bench-clients');
@@ -109,6 +94,11 @@ function benchTopology(policy, fastHealthCheck) {
   t.project = 'failover-demo-bench-clients';
   onPortRange(t, base);
   if (fastHealthCheck) t.healthCheck = { ...t.healthCheck, ...FAST_HEALTH_CHECK };
+  for (const kv of values.envoy) {
+    const [key = '', raw = ''] = kv.split('=');
+    if (!(key in t.envoy)) throw new Error(`--envoy ${kv}: envoy has no key ${key}`);
+    /** @type {Record<string, unknown>} */ (t.envoy)[key] = raw === 'true' ? true : raw === 'false' ? false : /^\d+$/.test(raw) ? Number(raw) : raw;
+  }
   // failbackHoldMs only acts under `coherent`; set on both so the failback wait's cap is the same.
   t.failover = { ...t.failover, policy, failbackHoldMs: FAILBACK_HOLD_MS, controllerPort: base + 902 };
   return t;
@@ -119,7 +109,7 @@ function benchTopology(policy, fastHealthCheck) {
  * @template T
  * @param {Topology} t
  * @param {string} topic
- * @param {(runtime: Runtime, endpoints: Endpoints) => Promise<T>} fn
+ * @param {(runtime: Runtime, endpoints: Endpoints, project: string) => Promise<T>} fn
  * @returns {Promise<T>}
  */
 async function withRig(t, topic, fn) {
@@ -133,7 +123,7 @@ async function withRig(t, topic, fn) {
     const endpoints = runtime.endpoints();
     const created = await createTopicOnClusters(endpoints.direct, { topic, partitions: 3, replicationFactor: t.brokers });
     for (const [cluster, r] of Object.entries(created)) if (r?.startsWith('failed')) throw new Error(`topic ${topic} on ${cluster}: ${r}`);
-    return await fn(runtime, endpoints);
+    return await fn(runtime, endpoints, project);
   } finally {
     progress.step(`stopping the ${t.failover.policy} rig and removing its data`);
     await runtime.stop({ removeData: true });
@@ -147,54 +137,30 @@ process.once('SIGINT', () => {
   (current ? current.stop({ removeData: true }) : Promise.resolve()).finally(() => process.exit(130));
 });
 
-/** Part 1: Envoy vs direct, unthrottled and at a fixed rate. */
+/** Part 1: Envoy vs direct, interleaved pairs (./clients-envoy-cost.mjs). */
 async function envoyVsDirectPart() {
   const t = benchTopology(THROUGHPUT_POLICY, values.fast);
   const topic = 'bench-clients';
-  return withRig(t, topic, async (_runtime, { bootstrap, direct }) => {
-    const count = Number(values.count);
-    const paths = { envoy: bootstrap, direct: direct.primary };
-    /** @type {{ envoy: ProduceRun[], direct: ProduceRun[] }} */
-    const throughput = { envoy: [], direct: [] };
-    /** @type {{ envoy: ProduceRun[], direct: ProduceRun[] }} */
-    const steady = { envoy: [], direct: [] };
-    progress.info('warm-up (both paths, 2,000 messages each)');
-    for (const b of Object.values(paths)) await produceRun(b, direct, topic, { count: 2_000, ratePerSecond: 0 });
-    for (let i = 0; i < Number(values.runs); i++) {
-      // Alternate the order so neither path always runs on a warmer JVM.
-      /** @type {('envoy' | 'direct')[]} */
-      const order = i % 2 === 0 ? ['envoy', 'direct'] : ['direct', 'envoy'];
-      for (const path of order) {
-        const r = await produceRun(paths[path], direct, topic, { count, ratePerSecond: 0 });
-        throughput[path].push(r);
-        progress.info(`run ${i + 1} ${path}: ${r.ackRate} msg/s unthrottled, p99 ${r.p99Ms} ms`);
-        const rate = Number(values.rate);
-        const s = await produceRun(paths[path], direct, topic, { ratePerSecond: rate, durationMs: Number(values['rate-seconds']) * 1000 });
-        steady[path].push(s);
-        progress.info(`run ${i + 1} ${path}: at ${rate} msg/s p50 ${s.p50Ms} ms, p99 ${s.p99Ms} ms`);
-      }
-    }
-    /** @param {ProduceRun[]} runs */
-    const summarise = (runs) => ({
-      ackRate: round(median(runs.map((r) => r.ackRate))),
-      p50Ms: round(median(runs.map((r) => r.p50Ms))),
-      p99Ms: round(median(runs.map((r) => r.p99Ms))),
-      runs,
+  const rate = Number(values.rate);
+  return withRig(t, topic, async (_runtime, { bootstrap, direct }, project) => {
+    const envoy = partFiles(localLayout(project), 'envoy');
+    const envoyPid = () => {
+      const pid = partPid(envoy);
+      if (pid === undefined) throw new Error('Envoy is not running');
+      return pid;
+    };
+    const pairs = await runPairs({
+      bootstrap, direct, topic, envoyPid, progress,
+      pairs: Number(values.pairs), count: Number(values.count), rate, rateSeconds: Number(values['rate-seconds']), payloadBytes: Number(values['payload-bytes']),
     });
-    const u = { envoy: summarise(throughput.envoy), direct: summarise(throughput.direct) };
-    const r = { envoy: summarise(steady.envoy), direct: summarise(steady.direct) };
-    const envoyVsDirect = {
+    const envoyCommand = readFileSync(`/proc/${envoyPid()}/cmdline`, 'utf8').split('\0').filter(Boolean).slice(1).join(' ');
+    return {
       policy: THROUGHPUT_POLICY,
       healthCheck: values.fast ? 'fast (test suite: 500 ms interval, threshold 2)' : 'defaults (3 s interval, threshold 3)',
-      unthrottled: u,
-      [`at${values.rate}PerSecond`]: r,
-      ratios: {
-        throughputEnvoyOverDirect: ratio(u.envoy.ackRate, u.direct.ackRate),
-        unthrottledP99EnvoyOverDirect: ratio(u.envoy.p99Ms, u.direct.p99Ms),
-        steadyP99EnvoyOverDirect: ratio(r.envoy.p99Ms, r.direct.p99Ms),
-      },
+      envoy: { ...t.envoy, command: envoyCommand },
+      ...summarisePairs(pairs, rate),
+      runs: pairs,
     };
-    return { count, envoyVsDirect };
   });
 }
 
@@ -237,27 +203,30 @@ await runScript(async () => {
   // Kafka clients are created in this process (by the dist/ modules it drives): the kafkajs fixes go in first.
   applyKafkajsFixes();
   const part1 = values['recovery-only'] ? undefined : await envoyVsDirectPart();
-  const recovery = await recoveryPart();
+  const recovery = values['skip-recovery'] ? undefined : await recoveryPart();
   const t = benchTopology(THROUGHPUT_POLICY, values.fast);
   const report = {
-    machine: { cpus: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
+    machine: { cpus: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, loadAverage: loadavg() },
     topology: { brokersPerCluster: t.brokers, kafka: t.local.kafkaVersion, partitions: 3, replicationFactor: t.brokers },
-    ...(part1
-      ? { messages: { count: part1.count, payloadBytes: Number(values['payload-bytes']), acks: 'all' }, envoyVsDirect: part1.envoyVsDirect }
-      : { envoyVsDirect: 'skipped (--recovery-only)' }),
-    recovery,
+    messages: { count: Number(values.count), payloadBytes: Number(values['payload-bytes']), acks: 'all', rate: Number(values.rate), rateSeconds: Number(values['rate-seconds']) },
+    envoyVsDirect: part1 ?? 'skipped (--recovery-only)',
+    recovery: recovery ?? 'skipped (--skip-recovery)',
     at: new Date().toISOString(),
   };
   writeFileAtomic(values.out, JSON.stringify(report, null, 2) + '\n');
-  /** @type {{ recovery: object, envoyVsDirect?: object }} */
-  const summary = { recovery: Object.fromEntries(Object.entries(recovery.policies).map(([p, v]) => [p, v.runs])) };
-  if (part1) {
-    const u = part1.envoyVsDirect.unthrottled;
-    summary.envoyVsDirect = { policy: THROUGHPUT_POLICY, ratios: part1.envoyVsDirect.ratios, unthrottled: { envoy: u.envoy.ackRate, direct: u.direct.ackRate } };
+  if (recovery) {
+    console.log(JSON.stringify({ recovery: Object.fromEntries(Object.entries(recovery.policies).map(([p, v]) => [p, v.runs])) }, null, 2));
+    console.log(recoveryTable(recovery));
   }
-  console.log(JSON.stringify(summary, null, 2));
-  console.log('');
-  if (part1) console.log(`throughput/latency (Envoy vs direct) ran under the ${THROUGHPUT_POLICY} policy, as before, to compare with earlier figures; report in ${values.out}.`);
-  else console.log(`throughput/latency (Envoy vs direct) skipped (--recovery-only); report in ${values.out}.`);
-  console.log(recoveryTable(recovery));
+  console.log(`report in ${values.out}`);
+  if (!part1) return;
+  console.log(`\nEnvoy vs direct (${part1.policy} policy, ${part1.pairs} interleaved pairs; median [Q1–Q3] min–max over the pairs):`);
+  if (!part1.verdict.ok) {
+    console.log('NO RATIO: the pairs disagree too much for a median to mean anything:');
+    for (const r of part1.verdict.reasons) console.log(`  - ${r}`);
+    console.log('The machine was too busy for this measurement (other processes share its cores); see the per-pair runs in the report.');
+    process.exitCode = 1;
+    return;
+  }
+  console.log(envoyCostTable(part1.figures));
 });

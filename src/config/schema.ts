@@ -72,6 +72,15 @@ const envoy = section('The Envoy proxy.', {
   closeConnectionsOnHealthFailure: flag(
     'Close open client connections to a broker as soon as Envoy marks it unhealthy, so clients reconnect to the other cluster at once instead of waiting for the broker to finish shutting down.',
   ),
+  /**
+   * Envoy --concurrency, local runtime. bench:clients (README "Benchmarks"): with 1 worker Envoy added
+   * 2-4 ms to the p50 at 200 msg/s on the loaded 2-core machine; with 2 (and exactBalance) none.
+   */
+  concurrency: int("Worker threads of the local runtime's Envoy (--concurrency); 2 spreads a client's connections so one busy worker does not hold them all up.", 1, 64),
+  /** Listener connection_balance_config: exact_balance (only acts with concurrency > 1). */
+  exactBalance: flag(
+    "Spread connections over Envoy's workers exactly (listener exact_balance): a Kafka client opens only one connection per broker, too few for the kernel's spread to be even. Acts with concurrency > 1.",
+  ),
 });
 
 const redpanda = section('The Redpanda brokers (Docker runtime).', {

@@ -85,6 +85,8 @@ export function defaultTopology(env: Record<string, string | undefined> = {}): T
       hostListenerPort: 19092,
       advertisedHost: '127.0.0.1',
       closeConnectionsOnHealthFailure: true,
+      concurrency: 2,
+      exactBalance: true,
     },
     redpanda: {
       image: `docker.redpanda.com/redpandadata/redpanda:${redpandaVersion}`,

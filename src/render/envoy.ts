@@ -150,8 +150,9 @@ function kafkaBrokerFilter(t: Topology, statPrefix: string, host: string, firstP
   };
 }
 
-function listener(name: string, address: string, port: number, filters: Json[]): Json {
-  return { name, address: socketAddress(address, port), filter_chains: [{ filters }] };
+function listener(t: Topology, name: string, address: string, port: number, filters: Json[]): Json {
+  const balance = t.envoy.exactBalance ? { connection_balance_config: { exact_balance: {} } } : {};
+  return { name, address: socketAddress(address, port), ...balance, filter_chains: [{ filters }] };
 }
 
 function localConfig(t: Topology): Json {
@@ -160,7 +161,7 @@ function localConfig(t: Topology): Json {
     admin: { address: socketAddress(loopback, t.envoy.adminPort) },
     static_resources: {
       listeners: positions(t).map((i) =>
-        listener(envoyListenerName(i), loopback, t.envoy.listenerPort + i, [
+        listener(t, envoyListenerName(i), loopback, t.envoy.listenerPort + i, [
           tcpProxy(`broker_${i}_tcp`, envoyClusterName(i)),
         ]),
       ),
@@ -188,13 +189,13 @@ function dockerConfig(t: Topology): Json {
     brokersAt(t, i).map((broker) => ({ broker, address: broker.name, port, healthCheckPort: t.healthCheck.port }));
 
   const networkListeners = positions(t).map((i) =>
-    listener(envoyListenerName(i), any, t.envoy.listenerPort + i, [
+    listener(t, envoyListenerName(i), any, t.envoy.listenerPort + i, [
       ...(filterStrategy ? [kafkaBrokerFilter(t, `broker_${i}_kafka`, ENVOY_DOCKER_HOST, t.envoy.listenerPort)] : []),
       tcpProxy(`broker_${i}_tcp`, envoyClusterName(i)),
     ]),
   );
   const hostListeners = positions(t).map((i) =>
-    listener(envoyListenerName(i, 'host'), any, t.envoy.hostListenerPort + i, [
+    listener(t, envoyListenerName(i, 'host'), any, t.envoy.hostListenerPort + i, [
       ...(filterStrategy
         ? [kafkaBrokerFilter(t, `broker_${i}_host_kafka`, t.envoy.advertisedHost, t.envoy.listenerPort)]
         : []),
@@ -258,20 +259,20 @@ export function buildListeners(t: Topology, target: RenderTarget, active: Cluste
   const at = (i: number): BrokerRef => brokersOf(t, active).find((b) => b.index === i)!;
   if (target === 'local') {
     return positions(t).map((i) =>
-      listener(envoyListenerName(i), '127.0.0.1', t.envoy.listenerPort + i, [tcpProxy(`broker_${i}_tcp`, brokerEnvoyClusterName(at(i)))]),
+      listener(t, envoyListenerName(i), '127.0.0.1', t.envoy.listenerPort + i, [tcpProxy(`broker_${i}_tcp`, brokerEnvoyClusterName(at(i)))]),
     );
   }
   const any = '0.0.0.0';
   const filterStrategy = t.rewrite === 'kafka-filter';
   return [
     ...positions(t).map((i) =>
-      listener(envoyListenerName(i), any, t.envoy.listenerPort + i, [
+      listener(t, envoyListenerName(i), any, t.envoy.listenerPort + i, [
         ...(filterStrategy ? [kafkaBrokerFilter(t, `broker_${i}_kafka`, ENVOY_DOCKER_HOST, t.envoy.listenerPort)] : []),
         tcpProxy(`broker_${i}_tcp`, brokerEnvoyClusterName(at(i))),
       ]),
     ),
     ...positions(t).map((i) =>
-      listener(envoyListenerName(i, 'host'), any, t.envoy.hostListenerPort + i, [
+      listener(t, envoyListenerName(i, 'host'), any, t.envoy.hostListenerPort + i, [
         ...(filterStrategy ? [kafkaBrokerFilter(t, `broker_${i}_host_kafka`, t.envoy.advertisedHost, t.envoy.listenerPort)] : []),
         tcpProxy(`broker_${i}_host_tcp`, brokerEnvoyClusterName(at(i), filterStrategy ? 'network' : 'host')),
       ]),

@@ -91,6 +91,20 @@ describe('renderEnvoyConfig: health checks and load balancing from the topology'
   }
 });
 
+describe('renderEnvoyConfig: connection balancing (envoy.exactBalance)', () => {
+  // A Kafka client opens one connection per broker: too few for the kernel to spread them evenly over workers.
+  for (const target of ['local', 'docker'] as const) {
+    it(`${target}: every listener balances connections exactly unless turned off`, () => {
+      const on = envoy(topology({ failover: { ...topology().failover, policy: 'per-broker' } }), target).static_resources.listeners;
+      expect(on.length).toBeGreaterThan(0);
+      for (const l of on) expect(l.connection_balance_config).toEqual({ exact_balance: {} });
+      const t = topology({ failover: { ...topology().failover, policy: 'per-broker' } });
+      t.envoy = { ...t.envoy, exactBalance: false };
+      for (const l of envoy(t, target).static_resources.listeners) expect(l.connection_balance_config).toBeUndefined();
+    });
+  }
+});
+
 describe('renderEnvoyConfig: local target', () => {
   for (const brokers of [1, 3, 5]) {
     it(`${brokers} broker(s): one loopback listener and one STATIC cluster per position`, () => {

@@ -143,7 +143,7 @@ function spawnEnvoy(t: Topology, l: LocalLayout, envoyBin: string): ProcessRecor
     partFiles(l, 'envoy'),
     // --disable-hot-restart: no shared-memory base id, so several rigs (tests) can run side by side.
     [
-      envoyBin, '-c', l.envoyYaml, '--disable-hot-restart', '--concurrency', '1', '--log-level', 'warn',
+      envoyBin, '-c', l.envoyYaml, '--disable-hot-restart', '--concurrency', String(t.envoy.concurrency), '--log-level', 'warn',
       // coherent: the controller's listener switch closes connections to the old cluster at once.
       ...(t.failover.policy === 'coherent' ? ['--drain-time-s', '0', '--drain-strategy', 'immediate'] : []),
     ],
