@@ -35,6 +35,8 @@ export interface ControllerConfig {
   quorum: number;
   failback: FailbackMode;
   failbackHoldMs: number;
+  /** At start-up, how long the active cluster may take to first reach quorum before a failover from it. */
+  startupGraceMs?: number;
   pollMs: number;
   clusters: Record<ClusterName, BrokerSpec[]>;
   /** Absolute paths. */
@@ -158,7 +160,7 @@ function parseClusters(raw: unknown): ControllerConfig['clusters'] {
 }
 
 export function parseConfig(raw: unknown, baseDir: string): ControllerConfig {
-  const top = object(raw, '', ['adminUrl', 'listen', 'quorum', 'failback', 'failbackHoldMs', 'pollMs', 'clusters', 'lds', 'eventsFile', 'replication']);
+  const top = object(raw, '', ['adminUrl', 'listen', 'quorum', 'failback', 'failbackHoldMs', 'pollMs', 'clusters', 'lds', 'eventsFile', 'replication', 'startupGraceMs']);
 
   const adminUrl = parseAdminUrl(string(required(top, 'adminUrl', ''), 'adminUrl'));
 
@@ -182,6 +184,7 @@ export function parseConfig(raw: unknown, baseDir: string): ControllerConfig {
     failback = top.failback;
   }
   const failbackHoldMs = top.failbackHoldMs === undefined ? DEFAULTS.failbackHoldMs : integer(top.failbackHoldMs, 'failbackHoldMs', 0);
+  const startupGraceMs = top.startupGraceMs === undefined ? undefined : integer(top.startupGraceMs, 'startupGraceMs', 0);
   const pollMs = top.pollMs === undefined ? DEFAULTS.pollMs : integer(top.pollMs, 'pollMs', 10, 60_000);
 
   const path = (v: unknown, key: string) => {
@@ -225,6 +228,7 @@ export function parseConfig(raw: unknown, baseDir: string): ControllerConfig {
     lds,
     ...(eventsFile === undefined ? {} : { eventsFile }),
     ...(replication === undefined ? {} : { replication }),
+    ...(startupGraceMs === undefined ? {} : { startupGraceMs }),
   };
 }
 

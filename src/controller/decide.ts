@@ -26,7 +26,16 @@ export interface DecisionState {
   pinned: boolean;
   /** Epoch ms since when every primary broker has been healthy, without a break. */
   primaryHealthySince?: number;
+  /**
+   * false from the controller's start until the active cluster is first seen with quorum: brokers that
+   * are still starting (the secondary's may pass their health checks first) are no outage to fail over
+   * from, for up to STARTUP_GRACE_MS.
+   */
+  activeHadQuorum?: boolean;
 }
+
+/** At start-up, how long the active cluster may take to reach quorum before a failover from it. */
+export const STARTUP_GRACE_MS = 30_000;
 
 export interface HealthCounts {
   healthy: Record<ClusterName, number>;
@@ -37,6 +46,8 @@ export interface DecideConfig {
   quorum: number;
   failback: FailbackMode;
   failbackHoldMs: number;
+  /** At start-up, how long the active cluster may take to reach quorum before a failover from it (default STARTUP_GRACE_MS). */
+  startupGraceMs?: number;
 }
 
 export interface Switch {
@@ -92,11 +103,16 @@ function withHold(state: DecisionState, since: number | undefined): DecisionStat
 export function decide(state: DecisionState, counts: HealthCounts, now: number, config: DecideConfig): Decision {
   const { quorum } = config;
   const healthySince = allPrimaryHealthy(counts) ? (state.primaryHealthySince ?? now) : undefined;
-  const current = withHold(state, healthySince);
   const active = state.active;
   const standby = other(active);
+  const seen = state.activeHadQuorum === false && hasQuorum(active, counts, quorum);
+  const current = withHold(seen ? { ...state, activeHadQuorum: true } : state, healthySince);
 
   if (!hasQuorum(active, counts, quorum)) {
+    if (hasQuorum(standby, counts, quorum) && state.activeHadQuorum === false && now - state.since < (config.startupGraceMs ?? STARTUP_GRACE_MS)) {
+      const reason = `starting: ${active} has not had quorum ${quorum} yet (${counts.healthy[active]}/${counts.total[active]} healthy); failover from it only after ${holdText(config.startupGraceMs ?? STARTUP_GRACE_MS)}`;
+      return { state: current, activeCluster: active, reason };
+    }
     if (hasQuorum(standby, counts, quorum)) {
       const reason = quorumText(active, counts, quorum);
       const next = withHold({ active: standby, since: now, reason, pinned: false }, healthySince);

@@ -205,7 +205,7 @@ export class Controller {
       reason = `${file} holds neither choice: taken as primary, rewritten after the first decision on Envoy's health data`;
     }
     const active = found === 'secondary' ? 'secondary' : 'primary';
-    this.state = { active, since: now, reason, pinned: false };
+    this.state = { active, since: now, reason, pinned: false, activeHadQuorum: false };
     this.events.add({ at: now, kind: found === 'other' ? 'error' : 'start', to: active, reason });
   }
 

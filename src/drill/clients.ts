@@ -30,6 +30,8 @@ export class DrillClients {
   readonly acks: AckRecord[] = [];
   readonly partitionAcks: PartitionEvent[] = [];
   readonly received: PartitionEvent[] = [];
+  /** Sequence numbers of the drill producer's messages the consumer received (replication checks). */
+  readonly receivedSeqs = new Set<number>();
   readonly failures: { at: number; count: number }[] = [];
   /** The partitions of the topic. */
   readonly partitions: number[];
@@ -47,7 +49,10 @@ export class DrillClients {
     this.producer = new FailoverProducer({ bootstrap, topic: o.topic, ratePerSecond: o.rate, ledgerFile: o.ledgerFile, clusters: this.clusters, direct });
     this.consumer = new FailoverConsumer({ bootstrap, topic: o.topic, clusters: this.clusters, direct, from: 'latest', onSwitch: o.replicated ? 'committed' : 'earliest' });
     this.partitions = range(o.partitions);
-    this.consumer.on('message', (m: { partition: number; at: number }) => this.received.push({ at: m.at, partition: m.partition }));
+    this.consumer.on('message', (m) => {
+      this.received.push({ at: m.at, partition: m.partition });
+      if (m.producer === this.producer.producerId) this.receivedSeqs.add(m.seq);
+    });
     this.producer.on('ack', (a) => {
       this.acks.push({ at: a.at, cluster: a.cluster, seq: a.seq });
       this.partitionAcks.push({ at: a.at, partition: a.partition });

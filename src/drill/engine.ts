@@ -46,7 +46,7 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
     const ledger = await checkLedger(ctx, run, clients, ledgerFile);
     const report = measureDrill(ctx, run, clients, watcher, ledger);
     if (!replication || (run.failure && run.failure.environment !== 'restored')) return report;
-    const r = await measureReplication(ctx, replication, clients.acks, clients.producerId, run.consumer);
+    const r = await measureReplication(ctx, replication, clients, run.consumer);
     return { ...report, replication: r, passed: report.passed && r.passed };
   } finally {
     rmSync(workDir, { recursive: true, force: true });

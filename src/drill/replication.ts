@@ -30,13 +30,17 @@ export interface ReplicationReport {
   secondaryAckedMissingOnPrimary: number[];
   /** Acked by the primary after the failback, missing on the secondary once the lag was 0: a failure. */
   primaryAckedMissingOnSecondary: number[];
-  /** The consumer's gaps that are not messages lost to replication lag. */
+  /**
+   * Acknowledged messages the consumer never received, between the first and the last it received, other
+   * than those lost to replication lag (its gaps; a send that failed is no gap).
+   */
   consumerGaps: number;
+  consumerGapSeqs: number[];
   consumerDuplicates: number;
   /** Duplicates one offset-sync interval per switch explains (rate × (interval + 1 s) × switches). */
   duplicatesBound: number;
-  /** The drill producer's missing sequence ranges as the consumer saw them (first few). */
-  consumerGapRanges: [number, number][];
+  /** The replicator's lag while the primary was active, as sampled (epoch ms, records). */
+  lagSamples: { at: number; lag: number }[];
   passed: boolean;
 }
 
@@ -105,10 +109,10 @@ async function forwardCaughtUp(url: string, signal?: AbortSignal): Promise<Repli
 export async function measureReplication(
   ctx: DrillContext,
   watch: ReplicationWatch,
-  acks: readonly AckRecord[],
-  producerId: string,
+  clients: { acks: readonly AckRecord[]; producerId: string; receivedSeqs: ReadonlySet<number> },
   consumer: ConsumerSummary | undefined,
 ): Promise<ReplicationReport> {
+  const { acks, producerId, receivedSeqs } = clients;
   const url = ctx.endpoints.replicatorUrl!;
   ctx.emit({ type: 'phase', text: 'replication: waiting for the secondary to have everything, then reading both clusters' });
   await forwardCaughtUp(url, ctx.signal);
@@ -129,7 +133,11 @@ export async function measureReplication(
   const lags = watch.samples.filter((s) => s.phase === 'forward' && s.lag !== undefined).map((s) => s.lag!).sort((x, y) => x - y);
   const switches = consumer?.clusterSwitches ?? 0;
   const duplicatesBound = Math.ceil((ctx.rate * (ctx.topology.replication.syncIntervalMs + 1_000) * Math.max(1, switches)) / 1000);
-  const consumerGaps = Math.max(0, (consumer?.gaps ?? 0) - lost.length);
+  const lostSet = new Set(lost);
+  const seen = [...receivedSeqs];
+  const [first, last] = [Math.min(...seen), Math.max(...seen)];
+  const gapSeqs = acks.filter((a) => a.seq > first && a.seq < last && !receivedSeqs.has(a.seq) && !lostSet.has(a.seq)).map((a) => a.seq);
+  const consumerGaps = gapSeqs.length;
   const consumerDuplicates = consumer?.duplicates ?? 0;
   const report: ReplicationReport = {
     mode: 'shadow',
@@ -141,7 +149,8 @@ export async function measureReplication(
     consumerGaps,
     consumerDuplicates,
     duplicatesBound,
-    consumerGapRanges: consumer?.producers[producerId]?.gapRanges ?? [],
+    consumerGapSeqs: gapSeqs.slice(0, 50),
+    lagSamples: watch.samples.filter((x) => x.phase === 'forward' && x.lag !== undefined).map((x) => ({ at: x.at, lag: x.lag! })),
     passed: secondaryMissing.length === 0 && primaryMissing.length === 0 && consumerGaps === 0 && consumerDuplicates <= duplicatesBound,
   };
   ctx.emit({

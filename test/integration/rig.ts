@@ -33,6 +33,8 @@ export interface RigOptions {
    * `coherent` rigs get a 2 s failback hold so drills stay short.
    */
   failover?: Partial<FailoverSettings>;
+  /** Replication (replication.mode: shadow runs the replicator, MirrorMaker 2). */
+  replication?: Partial<Topology['replication']>;
 }
 
 export { FAST_HEALTH_CHECK } from '../../src/config/topology.js';
@@ -44,6 +46,7 @@ export function rigTopology(o: RigOptions): Topology {
   onPortRange(t, o.portBase);
   t.healthCheck = { ...t.healthCheck, ...o.healthCheck };
   t.failover = { ...t.failover, policy: 'per-broker', failbackHoldMs: 2_000, ...o.failover };
+  t.replication = { ...t.replication, ...o.replication };
   // Replication cannot exceed the cluster size.
   t.topics = t.topics.map((s) => ({ ...s, replicationFactor: Math.min(s.replicationFactor, t.brokers) }));
   return t;

@@ -84,6 +84,17 @@ describe('buildScenario(…, coherent): cluster-outage and broker-loss with 3 br
     ]);
   });
 
+  it('cluster-outage under replication: manual failback, then `switch primary` brings every listener back', () => {
+    const s = buildScenario('cluster-outage', 3, 'coherent', { failback: 'manual', switchBack: true });
+    expect(s.steps.map((x) => [x.name, x.action.kind, x.expect.activeCluster, x.marks, x.hold ?? false])).toEqual([
+      ['stop every primary broker', 'stop', 'secondary', 'fault', false],
+      ['start every primary broker', 'restore', 'secondary', undefined, true],
+      ['switch primary (failback)', 'switch', 'primary', 'failback', false],
+    ]);
+    // Only where the scenario ends on the secondary with every primary broker back.
+    expect(buildScenario('broker-loss', 3, 'coherent', { failback: 'manual', switchBack: true }).steps.map((x) => x.action.kind)).toEqual(['stop', 'restore']);
+  });
+
   it('broker-loss: one broker is no failover, every listener stays on the primary both steps', () => {
     const s = buildScenario('broker-loss', 3, 'coherent');
     expect(s.steps.map((x) => [x.expect, x.marks, x.hold ?? false])).toEqual([

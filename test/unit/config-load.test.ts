@@ -116,6 +116,13 @@ describe('loadTopology: one clear message per problem', () => {
     expect(problemsIn('healthCheck: { unhealthy_threshold: 2 }\n')[0]).toContain('did you mean "unhealthyThreshold"?');
   });
 
+  it('replication needs the coherent policy, and a known mode', () => {
+    expect(problemsIn('failover: { policy: per-broker }\nreplication: { mode: shadow }\n')).toEqual([
+      'replication.mode: replication: shadow needs failover.policy: coherent (one decision for the whole cluster: a per-broker split would write to both copies at once); set failover.policy to coherent or replication.mode to none',
+    ]);
+    expect(problemsIn('replication: { mode: mirror }\n')[0]).toMatch(/^replication\.mode: /);
+  });
+
   it('points a key written at the wrong level to where it belongs', () => {
     expect(problemsIn('adminPort: 9000\n')).toEqual(['adminPort: unknown key here; did you mean "envoy.adminPort"?']);
   });

@@ -58,6 +58,24 @@ describe('decide: the active cluster stays while it has quorum', () => {
   });
 });
 
+describe('decide: start-up', () => {
+  const starting: DecisionState = { ...onPrimary, activeHadQuorum: false };
+
+  it('a primary still starting is no outage: the secondary reaching quorum first moves nothing during the grace', () => {
+    const d = decide(starting, counts(0, 2), 5_000, manual);
+    expect(d.switched).toBeUndefined();
+    expect(d.activeCluster).toBe('primary');
+    expect(d.reason).toBe('starting: primary has not had quorum 2 yet (0/3 healthy); failover from it only after 30 s');
+  });
+
+  it('fails over after the grace, and at once once the primary had quorum', () => {
+    expect(decide(starting, counts(0, 3), 30_000, manual).switched?.to).toBe('secondary');
+    const [seen, lost] = run(starting, [[1_000, counts(2, 3)], [2_000, counts(1, 3)]], manual);
+    expect(seen!.state.activeHadQuorum).toBe(true);
+    expect(lost!.switched?.to).toBe('secondary');
+  });
+});
+
 describe('decide: failover', () => {
   it('fails over when the active cluster drops below quorum and the other has it', () => {
     const d = decide(onPrimary, counts(1, 3), 7_000, auto);

@@ -107,6 +107,7 @@ function makeRig(failback: 'auto' | 'manual' = 'manual'): Rig {
       quorum: 2,
       failback,
       failbackHoldMs: 300,
+      startupGraceMs: 0,
       pollMs: 50,
       clusters: Object.fromEntries(
         ['primary', 'secondary'].map((c) => [c, [0, 1, 2].map((i) => ({ broker: `${c}-broker-${i}`, envoyClusters: [`${c}_broker_${i}`] }))]),
