@@ -2,6 +2,7 @@
 import { parseDuration } from '../config/duration.js';
 import { UserError } from '../util/errors.js';
 import type { StartPosition } from '../kafka/consumer.js';
+import type { Topology } from '../config/topology.js';
 
 /** A whole number >= min ("5000"). */
 export function parseInteger(flag: string, text: string, min = 1): number {
@@ -44,6 +45,23 @@ export function parseMs(flag: string, text: string, min = 1): number {
 export function parseStartPosition(flag: string, text: string): StartPosition {
   if (text === 'earliest' || text === 'latest') return text;
   throw new UserError(`${flag} must be "earliest" or "latest", got "${text}"`);
+}
+
+/** `--on-switch`: also 'committed', the group's offsets a replicator synced to the new cluster. */
+export function parseOnSwitch(flag: string, text: string): StartPosition {
+  if (text === 'committed' || text === 'earliest' || text === 'latest') return text;
+  throw new UserError(
+    `${flag} must be "committed", "earliest" or "latest", got "${text}"`,
+    'committed when the clusters replicate (replication.mode: shadow), earliest when they do not',
+  );
+}
+
+/**
+ * `--on-switch` when not given: 'committed' when the demo replicates (replication.mode: shadow: the
+ * replicator syncs the group's offsets to the other cluster), else 'earliest' (nothing to resume from there).
+ */
+export function defaultOnSwitch(topology: Pick<Topology, 'replication'> | undefined): StartPosition {
+  return topology?.replication.mode === 'shadow' ? 'committed' : 'earliest';
 }
 
 /** host:port[,host:port…] */

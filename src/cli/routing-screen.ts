@@ -5,6 +5,7 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { HostRouting, ListenerRouting, RoutingEvent, RoutingSnapshot } from '../envoy/routing.js';
 import { describeHostState, listenerLabel, newConnections } from '../envoy/routing.js';
+import { replicationSummary, type ReplicationReading } from './replication-view.js';
 
 /** chalk honouring NO_COLOR (https://no-color.org: set and not empty → no colour), which chalk 5 does not. */
 export function colors(env: NodeJS.ProcessEnv = process.env): ChalkInstance {
@@ -102,6 +103,8 @@ export interface ScreenView {
   events: { at: number; kind: RoutingEvent['kind'] | 'error'; message: string }[];
   /** Current read failure, shown above the (stale) snapshot. */
   error?: { at: number; message: string };
+  /** replication.mode shadow: the replicator's last reading (phase, lag), or why there is none. */
+  replication?: ReplicationReading;
   now: number;
 }
 
@@ -168,6 +171,7 @@ export function screenLines(v: ScreenView, c: ChalkInstance, maxEvents = 12): st
   } else if (!v.error) {
     lines.push(c.dim('reading Envoy …'));
   }
+  if (v.replication) lines.push('', replicationSummary(v.replication, c, v.now));
   lines.push('', c.bold('Events'));
   const recent = v.events.slice(-maxEvents);
   if (recent.length === 0) lines.push(c.dim('  (none yet)'));

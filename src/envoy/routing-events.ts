@@ -1,7 +1,7 @@
 /**
  * What changed between two routing snapshots: the monitor's event log (host health changes, where each
- * listener now routes, the overall state, the controller's decisions, an Envoy restart) and the new
- * connections Envoy opened to each host in between. Pure.
+ * listener now routes, the overall state, the controller's decisions and replication steps, an Envoy
+ * restart) and the new connections Envoy opened to each host in between. Pure.
  */
 import { envoyRestarted, envoyRestartEvents, type AdminOutage } from './restart.js';
 import { listenerLabel } from './routing-snapshot.js';
@@ -140,6 +140,8 @@ function controllerTransitions(prev: RoutingSnapshot, next: RoutingSnapshot): Ro
   if (a && b && a.reachable !== b.reachable) {
     events.push({ at, kind: 'state', message: b.reachable ? 'failover controller: back' : `failover controller: down (${b.error}); Envoy keeps routing as last decided` });
   }
+  // The controller's replication steps (promotion, failback) come before the switch they lead to.
+  events.push(...newControllerEvents(prev, next, ['replication']));
   if (a?.reachable && b?.reachable && (a.activeCluster !== b.activeCluster || a.since !== b.since)) {
     events.push({ at, kind: 'state', message: `decision: ${b.activeCluster} — ${b.reason}` });
   }
@@ -148,4 +150,21 @@ function controllerTransitions(prev: RoutingSnapshot, next: RoutingSnapshot): Ro
     if (n > 0 && now === 0 && next.policy === 'coherent') events.push({ at, kind: 'state', message: `connections to ${cluster} closed (${n} → 0)` });
   }
   return events;
+}
+
+/**
+ * The controller's own events of `kinds` that `next` lists and `prev` did not (its last 50 events come
+ * with each decision), at the controller's time: with replication, the promotion and the failback's steps
+ * ("listeners closed (writers fenced) until the primary has every record"). When `prev` has no list (the
+ * controller did not answer), only those since `prev` was read, so an outage does not replay its history.
+ */
+export function newControllerEvents(prev: RoutingSnapshot, next: RoutingSnapshot, kinds: readonly string[]): RoutingEvent[] {
+  const b = next.decision;
+  if (!b?.reachable || !b.events) return [];
+  const a = prev.decision;
+  const key = (e: { at: number; kind: string; reason: string }) => `${e.at}|${e.kind}|${e.reason}`;
+  const seen = a?.reachable && a.events ? new Set(a.events.map(key)) : undefined;
+  return b.events
+    .filter((e) => kinds.includes(e.kind) && (seen ? !seen.has(key(e)) : e.at >= prev.at))
+    .map((e) => ({ at: e.at, kind: 'state' as const, message: `${e.kind}: ${e.reason}` }));
 }

@@ -113,7 +113,7 @@ describe('produce / consume through Envoy', () => {
     expect(unknown.stderr).toContain('--create-topic');
     const bad = await rig.cli(['consume', '--on-switch', 'sometimes']);
     expect(bad.exitCode).toBe(1);
-    expect(bad.stderr).toContain('--on-switch must be "earliest" or "latest"');
+    expect(bad.stderr).toContain('--on-switch must be "committed", "earliest" or "latest"');
     for (const r of [unknown, bad]) expect(r.stderr).not.toMatch(/\n\s+at /);
   }, 60_000);
 

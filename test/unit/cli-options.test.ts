@@ -33,7 +33,7 @@ describe('flag values are checked while parsing, with the messages the actions g
     [['produce', '--retries', '-1'], '--retries must be a whole number >= 0, got "-1"', 'e.g. --retries 100'],
     [['produce', '--bootstrap', 'nope'], '--bootstrap must be host:port[,host:port...], got "nope"', 'e.g. --bootstrap 127.0.0.1:9092'],
     [['produce', '--topic', 'bad topic'], '--topic "bad topic" is not a valid Kafka topic name', 'use letters, digits, ".", "_" and "-" (at most 249 characters)'],
-    [['consume', '--on-switch', 'sometimes'], '--on-switch must be "earliest" or "latest", got "sometimes"', undefined],
+    [['consume', '--on-switch', 'sometimes'], '--on-switch must be "committed", "earliest" or "latest", got "sometimes"', 'committed when the clusters replicate (replication.mode: shadow), earliest when they do not'],
     [['consume', '--from', 'sometimes'], '--from must be "earliest" or "latest", got "sometimes"', undefined],
     [['consume', '--session-timeout', '10'], '--session-timeout must be milliseconds >= 1000 ("5000") or a duration ("5s"), got "10"', 'e.g. --session-timeout 5000'],
     [['consume', '--group', 'bad group'], '--group "bad group" is not a usable group id', 'use letters, digits, ".", "_" and "-"'],
@@ -54,7 +54,8 @@ describe('flag values are checked while parsing, with the messages the actions g
     expect(optionOf('drill', '--rate').defaultValue).toBe(20);
     expect(optionOf('drill', '--poll').defaultValue).toBe(100);
     expect(optionOf('routing', '--interval').defaultValue).toBe(1000);
-    expect(optionOf('consume', '--on-switch').defaultValue).toBe('earliest');
+    // None: the consume action picks committed or earliest from the demo's replication.mode (defaultOnSwitch).
+    expect(optionOf('consume', '--on-switch').defaultValue).toBeUndefined();
     expect(optionOf('start', '--runtime').defaultValue).toBe('docker');
     const produce = buildProgram().commands.find((c) => c.name() === 'produce')!;
     expect(produce.helpInformation()).toContain('(default: "100")');

@@ -10,6 +10,7 @@ import {
   newConnections,
   routingFromClusters,
   routingTransitions,
+  type ControllerDecision,
   type RoutingSnapshot,
 } from '../../src/envoy/routing.js';
 
@@ -198,6 +199,39 @@ describe('routingTransitions', () => {
     const hung = routingTransitions(snapshot('sandbox-primary-0-refused'), snapshot('primary-0-hung'));
     expect(hung.map((e) => e.message)).toEqual([
       'listener 0: primary-broker-0 failed active health check (timeout) (still routing to secondary-broker-0)',
+    ]);
+  });
+});
+
+describe("routingTransitions: the controller's replication steps", () => {
+  const base = snapshot('healthy');
+  type ControllerEvent = NonNullable<ControllerDecision['events']>[number];
+  const decision = (events: ControllerEvent[], activeCluster: 'primary' | 'secondary' = 'primary', since = '2026-01-01T00:00:00.000Z'): ControllerDecision => ({
+    reachable: true, policy: 'coherent', active: activeCluster, activeCluster, since, reason: 'primary lost its quorum', quorum: 2, failback: 'auto',
+    pendingFailbackSince: null, healthy: { primary: 3, secondary: 3 }, total: { primary: 3, secondary: 3 }, envoyReachable: true, events,
+  });
+  const read = (at: number, d: RoutingSnapshot['decision']): RoutingSnapshot => ({ ...base, at, policy: 'coherent', decision: d });
+  const started: ControllerEvent = { at: 500, kind: 'start', reason: 'started' };
+  const promoted: ControllerEvent = { at: 2_000, kind: 'replication', reason: 'secondary promoted: the copy into it stopped before the switch' };
+  const switched: ControllerEvent = { at: 2_000, kind: 'decision', from: 'primary', to: 'secondary', reason: 'primary lost its quorum' };
+
+  it('each new replication event once, at the controller time, before the decision it led to', () => {
+    const before = read(1_000, decision([started]));
+    const after = read(3_000, decision([started, promoted, switched], 'secondary', '2026-01-01T00:00:02.000Z'));
+    expect(routingTransitions(before, after)).toEqual([
+      { at: 2_000, kind: 'state', message: 'replication: secondary promoted: the copy into it stopped before the switch' },
+      { at: 3_000, kind: 'state', message: 'decision: secondary — primary lost its quorum' },
+    ]);
+    expect(routingTransitions(after, { ...after, at: 4_000 })).toEqual([]);
+  });
+
+  it('after the controller did not answer: only the events since the last read, not its whole history', () => {
+    const old: ControllerEvent = { at: 200, kind: 'replication', reason: 'an old step' };
+    const down = read(1_000, { reachable: false, error: 'ECONNREFUSED' });
+    const fenced: ControllerEvent = { at: 1_500, kind: 'replication', reason: 'failback: listeners closed (writers fenced) until the primary has every record' };
+    expect(routingTransitions(down, read(2_000, decision([old, fenced]))).map((e) => e.message)).toEqual([
+      'failover controller: back',
+      'replication: failback: listeners closed (writers fenced) until the primary has every record',
     ]);
   });
 });

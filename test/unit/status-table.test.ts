@@ -4,6 +4,8 @@
  * states never run into the next column, and colours never shift one.
  */
 import { describe, expect, it } from 'vitest';
+import { Chalk } from 'chalk';
+import { replicationSection } from '../../src/cli/replication-view.js';
 import { COLUMN_GAP, formatTable, statusTable, type Paint, type StatusReport } from '../../src/runtime/status-report.js';
 import type { BrokerStatus } from '../../src/runtime/types.js';
 
@@ -109,5 +111,19 @@ describe('status table: restarts', () => {
     expect(lines[2]).toMatch(/ {2}2 \(last: was killed by SIGKILL 12:01:02\)$/);
     expect(lines[3]).toMatch(/ {2}gave up: exited with code 1; 5 crashes within 60 s$/);
     expectAligned(lines, columnStarts(lines[0]!, ['broker', 'process', 'recovery', 'envoy', 'restarts']));
+  });
+});
+
+describe('status: the replicator part (replication.mode: shadow)', () => {
+  it('is no broker row, and its supervisor restarts show in the replication section (test/unit/replication-view.test.ts has the rest)', () => {
+    const base = report([broker('primary-broker-0', true, '101')]);
+    const replicator = { name: 'replicator', running: true, restarts: 3, lastExit: 'exited with code 1', lastExitAt: '2026-11-29T12:01:02.345Z' };
+    const parts = [{ name: 'envoy', running: true, restarts: 0 }, replicator, { name: 'primary-broker-0', running: true, restarts: 0 }];
+    const lines = statusTable({ ...base, parts }).trimEnd().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines.join('\n')).not.toContain('replicator');
+    const reading = { phase: 'forward', since: 0, mm2: { restarts: 0 }, cycles: 0, events: [] } as const;
+    const section = replicationSection({ url: 'http://127.0.0.1:9903', reading: { ...reading, events: [] }, part: replicator }, new Chalk({ level: 0 }), 0);
+    expect(section[0]).toBe('Replication running  http://127.0.0.1:9903  restarts 3 (last: exited with code 1 12:01:02)');
   });
 });

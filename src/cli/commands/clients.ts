@@ -9,15 +9,7 @@ import { FailoverConsumer, type StartPosition } from '../../kafka/consumer.js';
 import { FailoverProducer } from '../../kafka/producer.js';
 import { verifyLedger } from '../../kafka/ledger.js';
 import { createTopicOnClusters } from '../../kafka/topic.js';
-import {
-  parseBrokerList,
-  parseInteger,
-  parseMs,
-  parseRate,
-  parseSeconds,
-  parseStartPosition,
-  parseTopic,
-} from '../client-flags.js';
+import { defaultOnSwitch, parseBrokerList, parseInteger, parseMs, parseOnSwitch, parseRate, parseSeconds, parseStartPosition, parseTopic } from '../client-flags.js';
 import { consumerLine, consumerSummaryText, ledgerText, producerLine, producerSummaryText } from '../client-format.js';
 import { DEFAULT_FAILOVER_SETTINGS, IDEMPOTENCE_REASON, SETTING_REASONS, type FailoverSettings } from '../../kafka/settings.js';
 import { UserError } from '../../util/errors.js';
@@ -55,7 +47,8 @@ interface ProduceFlags extends CommonFlags {
 interface ConsumeFlags extends CommonFlags {
   group?: string;
   from: StartPosition;
-  onSwitch: StartPosition;
+  /** Absent: defaultOnSwitch of the demo's topology. */
+  onSwitch?: StartPosition;
   sessionTimeout?: number;
 }
 
@@ -231,9 +224,9 @@ async function produce(flags: ProduceFlags): Promise<number> {
 }
 
 async function consume(flags: ConsumeFlags): Promise<number> {
-  const onSwitch = flags.onSwitch;
   const settings = failoverSettings(flags);
   const target = resolveTarget(flags.bootstrap);
+  const onSwitch = flags.onSwitch ?? defaultOnSwitch(target.topology);
   const topic = topicOf(flags, target);
   const json = flags.json ?? false;
 
@@ -322,13 +315,13 @@ export function register(program: Command): void {
       .addOption(parsedOption('--from <earliest|latest>', 'where a group without committed offsets starts on the first cluster', parseStartPosition, 'latest'))
       .addOption(
         parsedOption(
-          '--on-switch <earliest|latest>',
-          'where it starts on the new cluster after a switch, when the group has no committed offsets there. ' +
-            'earliest (default): the clusters do not replicate, so reading the new cluster from its start is the only way ' +
-            'to see every message acknowledged there, including those written before this consumer noticed the switch; ' +
-            'latest skips its history (and those messages)',
-          parseStartPosition,
-          'earliest',
+          '--on-switch <committed|earliest|latest>',
+          'where it resumes on the new cluster after a switch (default: committed when the running demo replicates, ' +
+            'replication.mode: shadow, else earliest). committed: from the group\'s offsets the replicator synced to the new ' +
+            'cluster: duplicates of at most about one replication.syncInterval of messages, never gaps. earliest: re-reads the ' +
+            'new cluster from its start, for clusters that do not replicate (the only way to see every message acknowledged ' +
+            'there). latest: skips its history, and the messages written there before this consumer noticed the switch',
+          parseOnSwitch,
         ),
       )
       .addOption(parsedOption('--session-timeout <ms>', 'group session timeout (default 10000): a member lost with its cluster is noticed sooner', msAtLeast(1_000)))

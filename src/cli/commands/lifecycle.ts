@@ -17,6 +17,7 @@ import { dockerClient } from '../../runtime/docker/engine.js';
 import { returnsExitCode } from '../exit-code.js';
 import { onInterrupt } from '../interrupt.js';
 import { oneOf, parsedOption } from '../options.js';
+import { readReplication, replicationSection } from '../replication-view.js';
 
 /** A spinner left spinning (a runtime that ended on step(), or threw) keeps its timer, and the process, alive. */
 function stopSpinning(spinner: Ora): void {
@@ -240,10 +241,17 @@ async function status(flags: { json?: boolean }): Promise<number> {
         )
         .catch(() => undefined)
     : undefined;
-  if (flags.json) process.stdout.write(JSON.stringify({ running: true, ...report, ...(routing ? { routing } : {}) }, null, 2) + '\n');
+  const replicatorUrl = report.endpoints.replicatorUrl;
+  const replication = replicatorUrl === undefined ? undefined : await readReplication(replicatorUrl);
+  if (flags.json) process.stdout.write(JSON.stringify({ running: true, ...report, ...(routing ? { routing } : {}), ...(replication ? { replication } : {}) }, null, 2) + '\n');
   else {
     printStatus(report);
     if (routing) printRouting(routing);
+    if (replicatorUrl !== undefined && replication) {
+      const part = report.parts?.find((p) => p.name === 'replicator');
+      const lines = replicationSection({ url: replicatorUrl, reading: replication, ...(part ? { part } : {}) }, chalk, Date.now());
+      process.stdout.write(`\n${lines.join('\n')}\n`);
+    }
   }
   return 0;
 }
@@ -280,7 +288,7 @@ export function register(program: Command): void {
 
   program
     .command('status')
-    .description('each process (running, id, recovery mode), Envoy’s view of each endpoint, and the overall routing')
+    .description('each process (running, id, recovery mode), Envoy’s view of each endpoint, the overall routing, and with replication the replicator’s phase, lag and events')
     .option('--json', 'machine-readable output')
     .action(returnsExitCode((flags: { json?: boolean }) => status(flags)));
 }

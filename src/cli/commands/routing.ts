@@ -10,6 +10,7 @@ import { returnsExitCode } from '../exit-code.js';
 import { onInterrupt } from '../interrupt.js';
 import { parsedOption } from '../options.js';
 import { colors, errorLine, eventLine, screenLines, snapshotLines, summaryLine, TtyScreen, type ScreenView } from '../routing-screen.js';
+import { readReplication, replicationSummary, ReplicationPoller, replicatorUrlFor, type ReplicationReading } from '../replication-view.js';
 
 interface RoutingFlags {
   /** Parsed: scheme, host and port, no trailing slash. */
@@ -44,10 +45,12 @@ export function adminUrlFor(flag: string | undefined, topology: Topology | undef
 const HEARTBEAT_MIN_MS = 10_000;
 const KEPT_EVENTS = 200;
 
-async function runOnce(reader: RoutingReader, adminUrl: string, json: boolean): Promise<void> {
+/** With replication, the replicator's reading (read alongside Envoy; never rejects). */
+async function runOnce(reader: RoutingReader, adminUrl: string, json: boolean, replicatorUrl: string | undefined): Promise<void> {
   let snapshot: RoutingSnapshot;
+  let replication: ReplicationReading | undefined;
   try {
-    snapshot = await reader.read();
+    [snapshot, replication] = await Promise.all([reader.read(), replicatorUrl === undefined ? undefined : readReplication(replicatorUrl)]);
   } catch (err) {
     throw new UserError(
       describeReadError(err).replace(/, retrying$/, ''),
@@ -55,10 +58,11 @@ async function runOnce(reader: RoutingReader, adminUrl: string, json: boolean): 
     );
   }
   const c = colors();
-  process.stdout.write(json ? JSON.stringify(snapshot) + '\n' : snapshotLines(snapshot, c).join('\n') + '\n');
+  if (json) process.stdout.write(JSON.stringify({ ...snapshot, ...(replication ? { replication } : {}) }) + '\n');
+  else process.stdout.write([...snapshotLines(snapshot, c), ...(replication ? ['', replicationSummary(replication, c, Date.now())] : [])].join('\n') + '\n');
 }
 
-async function runLive(reader: RoutingReader, view: Pick<ScreenView, 'adminUrl' | 'intervalMs'>, json: boolean): Promise<void> {
+async function runLive(reader: RoutingReader, view: Pick<ScreenView, 'adminUrl' | 'intervalMs'>, json: boolean, replicatorUrl: string | undefined): Promise<void> {
   const interrupt = onInterrupt({ signals: ['SIGINT', 'SIGTERM'], again: 'ignore' });
   const stop = () => interrupt.abort();
   process.stdout.on('error', stop); // e.g. EPIPE when piped into `head`
@@ -71,9 +75,15 @@ async function runLive(reader: RoutingReader, view: Pick<ScreenView, 'adminUrl' 
   const redraw = () => screen?.draw(screenLines({ ...state, now: Date.now() }, c));
   const onResize = () => redraw();
   if (screen) process.stdout.on('resize', onResize);
+  // At most every REPLICATION_POLL_MS, whatever the routing interval; shown from the next redraw or line on.
+  const replication = replicatorUrl === undefined ? undefined : new ReplicationPoller(replicatorUrl, (r) => {
+    state.replication = r;
+    redraw();
+  });
 
   const print = (line: string) => process.stdout.write(line + '\n');
   const onUpdate = (u: MonitorUpdate) => {
+    replication?.poke();
     if (u.kind === 'snapshot') {
       state.previous = state.snapshot;
       state.snapshot = u.snapshot;
@@ -81,10 +91,10 @@ async function runLive(reader: RoutingReader, view: Pick<ScreenView, 'adminUrl' 
       state.events.push(...u.events);
       const due = u.events.length > 0 || u.snapshot.at - lastPrinted >= heartbeatMs;
       if (json) {
-        if (due) print(JSON.stringify({ ...u.snapshot, events: u.events }));
+        if (due) print(JSON.stringify({ ...u.snapshot, events: u.events, ...(state.replication ? { replication: state.replication } : {}) }));
       } else if (!tty) {
         for (const e of u.events) print(eventLine(e, c));
-        if (due) print(summaryLine(u.snapshot, c));
+        if (due) print(summaryLine(u.snapshot, c) + (state.replication ? `\n${replicationSummary(state.replication, c, u.snapshot.at)}` : ''));
       }
       if (due) lastPrinted = u.snapshot.at;
     } else {
@@ -131,6 +141,8 @@ export function register(program: Command): void {
 States: primary | secondary (every listener on that cluster), split (listeners on different clusters),
 none (some listener has no healthy upstream). Not a TTY: prints changes plus a periodic heartbeat line.
 An Envoy restart is an event too (its process start time comes from /server_info with every read).
+With replication (replication.mode: shadow): the replicator's phase and lag per topic, read every 2 s at
+most (JSON: "replication"), and the failover controller's replication steps in the event log.
 
 Examples:
   $ failover-demo routing
@@ -143,9 +155,10 @@ Examples:
       const topology = demo ?? (flags.admin === undefined ? resolveTopology() : undefined);
       const adminUrl = flags.admin ?? adminUrlFor(undefined, topology);
       const reader = new RoutingReader(adminUrl, topology, { timeoutMs: Math.min(5_000, Math.max(1_000, intervalMs)), controllerUrl: controllerUrlFor(adminUrl, topology) });
+      const replicatorUrl = replicatorUrlFor(adminUrl, topology);
       try {
-        if (flags.once) await runOnce(reader, adminUrl, flags.json === true);
-        else await runLive(reader, { adminUrl, intervalMs }, flags.json === true);
+        if (flags.once) await runOnce(reader, adminUrl, flags.json === true, replicatorUrl);
+        else await runLive(reader, { adminUrl, intervalMs }, flags.json === true, replicatorUrl);
       } finally {
         await reader.close();
       }
