@@ -3,7 +3,8 @@
  * src/replication/) runs as a compose service in the Kafka stand-in broker image. `start` waits until
  * it copies primary -> secondary; then `drill --scenario cluster-outage` through the CLI: the controller
  * promotes the secondary before it fails over, and the `switch primary (failback)` step copies the
- * secondary's writes back and fences writers until the primary has caught up. One broker per cluster
+ * secondary's writes back and fences writers until the primary has caught up. Then the replicator
+ * crashes and comes back with its state (named volume). One broker per cluster
  * keeps it within a few minutes on a small machine (the replication path is the same with three).
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -18,6 +19,7 @@ let project: TestProject;
 interface ReplicationView {
   phase: string;
   mm2: { pid?: number };
+  cycles: number;
 }
 
 async function replicationView(): Promise<ReplicationView> {
@@ -66,7 +68,18 @@ describe('replication: shadow through the Docker runtime (MirrorMaker 2 in the s
     expect(r.consumerGaps).toBe(0);
     expect(r.consumerDuplicates).toBeLessThanOrEqual(r.duplicatesBound);
     expect(report.clients.ackedBy.secondary).toBeGreaterThan(0);
-    // After the failback the replicator copies forward again.
-    expect((await replicationView()).phase).toBe('forward');
+    // After the failback the replicator copies forward again: one promotion/failback cycle done.
+    expect(await replicationView()).toMatchObject({ phase: 'forward', cycles: 1 });
   }, 600_000);
+
+  it("a crashed replicator is restarted by Docker and resumes from its state in the volume (the failback cycle is remembered)", async () => {
+    const runtime = createDockerRuntime(project.topology, { projectDir: project.dir });
+    const before = await replicationView();
+    const crash = await runtime.crash('replicator');
+    expect(crash.restarts).toBeGreaterThanOrEqual(1);
+    expect(crash.servingAt).toBeGreaterThan(crash.killedAt);
+    const after = await replicationView();
+    expect(after).toMatchObject({ phase: 'forward', cycles: before.cycles });
+    expect(after.mm2.pid).toBeGreaterThan(0);
+  });
 });
