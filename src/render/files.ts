@@ -4,9 +4,10 @@
  */
 import { brokersOf, CLUSTER_NAMES, type Topology } from '../config/topology.js';
 import { brokerConfigDir, ENVOY_CONFIG_PATH, ENVOY_DIR, renderCompose } from './compose.js';
-import { CONTROLLER_CONFIG_FILE, LDS_DIR, listenerChoicePath, renderControllerConfig } from './controller.js';
+import { CONTROLLER_CONFIG_FILE, FENCED_CHOICE, LDS_DIR, listenerChoicePath, renderControllerConfig } from './controller.js';
 import { LDS_FILE, renderEnvoyConfig, renderListenerFile } from './envoy.js';
 import { renderBootstrapYaml, renderRedpandaYaml } from './redpanda.js';
+import { DOCKER_REPLICATOR_PLACE, REPLICATOR_CONFIG_FILE, renderFencedListenerFile, renderReplicatorConfig } from './replicator.js';
 
 export interface RenderedFile {
   /** Relative to the project folder, with forward slashes. */
@@ -28,6 +29,13 @@ export function renderFiles(t: Topology): RenderedFile[] {
           // Envoy starts on the primary; the controller replaces this file to switch.
           { path: `${ENVOY_DIR}/${LDS_DIR}/${LDS_FILE}`, content: renderListenerFile(t, 'docker', 'primary') },
           ...CLUSTER_NAMES.map((c) => ({ path: `${ENVOY_DIR}/${listenerChoicePath(c)}`, content: renderListenerFile(t, 'docker', c) })),
+        ]
+      : []),
+    // replication: shadow (coherent only): the replicator's config, and the controller's fence next to its listener choices.
+    ...(t.failover.policy === 'coherent' && t.replication.mode === 'shadow'
+      ? [
+          { path: `${ENVOY_DIR}/${REPLICATOR_CONFIG_FILE}`, content: renderReplicatorConfig(t, DOCKER_REPLICATOR_PLACE) },
+          { path: `${ENVOY_DIR}/${FENCED_CHOICE}`, content: renderFencedListenerFile() },
         ]
       : []),
     ...brokersOf(t).flatMap((b) => [

@@ -1,7 +1,8 @@
 /**
  * The end of every `start` and `resume`, the same in both runtimes once their brokers run: Envoy's admin
  * API answers and Envoy sees every broker that should serve healthy, the failover controller decides
- * (coherent policy), then the topology's topics and a ready group coordinator on both clusters. What is
+ * (coherent policy), then the topology's topics and a ready group coordinator on both clusters, then the
+ * replicator's first MirrorMaker 2 flow (replication: shadow). What is
  * runtime-specific is passed in: how to tell that a part died meanwhile (a process's supervisor gave up, a
  * container ended), how long to wait, and what to add to an error (logs).
  */
@@ -37,8 +38,8 @@ export interface ReadyScope {
   signal?: AbortSignal;
   /** Brokers Envoy must see healthy (default: all; the local runtime leaves out those in recovery mode). */
   serving?: ReadonlySet<string>;
-  /** A fresh liveness check per wait on Envoy or the controller. */
-  watch(part: 'envoy' | 'controller'): GoneCheck;
+  /** A fresh liveness check per wait on Envoy, the controller or the replicator (replication: shadow). */
+  watch(part: 'envoy' | 'controller' | 'replicator'): GoneCheck;
   /** How long each wait on Envoy, and the wait on the controller, may take. */
   envoyTimeoutMs: number;
   controllerTimeoutMs: number;
@@ -99,6 +100,35 @@ export async function waitControllerDeciding(s: ReadyScope): Promise<number> {
   return Date.now();
 }
 
+/** How long the replicator may take to start its first MirrorMaker 2 flow once the topics exist. */
+const REPLICATOR_TIMEOUT_MS = 120_000;
+
+/**
+ * replication: shadow. The replicator runs its first flow (it waits for the topics, which waitReady made
+ * sure of): GET /v1/replication until MirrorMaker 2 runs (mm2.pid) or the secondary was already promoted.
+ * Resolves the time it did.
+ */
+export async function waitReplicating(s: ReadyScope): Promise<number> {
+  const { progress, signal } = s;
+  const url = `${s.endpoints.replicatorUrl}/v1/replication`;
+  progress.step(`waiting for the replicator at ${url} to start MirrorMaker 2`);
+  let phase = '';
+  const running = async () => {
+    const res = await fetch(url, { signal: AbortSignal.timeout(1_000) }).catch(() => undefined);
+    const view = res?.ok ? ((await res.json().catch(() => undefined)) as { phase: string; mm2: { pid?: number } } | undefined) : undefined;
+    phase = view?.phase ?? '';
+    return view !== undefined && (view.phase === 'promoted' || view.mm2?.pid !== undefined);
+  };
+  try {
+    await waitAlive(running, s.watch('replicator'), { timeoutMs: REPLICATOR_TIMEOUT_MS, intervalMs: 300, what: 'the replicator to start MirrorMaker 2', signal });
+  } catch (e) {
+    if (signal?.aborted) throw signal.reason;
+    throw e;
+  }
+  progress.done(`replicator: ${phase === 'forward' ? 'copying primary -> secondary' : phase}`);
+  return Date.now();
+}
+
 /** The topology's topics and a ready group coordinator on one cluster, straight to its brokers. */
 async function prepareCluster(s: ReadyScope, cluster: ClusterName): Promise<void> {
   const { topology: t, progress, signal } = s;
@@ -117,10 +147,14 @@ async function prepareCluster(s: ReadyScope, cluster: ClusterName): Promise<void
   }
 }
 
-/** The shared end of start and resume: Envoy healthy, the controller deciding (coherent), both clusters prepared. */
+/**
+ * The shared end of start and resume: Envoy healthy, the controller deciding (coherent), both clusters
+ * prepared, then the replicator copying (replication: shadow).
+ */
 export async function waitReady(s: ReadyScope): Promise<void> {
   await waitEnvoyHealthy(s);
   if (s.topology.failover.policy === 'coherent') await waitControllerDeciding(s);
   // The clusters are independent: each is prepared straight through its own brokers.
   for (const cluster of CLUSTER_NAMES) await prepareCluster(s, cluster);
+  if (s.topology.replication.mode === 'shadow') await waitReplicating(s);
 }

@@ -9,10 +9,10 @@ import type Docker from 'dockerode';
 import { projectLeftovers } from '../../src/runtime/docker/engine.js';
 
 /** Every compose project name the Docker tests use (makeTestProject refuses others). */
-export const TEST_PROJECTS = ['fdtest', 'fdcrash', 'fdstamp', 'fddoctor', 'fddefault', 'fdreject', 'fdlayoutkf', 'fdlayoutold'] as const;
+export const TEST_PROJECTS = ['fdtest', 'fdcrash', 'fdstamp', 'fddoctor', 'fddefault', 'fdreject', 'fdlayoutkf', 'fdlayoutold', 'fdrepl'] as const;
 
 /** The container names every rendered demo uses (container_name in docker-compose.yml). */
-const DEMO_NAMES = /^(primary|secondary)-broker-\d+$|^envoy$|^failover-controller$/;
+const DEMO_NAMES = /^(primary|secondary)-broker-\d+$|^envoy$|^failover-controller$|^replicator$/;
 
 export interface RemovedLeftovers {
   containers: string[];

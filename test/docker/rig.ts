@@ -36,7 +36,7 @@ declare module 'vitest' {
  * Ports of the Docker tests: below Linux's ephemeral range (32768–60999), where a client socket of an
  * earlier test may hold a port for a moment (a CI run once found 40294 taken at the suite's start).
  */
-export const TEST_PORTS = { envoyAdmin: 32701, controller: 32702, envoyListener: 32092, directBase: 32192, localBase: 32500 } as const;
+export const TEST_PORTS = { envoyAdmin: 32701, controller: 32702, replicator: 32703, envoyListener: 32092, directBase: 32192, localBase: 32500 } as const;
 
 /**
  * The published ports of the test topology (3 brokers per cluster), as a ip_local_reserved_ports list.
@@ -50,10 +50,17 @@ export const TEST_PORT_RANGES = [
   `${TEST_PORTS.directBase + 100}-${TEST_PORTS.directBase + 102}`,
   String(TEST_PORTS.envoyAdmin),
   String(TEST_PORTS.controller),
+  String(TEST_PORTS.replicator),
 ];
 
+/** What a test file asks of its demo beyond the broker count and health checks. */
+export interface TestConfigOptions {
+  /** replication.mode: shadow (the replicator runs MirrorMaker 2 in the broker stand-in image). */
+  replication?: boolean;
+}
+
 /** The test config file: same format users write (durations as strings, keys without Ms). */
-export function testConfigYaml(infra: DockerInfra, project: string, brokers = 3, healthCheck: 'fast' | 'default' = 'fast'): string {
+export function testConfigYaml(infra: DockerInfra, project: string, brokers = 3, healthCheck: 'fast' | 'default' = 'fast', options: TestConfigOptions = {}): string {
   return [
     `project: ${project}`,
     `brokers: ${brokers}`,
@@ -89,6 +96,7 @@ export function testConfigYaml(infra: DockerInfra, project: string, brokers = 3,
     `  controllerImage: ${infra.images.broker}`,
     `  controllerPort: ${TEST_PORTS.controller}`,
     ...(healthCheck === 'fast' ? ['  failbackHold: 2s'] : []),
+    ...(options.replication ? ['replication:', '  mode: shadow', `  replicatorPort: ${TEST_PORTS.replicator}`] : []),
     '',
   ].join('\n');
 }
@@ -100,10 +108,16 @@ export interface TestProject {
 }
 
 /** A fresh project folder with the test config file, and the topology loaded from it. */
-export function makeTestProject(infra: DockerInfra, project: TestProjectName = 'fdtest', brokers = 3, healthCheck: 'fast' | 'default' = 'fast'): TestProject {
+export function makeTestProject(
+  infra: DockerInfra,
+  project: TestProjectName = 'fdtest',
+  brokers = 3,
+  healthCheck: 'fast' | 'default' = 'fast',
+  options: TestConfigOptions = {},
+): TestProject {
   const dir = mkdtempSync(join(tmpdir(), 'failover-demo-docker-'));
   const configFile = join(dir, 'failover-demo.yaml');
-  writeFileSync(configFile, testConfigYaml(infra, project, brokers, healthCheck));
+  writeFileSync(configFile, testConfigYaml(infra, project, brokers, healthCheck, options));
   return { dir, configFile, topology: loadTopology({ configFile }) };
 }
 

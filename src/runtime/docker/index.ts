@@ -36,7 +36,7 @@ import { assertDataFits, dataStamp, writeDataStamp } from '../data-stamp.js';
 import { envoyRejection, validateRuntimeEnvoy } from '../envoy-check.js';
 import { clearExits, partsOf, partStatus } from './parts.js';
 import { dockerPreflight, preflightError } from './preflight.js';
-import { waitControllerDeciding, waitReady } from '../ready.js';
+import { waitControllerDeciding, waitReady, waitReplicating } from '../ready.js';
 import { brokerServingProbe, dockerReadyScope, waitBrokerAfterStart, waitBrokerHealthy, waitEnvoyLive, type DockerScope } from './waits.js';
 
 /**
@@ -64,6 +64,7 @@ export function dockerEndpoints(t: Topology): Endpoints {
   return {
     envoyAdminUrl: `http://${host}:${t.envoy.adminPort}`,
     ...(t.failover.policy === 'coherent' ? { controllerUrl: `http://${host}:${t.failover.controllerPort}` } : {}),
+    ...(t.replication.mode === 'shadow' ? { replicatorUrl: `http://${host}:${t.replication.replicatorPort}` } : {}),
     bootstrap: Array.from({ length: t.brokers }, (_, i) => `${host}:${t.envoy.listenerPort + i}`),
     direct: { primary: direct('primary'), secondary: direct('secondary') },
   };
@@ -145,7 +146,7 @@ class DockerRuntime implements Runtime {
 
   /**
    * `compose up` of the rendered project as it is on disk, then every wait of a start: brokers healthy,
-   * Envoy healthy, the controller (coherent), topics. Rejects with the first failure, Compose's or a wait's.
+   * Envoy healthy, the controller (coherent), topics, the replicator copying (replication: shadow). Rejects with the first failure, Compose's or a wait's.
    */
   private async upAndWait(progress: Progress, outer?: AbortSignal): Promise<void> {
     const t = this.topology;
@@ -210,6 +211,7 @@ class DockerRuntime implements Runtime {
     const serving = async (signal: AbortSignal): Promise<number | undefined> => {
       if (p.name === 'envoy') return waitEnvoyLive(scope, signal);
       if (p.name === 'controller') return waitControllerDeciding(dockerReadyScope(scope, silentProgress, signal));
+      if (p.name === 'replicator') return waitReplicating(dockerReadyScope(scope, silentProgress, signal));
       const change = await waitBrokerAfterStart(scope, b!, {}, { recoveryMode: readRecoveryMode(this.configFile(b!)), signal });
       return change.servingAt;
     };

@@ -1,5 +1,5 @@
 /**
- * The Docker runtime's supervised parts (Envoy, the failover controller, each broker) as Docker's restart
+ * The Docker runtime's supervised parts (Envoy, the failover controller, the replicator, each broker) as Docker's restart
  * policy sees them: running, restarts, how the last run ended.
  *
  * Docker resets State.ExitCode to 0 when the restart policy starts a container again, so once a crashed
@@ -13,24 +13,26 @@ import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { brokersOf, type Topology } from '../../config/topology.js';
 import { CONTROLLER_SERVICE, ENVOY_SERVICE } from '../../render/compose.js';
+import { REPLICATOR_SERVICE } from '../../render/replicator.js';
 import { writeFileAtomic } from '../../util/fs.js';
 import { stateDir } from '../../util/paths.js';
 import type { PartStatus } from '../types.js';
 import { containerState, dieEvents, type ContainerState } from './engine.js';
 
 export interface PartRef {
-  /** 'envoy', 'controller' or a broker's name. */
+  /** 'envoy', 'controller', 'replicator' or a broker's name. */
   name: string;
   container: string;
   /** For people: "Envoy", "the failover controller", "primary-broker-0". */
   label: string;
 }
 
-/** Every supervised part of the topology: Envoy, the controller (coherent policy), each broker. */
+/** Every supervised part of the topology: Envoy, the controller (coherent policy), the replicator (replication: shadow), each broker. */
 export function partsOf(t: Topology): PartRef[] {
   return [
     { name: 'envoy', container: ENVOY_SERVICE, label: 'Envoy' },
     ...(t.failover.policy === 'coherent' ? [{ name: 'controller', container: CONTROLLER_SERVICE, label: 'the failover controller' }] : []),
+    ...(t.replication.mode === 'shadow' ? [{ name: 'replicator', container: REPLICATOR_SERVICE, label: 'the replicator (MirrorMaker 2)' }] : []),
     ...brokersOf(t).map((b) => ({ name: b.name, container: b.name, label: b.name })),
   ];
 }

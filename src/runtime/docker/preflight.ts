@@ -1,6 +1,7 @@
 /**
  * Pre-flight checks of the Docker runtime (`failover-demo doctor`, and `start` before it touches
- * anything): Docker CLI, daemon, Compose v2, ports, images, memory. Each failed check names its fix
+ * anything): Docker CLI, daemon, Compose v2, ports, images (and, for replication: shadow, that the broker
+ * image can run the replicator), memory. Each failed check names its fix
  * (../preflight.ts has what both runtimes share; ../local/preflight.ts the local runtime's checks).
  * When Docker itself cannot be used (CLI, daemon or Compose failed), `localRuntimeNote` says so and names
  * the local runtime, which runs the demo right now without Docker; `start` and `doctor` both show it.
@@ -8,6 +9,7 @@
 import { totalmem } from 'node:os';
 import { execa } from 'execa';
 import { brokersOf, directHostPort, type Topology } from '../../config/topology.js';
+import { looksLikeRedpandaImage, STANDIN_REPLICATOR_ENV, STANDIN_REPLICATOR_MAIN } from '../../render/replicator.js';
 import type { UserError } from '../../util/errors.js';
 import { proxyPortClaims, type PortClaim } from '../ports.js';
 import { checkPorts, failedChecksError, gib, type CheckResult, type PreflightOptions } from '../preflight.js';
@@ -15,10 +17,45 @@ import { dockerClient, projectContainers } from './engine.js';
 
 export type { CheckLevel, CheckResult, PreflightOptions } from '../preflight.js';
 
-/** Host ports the Docker runtime publishes on bindAddress: Envoy's, each broker's direct listener, the controller's. */
+/** Host ports the Docker runtime publishes on bindAddress: Envoy's, each broker's direct listener, the controller's, the replicator's. */
 export function dockerPortClaims(t: Topology): PortClaim[] {
   const direct = brokersOf(t).map((b) => ({ port: directHostPort(t, b), purpose: `${b.name} direct Kafka listener` }));
-  return [...proxyPortClaims(t, 'envoy'), ...direct, ...proxyPortClaims(t, 'controller')];
+  return [...proxyPortClaims(t, 'envoy'), ...direct, ...proxyPortClaims(t, 'controller'), ...proxyPortClaims(t, 'replicator')];
+}
+
+const REPLICATION_CHECK = 'replication';
+
+/** What to do when the broker image cannot run the replicator (MirrorMaker 2). */
+export const REPLICATION_IMAGE_FIX =
+  'set replication.mode: none (or drop --replication shadow); or run replication with the local runtime (`failover-demo start --runtime local --replication shadow`, MirrorMaker 2 on this machine); ' +
+  "or set redpanda.image to failover-demo's Kafka stand-in (`node scripts/docker/images.mjs broker` builds it). " +
+  'For real Redpanda the path is Redpanda Shadowing (25.3+ with an enterprise licence or trial): its shadow-link config and checks exist (src/render/shadow-link.ts), but the Docker runtime does not run it yet';
+
+/**
+ * replication: shadow runs the replicator (MirrorMaker 2) in the broker image, so that image must be a
+ * Kafka stand-in that carries it: its environment names the replicator (FAILOVER_DEMO_REPLICATOR).
+ * Redpanda's own image has no MirrorMaker 2.
+ */
+export function replicationImageCheck(t: Topology, imageEnv: readonly string[] | undefined): CheckResult | undefined {
+  if (t.replication.mode !== 'shadow') return undefined;
+  const image = t.redpanda.image;
+  if (imageEnv?.includes(`${STANDIN_REPLICATOR_ENV}=${STANDIN_REPLICATOR_MAIN}`)) {
+    return { name: REPLICATION_CHECK, level: 'ok', detail: `replication: shadow runs MirrorMaker 2 in ${image} (Kafka stand-in)` };
+  }
+  const why = looksLikeRedpandaImage(image)
+    ? `${image} is Redpanda, which cannot run the replicator (MirrorMaker 2)`
+    : imageEnv === undefined
+      ? `${image} is not present locally, so it cannot be checked for the replicator (MirrorMaker 2)`
+      : `${image} does not carry the replicator (no ${STANDIN_REPLICATOR_ENV}=${STANDIN_REPLICATOR_MAIN} in its environment)`;
+  return { name: REPLICATION_CHECK, level: 'error', detail: `replication: shadow on the Docker runtime needs the Kafka stand-in broker image; ${why}`, fix: REPLICATION_IMAGE_FIX };
+}
+
+async function imageEnvOf(t: Topology, env: NodeJS.ProcessEnv): Promise<string[] | undefined> {
+  try {
+    return (await dockerClient(env).getImage(t.redpanda.image).inspect()).Config?.Env ?? [];
+  } catch {
+    return undefined;
+  }
 }
 
 /** "1G", "512M", "2048M" (Redpanda's --memory) → bytes; undefined when unparseable. */
@@ -154,6 +191,8 @@ export async function dockerPreflight(t: Topology, options: PreflightOptions = {
       results.push(...(await checkPorts(dockerPortClaims(t), t.bindAddress)));
     }
     results.push(...(await checkImages(t, env)));
+    const replication = replicationImageCheck(t, t.replication.mode === 'shadow' ? await imageEnvOf(t, env) : undefined);
+    if (replication) results.push(replication);
   } else if (!options.skipPorts) {
     results.push(...(await checkPorts(dockerPortClaims(t), t.bindAddress)));
   }

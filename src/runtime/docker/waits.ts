@@ -1,13 +1,14 @@
 /**
  * What the Docker runtime waits on, shared by start, resume, crash and the broker operations: a broker
  * container's own state and healthcheck, its Schema Registry, Envoy's admin API; and what the shared end
- * of start (../ready.ts: Envoy's view of the brokers, the controller, the topics) needs from Docker.
+ * of start (../ready.ts: Envoy's view of the brokers, the controller, the topics, the replicator) needs from Docker.
  * Every wait polls a real signal with a deadline.
  */
 import type Docker from 'dockerode';
 import { brokersOf, type BrokerRef, type Topology } from '../../config/topology.js';
 import { EnvoyAdmin } from '../../envoy/admin.js';
 import { CONTROLLER_SERVICE, ENVOY_SERVICE } from '../../render/compose.js';
+import { REPLICATOR_SERVICE } from '../../render/replicator.js';
 import { UserError } from '../../util/errors.js';
 import { waitFor, WaitTimeoutError } from '../../util/wait.js';
 import { readinessPlan } from '../broker-readiness.js';
@@ -182,7 +183,7 @@ export function dockerReadyScope(scope: DockerScope, progress: Progress, signal?
     endpoints: scope.endpoints,
     progress,
     signal,
-    watch: (part) => containerGone(scope, part === 'envoy' ? ENVOY_SERVICE : CONTROLLER_SERVICE, when),
+    watch: (part) => containerGone(scope, { envoy: ENVOY_SERVICE, controller: CONTROLLER_SERVICE, replicator: REPLICATOR_SERVICE }[part], when),
     envoyTimeoutMs: ENVOY_HEALTHY_TIMEOUT_MS,
     controllerTimeoutMs: CONTROLLER_TIMEOUT_MS,
     envoyFailed: async (e) => {

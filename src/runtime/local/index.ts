@@ -169,7 +169,7 @@ class LocalRuntime implements Runtime {
   /**
    * Every cluster answers metadata; then the shared end of a start (../ready.ts): Envoy sees every broker
    * that should serve (running, not in recovery mode) healthy, the controller decides, topics and group
-   * coordinators. Gives up at once with the log's tail when a part's supervisor gives up.
+   * coordinators, the replicator copies (replication: shadow). Gives up at once with the log's tail when a part's supervisor gives up.
    */
   private async waitRigReady(progress: Progress, signal?: AbortSignal): Promise<void> {
     const t = this.topology;
@@ -188,30 +188,16 @@ class LocalRuntime implements Runtime {
       progress,
       signal,
       serving: new Set(brokersOf(t).filter((b) => !readRecoveryMode(this.layout.redpandaYaml(b.name))).map((b) => b.name)),
-      watch: (part) => (part === 'envoy' ? () => this.deadPart('envoy') ?? this.deadBroker() : () => this.deadPart('controller') ?? this.deadPart('envoy')),
+      watch: (part) =>
+        part === 'envoy'
+          ? () => this.deadPart('envoy') ?? this.deadBroker()
+          : part === 'replicator'
+            ? () => this.deadPart('replicator')
+            : () => this.deadPart('controller') ?? this.deadPart('envoy'),
       envoyTimeoutMs: 30_000 + 10 * t.healthCheck.intervalMs,
       controllerTimeoutMs: 30_000,
       clusterHint: `check the brokers with \`failover-demo status\`; their logs are in ${this.layout.root}`,
     });
-    if (t.replication.mode === 'shadow') await this.waitReplicating(progress, signal);
-  }
-
-  /** The replicator runs its first flow (it waits for the topics, which waitReady made sure of). */
-  private async waitReplicating(progress: Progress, signal?: AbortSignal): Promise<void> {
-    progress.step('waiting for the replicator to start MirrorMaker 2');
-    const url = `${this.endpoints().replicatorUrl}/v1/replication`;
-    let phase = '';
-    await waitAlive(
-      async () => {
-        const res = await fetch(url, { signal: AbortSignal.timeout(1_000) }).catch(() => undefined);
-        const view = res?.ok ? ((await res.json()) as { phase: string; mm2: { pid?: number } }) : undefined;
-        phase = view?.phase ?? '';
-        return view !== undefined && (view.phase === 'promoted' || view.mm2.pid !== undefined);
-      },
-      () => this.deadPart('replicator'),
-      { what: 'the replicator to start MirrorMaker 2', timeoutMs: 120_000, intervalMs: 300, signal },
-    );
-    progress.done(`replicator: ${phase === 'forward' ? 'copying primary -> secondary' : phase}`);
   }
 
   private deadPart(name: string): Error | undefined {
