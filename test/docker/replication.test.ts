@@ -60,7 +60,7 @@ describe('replication: shadow through the Docker runtime (MirrorMaker 2 in the s
     expect(failback!.passed).toBe(true);
     expect(failback!.observed.activeCluster).toBe('primary');
     const r = report.replication!;
-    process.stderr.write(`replication (docker): ${JSON.stringify({ ...r, consumerGapRanges: r.consumerGapRanges.slice(0, 5) })}\n`);
+    process.stderr.write(`replication (docker): ${JSON.stringify({ ...r, lagSamples: r.lagSamples.length })}\n`);
     expect(r.passed, JSON.stringify(r)).toBe(true);
     expect(r.promotedAt).toBeGreaterThan(0);
     expect(r.secondaryAckedMissingOnPrimary).toEqual([]);
