@@ -10,15 +10,16 @@
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import type { Producer } from 'kafkajs';
+import type { Kafka as KafkaClient, Producer } from 'kafkajs';
 import type { ClusterName } from '../config/topology.js';
 import { describeError, trackClusterId, type ClusterIdTracker } from './client.js';
-import { ClientCore, type ClientStatus } from './client-core.js';
-import { ClusterTally, createClusterDirectory, type ClusterChangeEvent, type ClusterDirectory, type ClusterLabel } from './clusters.js';
+import { ClientCore } from './client-core.js';
+import { ClusterTally, createClusterDirectory, type ClusterDirectory } from './clusters.js';
 import { openLedger, type LedgerWriter } from './ledger.js';
 import { encodeMessage } from './message.js';
 import { SendSchedule } from './pacing.js';
-import { retryOptions, type FailoverSettings } from './settings.js';
+import { type FailoverSettings } from './settings.js';
+import { createKafkaProducer, ProducerIdCluster } from './producer-client.js';
 
 export interface ProducerOptions extends Partial<FailoverSettings> {
   /** Bootstrap through Envoy. */
@@ -48,74 +49,9 @@ export interface ProducerOptions extends Partial<FailoverSettings> {
   clusters?: ClusterDirectory;
 }
 
-export interface AckEvent {
-  producer: string;
-  seq: number;
-  cluster: ClusterLabel;
-  clusterId?: string;
-  partition: number;
-  offset: string;
-  latencyMs: number;
-  /** ms since epoch. */
-  at: number;
-}
-
-export interface FailureEvent {
-  /** Sequence numbers of the messages of the failed send. */
-  seqs: number[];
-  error: string;
-  at: number;
-}
-
-export type ProducerState = 'connecting' | 'producing' | 'retrying' | 'flushing' | 'stopped';
-
-export type StatusEvent = ClientStatus<ProducerState>;
-
 export type { ClusterChangeEvent } from './clusters.js';
-
-export interface ProducerStats {
-  producerId: string;
-  state: ProducerState;
-  sent: number;
-  acked: number;
-  failed: number;
-  inFlight: number;
-  /** Acks per second over the last 5 s. */
-  rate: number;
-  p50Ms?: number;
-  p99Ms?: number;
-  ackedBy: Record<ClusterLabel, number>;
-  lastCluster?: ClusterLabel;
-  lastError?: string;
-}
-
-export interface ProducerSummary {
-  producerId: string;
-  topic: string;
-  sent: number;
-  acked: number;
-  failed: number;
-  ackedBy: Record<ClusterLabel, number>;
-  /** First ack time per cluster (ms since epoch). */
-  firstAckAt: Partial<Record<ClusterLabel, number>>;
-  clusterChanges: ClusterChangeEvent[];
-  clusterIds: Partial<Record<ClusterName, string>>;
-  durationMs: number;
-  /** Acks per second over the whole run. */
-  ackRate: number;
-  latencyMs: { p50?: number; p99?: number; max?: number };
-  settings: FailoverSettings & { idempotent: boolean; acks: -1; ratePerSecond: number };
-  ledgerFile?: string;
-  /** True when stop() was called before count/duration was reached. */
-  interrupted: boolean;
-}
-
-export interface ProducerEvents {
-  ack: [AckEvent];
-  failure: [FailureEvent];
-  status: [StatusEvent];
-  clusterChange: [ClusterChangeEvent];
-}
+export type { AckEvent, FailureEvent, ProducerEvents, ProducerState, ProducerStats, ProducerSummary, StatusEvent } from './producer-types.js';
+import type { AckEvent, ProducerEvents, ProducerState, ProducerStats, ProducerSummary } from './producer-types.js';
 
 export function defaultProducerId(): string {
   return `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
@@ -134,7 +70,9 @@ export class FailoverProducer extends EventEmitter<ProducerEvents> {
   readonly producerId: string;
   readonly settings: FailoverSettings;
   private readonly core: ClientCore<ProducerState>;
-  private readonly kafkaProducer: Producer;
+  private kafkaProducer: Producer;
+  private readonly client: KafkaClient;
+  private readonly idCluster: ProducerIdCluster;
   private readonly tracker: ClusterIdTracker;
   private readonly clusters: ClusterDirectory;
   private seq = 0;
@@ -158,16 +96,24 @@ export class FailoverProducer extends EventEmitter<ProducerEvents> {
     this.settings = this.core.settings;
     const client = this.core.createKafka({ onLog: (line) => this.core.noteKafkaLog(line, 'producing') });
     this.tracker = trackClusterId(client);
-    const idempotent = options.idempotent ?? false;
-    this.kafkaProducer = client.producer({
-      metadataMaxAge: this.settings.metadataMaxAgeMs,
-      allowAutoTopicCreation: false,
-      idempotent,
-      // kafkajs requires a single request in flight for idempotence
-      maxInFlightRequests: idempotent ? 1 : undefined,
-      retry: retryOptions(this.settings),
-    });
+    this.client = client;
+    this.idCluster = new ProducerIdCluster(options.idempotent ?? false);
+    this.kafkaProducer = createKafkaProducer(client, this.settings, options.idempotent ?? false);
     this.clusters = options.clusters ?? createClusterDirectory(options.direct ?? {});
+  }
+
+  /** Idempotent, after a cluster switch: a fresh kafkajs producer (./producer-client.ts). */
+  private async followSwitch(pending: Set<Promise<void>>): Promise<void> {
+    const now = this.tracker.clusterId();
+    if (!this.idCluster.switched(now)) return;
+    this.core.setState('connecting', 'cluster switch: a new idempotent producer (producer id) on the new cluster');
+    await Promise.all(pending);
+    const old = this.kafkaProducer;
+    this.kafkaProducer = createKafkaProducer(this.client, this.settings, true);
+    await old.disconnect().catch(() => undefined);
+    await this.kafkaProducer.connect();
+    this.idCluster.renewed(now!);
+    this.core.setState('producing', 'producing');
   }
 
   /** Graceful stop: no new messages; in-flight sends finish (or fail), then run() resolves. */
@@ -237,6 +183,7 @@ export class FailoverProducer extends EventEmitter<ProducerEvents> {
         await this.core.pause(schedule.tickMs);
         continue;
       }
+      await this.followSwitch(pending);
       schedule.take(due);
       const batch = this.createBatch(due, partitions);
       const p = this.send(batch).finally(() => pending.delete(p));

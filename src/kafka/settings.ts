@@ -46,7 +46,7 @@ export const SETTING_REASONS: Record<keyof FailoverSettings, string> = {
  * reports such duplicates from the sequence numbers.
  */
 export const IDEMPOTENCE_REASON =
-  'off by default: producer ids and sequence numbers live on one cluster; after a switch the secondary rejects them and kafkajs 2.2.4 never re-initialises (kafkajs#598). Duplicates from retries are reported by `consume` instead';
+  'off by default: producer ids and sequence numbers live on one cluster and kafkajs 2.2.4 never asks the new one for an id (kafkajs#598), so after a cluster switch the producer lets its sends finish and starts a fresh kafkajs producer there (a pause of one round trip). Duplicates from retries are reported by `consume` instead';
 
 /**
  * The defaults with a client's own values on top: picks the FailoverSettings fields out of `options`
