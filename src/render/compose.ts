@@ -148,6 +148,16 @@ function envoyService(t: Topology): Record<string, unknown> {
   };
 }
 
+/** A container healthcheck by node (the controller's and the replicator's images have node, no curl): GET /healthz. */
+function nodeHealthcheck(port: number): Record<string, unknown> {
+  return {
+    test: ['CMD', 'node', '-e', `fetch('http://127.0.0.1:${port}/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`],
+    interval: '2s',
+    timeout: '2s',
+    retries: 15,
+  };
+}
+
 /**
  * The failover controller (coherent policy): reads Envoy's health, swaps Envoy's listener file. Runs as
  * the invoking user (FAILOVER_DEMO_UID/GID, set by the runtime) so the file it writes on the host is
@@ -167,12 +177,7 @@ function controllerService(t: Topology): Record<string, unknown> {
     ports: [publish(t, port, port)],
     networks: [COMPOSE_NETWORK],
     ...SUPERVISED,
-    healthcheck: {
-      test: ['CMD', 'node', '-e', `fetch('http://127.0.0.1:${port}/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`],
-      interval: '2s',
-      timeout: '2s',
-      retries: 15,
-    },
+    healthcheck: nodeHealthcheck(port),
     depends_on: { [ENVOY_SERVICE]: { condition: 'service_started' } },
   };
 }
@@ -196,12 +201,7 @@ function replicatorService(t: Topology): Record<string, unknown> {
     ports: [publish(t, port, port)],
     networks: [COMPOSE_NETWORK],
     ...SUPERVISED,
-    healthcheck: {
-      test: ['CMD', 'node', '-e', `fetch('http://127.0.0.1:${port}/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`],
-      interval: '2s',
-      timeout: '2s',
-      retries: 15,
-    },
+    healthcheck: nodeHealthcheck(port),
     depends_on: Object.fromEntries(brokersOf(t).map((b) => [b.name, { condition: 'service_healthy' }])),
   };
 }

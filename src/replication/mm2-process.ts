@@ -33,7 +33,7 @@ export class Mm2Process {
     writeFileSync(props, renderMm2Properties(c, flow));
     writeFileSync(log4j, mm2Log4jProperties());
     const args = [
-      `-Xmx${c.heapMb}m`, '-Xms64m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-XX:+ExitOnOutOfMemoryError',
+      `-Xmx${c.heapMb}m`, '-Xms64m', '-XX:+UseSerialGC', '-XX:+ExitOnOutOfMemoryError',
       '-Djava.awt.headless=true', `-Dlog4j.configuration=file:${log4j}`,
       '-cp', `${c.kafkaLibs}/*`, 'org.apache.kafka.connect.mirror.MirrorMaker', props, '--clusters', flow.target,
     ];

@@ -89,3 +89,19 @@ describe("the controller's replication hook", () => {
     expect(parsed.replication).toEqual({ url: 'http://127.0.0.1:9903', promoteTimeoutMs: 5_000, failbackTimeoutMs: 30_000, fenced: '/etc/ctl/lds-choices/fenced.yaml' });
   });
 });
+
+describe('an idempotent producer after a cluster switch', () => {
+  it('is renewed once the client names another cluster, and only then; never when not idempotent', async () => {
+    const { ProducerIdCluster } = await import('../../src/kafka/producer-client.js');
+    const p = new ProducerIdCluster(true);
+    expect(p.switched(undefined)).toBe(false);
+    expect(p.switched('primary-id')).toBe(false);
+    expect(p.switched('primary-id')).toBe(false);
+    expect(p.switched('secondary-id')).toBe(true);
+    p.renewed('secondary-id');
+    expect(p.switched('secondary-id')).toBe(false);
+    const plain = new ProducerIdCluster(false);
+    plain.switched('primary-id');
+    expect(plain.switched('secondary-id')).toBe(false);
+  });
+});
