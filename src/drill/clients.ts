@@ -72,6 +72,11 @@ export class DrillClients {
     return b;
   }
 
+  /** The drill consumer's group (the replicator syncs its offsets to the other cluster). */
+  get groupId(): string {
+    return this.consumer.groupId;
+  }
+
   /** The producer id in every message of the drill's producer (how the ledger check finds them). */
   get producerId(): string {
     return this.producer.producerId;

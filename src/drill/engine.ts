@@ -38,7 +38,7 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
     replication?.start();
     let run: DrillRun;
     try {
-      run = await runScenario(ctx, watcher, clients);
+      run = await runScenario(ctx, watcher, clients, replication);
     } finally {
       replication?.stop();
     }
@@ -54,12 +54,12 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
 }
 
 /** From Envoy on the primary to the late clients; the clients and the watcher are stopped however it ends. */
-async function runScenario(ctx: DrillContext, watcher: RoutingWatcher, clients: DrillClients): Promise<DrillRun> {
+async function runScenario(ctx: DrillContext, watcher: RoutingWatcher, clients: DrillClients, replication?: ReplicationWatch): Promise<DrillRun> {
   const run: Omit<DrillRun, 'endedAt'> = { steps: [] };
   try {
     await waitAllPrimary(ctx, watcher);
     await startClients(ctx, clients);
-    if (ctx.endpoints.replicatorUrl) await waitCopying(ctx, clients.startedAt);
+    if (replication) await waitCopying(ctx, clients.startedAt, clients.groupId, replication);
     await runSteps(ctx, watcher, clients, run);
     if (!run.failure) run.lateClients = await lateClients(ctx, clients);
   } finally {

@@ -12,6 +12,7 @@
  * offset-sync interval per switch can explain.
  */
 import type { ConsumerSummary } from '../kafka/consumer.js';
+import { directClient } from '../kafka/client.js';
 import { waitFor } from '../util/wait.js';
 import type { AckRecord } from './clients.js';
 import type { DrillContext } from './context.js';
@@ -48,6 +49,8 @@ export interface ReplicationReport {
 export class ReplicationWatch {
   readonly samples: { at: number; phase: string; lag?: number }[] = [];
   promotedAt?: number;
+  /** Set once the replicator keeps up (waitCopying): lag before it measures MirrorMaker 2 starting. */
+  measureFrom = Number.POSITIVE_INFINITY;
   private timer?: NodeJS.Timeout;
 
   constructor(private readonly url: string, private readonly everyMs = 500) {}
@@ -73,24 +76,59 @@ export class ReplicationWatch {
  * clients ran 2 s, at most a second's worth of messages). A fault before that would measure a replicator
  * still starting (MirrorMaker 2 takes seconds), not replication lag.
  */
-export async function waitCopying(ctx: DrillContext, since: number): Promise<void> {
+export async function waitCopying(ctx: DrillContext, since: number, groupId: string, watch?: ReplicationWatch): Promise<void> {
   const url = ctx.endpoints.replicatorUrl!;
-  ctx.emit({ type: 'phase', text: "waiting for the replicator to copy the clients' messages to the secondary" });
+  ctx.emit({ type: 'phase', text: "waiting for the replicator to copy the clients' messages and the consumer group's offsets to the secondary" });
   let lag: number | undefined;
   await waitFor(
     async () => {
       const v = await replicatorCall(url, '/v1/replication', 'GET', 3_000);
       lag = v.lag?.total;
-      return v.phase === 'forward' && v.lag !== undefined && v.lag.at > since + 2_000 && v.lag.total <= Math.max(5, ctx.rate);
+      const keepsUp = v.phase === 'forward' && v.lag !== undefined && v.lag.at > since + 2_000 && v.lag.total <= Math.max(5, ctx.rate);
+      return keepsUp && (await groupSynced(ctx, groupId));
     },
     { timeoutMs: 120_000, intervalMs: 500, what: `the replicator to keep up with the drill's producer (lag ${lag ?? 'unknown'})`, signal: ctx.signal },
   );
+  if (watch) watch.measureFrom = Date.now();
   ctx.emit({ type: 'phase-done', text: `replicator keeps up: ${lag} record(s) behind` });
+}
+
+/** The group has a committed offset on every partition of the secondary (MirrorMaker 2's checkpoints synced it). */
+async function groupSynced(ctx: DrillContext, groupId: string): Promise<boolean> {
+  // A coordinator lookup first: a client with retries (askOnce's fail-fast one finds "no brokers in the pool").
+  const admin = directClient(ctx.endpoints.direct.secondary, 'failover-demo-drill').admin();
+  const offsets = await admin
+    .connect()
+    .then(() => admin.fetchOffsets({ groupId, topics: [ctx.topic] }))
+    .catch(() => [])
+    .finally(() => admin.disconnect().catch(() => undefined));
+  const partitions = offsets[0]?.partitions ?? [];
+  return partitions.length > 0 && partitions.every((p) => Number(p.offset) >= 0);
 }
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/**
+ * Acknowledged messages the consumer never received, partition by partition (partition = seq mod
+ * partitions): between the first and the last it received there, so a consumer stopped before the
+ * tail of another partition counts no gap. Messages lost to replication lag are not gaps.
+ */
+export function consumerGapsOf(acks: readonly AckRecord[], received: ReadonlySet<number>, partitions: number, lost: ReadonlySet<number>): number[] {
+  const span = new Map<number, [number, number]>();
+  for (const seq of received) {
+    const p = seq % partitions;
+    const [lo, hi] = span.get(p) ?? [seq, seq];
+    span.set(p, [Math.min(lo, seq), Math.max(hi, seq)]);
+  }
+  return acks
+    .filter((a) => {
+      const s = span.get(a.seq % partitions);
+      return s !== undefined && a.seq > s[0] && a.seq < s[1] && !received.has(a.seq) && !lost.has(a.seq);
+    })
+    .map((a) => a.seq);
 }
 
 /** Waits until the replicator copies forward with lag 0 (the primary active again, everything copied). */
@@ -109,7 +147,7 @@ async function forwardCaughtUp(url: string, signal?: AbortSignal): Promise<Repli
 export async function measureReplication(
   ctx: DrillContext,
   watch: ReplicationWatch,
-  clients: { acks: readonly AckRecord[]; producerId: string; receivedSeqs: ReadonlySet<number> },
+  clients: { acks: readonly AckRecord[]; producerId: string; receivedSeqs: ReadonlySet<number>; partitions: readonly number[] },
   consumer: ConsumerSummary | undefined,
 ): Promise<ReplicationReport> {
   const { acks, producerId, receivedSeqs } = clients;
@@ -130,13 +168,11 @@ export async function measureReplication(
     if (promotedAt !== undefined && a.at <= promotedAt) lost.push(a.seq);
     else primaryMissing.push(a.seq);
   }
-  const lags = watch.samples.filter((s) => s.phase === 'forward' && s.lag !== undefined).map((s) => s.lag!).sort((x, y) => x - y);
+  const measured = watch.samples.filter((s) => s.phase === 'forward' && s.lag !== undefined && s.at >= watch.measureFrom);
+  const lags = measured.map((s) => s.lag!).sort((x, y) => x - y);
   const switches = consumer?.clusterSwitches ?? 0;
   const duplicatesBound = Math.ceil((ctx.rate * (ctx.topology.replication.syncIntervalMs + 1_000) * Math.max(1, switches)) / 1000);
-  const lostSet = new Set(lost);
-  const seen = [...receivedSeqs];
-  const [first, last] = [Math.min(...seen), Math.max(...seen)];
-  const gapSeqs = acks.filter((a) => a.seq > first && a.seq < last && !receivedSeqs.has(a.seq) && !lostSet.has(a.seq)).map((a) => a.seq);
+  const gapSeqs = consumerGapsOf(acks, receivedSeqs, clients.partitions.length, new Set(lost));
   const consumerGaps = gapSeqs.length;
   const consumerDuplicates = consumer?.duplicates ?? 0;
   const report: ReplicationReport = {
@@ -150,7 +186,7 @@ export async function measureReplication(
     consumerDuplicates,
     duplicatesBound,
     consumerGapSeqs: gapSeqs.slice(0, 50),
-    lagSamples: watch.samples.filter((x) => x.phase === 'forward' && x.lag !== undefined).map((x) => ({ at: x.at, lag: x.lag! })),
+    lagSamples: measured.map((x) => ({ at: x.at, lag: x.lag! })),
     passed: secondaryMissing.length === 0 && primaryMissing.length === 0 && consumerGaps === 0 && consumerDuplicates <= duplicatesBound,
   };
   ctx.emit({

@@ -89,8 +89,10 @@ describe('replication: shadow (MirrorMaker 2) on the local runtime, cluster-outa
     expect(switched.exitCode, switched.stderr).toBe(0);
     const r = await produce;
     const summary = JSON.parse(String(r.stdout)) as { acked: number; failed: number; ackedBy: Record<string, number> };
-    expect(summary.ackedBy.secondary, String(r.stdout)).toBeGreaterThan(0);
-    expect(summary.failed, String(r.stdout)).toBe(0);
+    // Without a fresh producer id the secondary refuses every later send (kafkajs#598): it keeps
+    // acknowledging there for the rest of the run. A send in flight at the switch may fail.
+    expect(summary.ackedBy.secondary, String(r.stdout)).toBeGreaterThanOrEqual(200);
+    expect(summary.failed, String(r.stdout)).toBeLessThanOrEqual(50);
     const back = await rig!.cli(['switch', 'primary'], { timeoutMs: 120_000 });
     expect(back.exitCode, back.stderr).toBe(0);
   }, 180_000);

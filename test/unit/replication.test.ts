@@ -105,3 +105,14 @@ describe('an idempotent producer after a cluster switch', () => {
     expect(plain.switched('secondary-id')).toBe(false);
   });
 });
+
+describe("the drill's consumer gaps under replication", () => {
+  it('count per partition, between the first and last received there; lost-to-lag messages and an unread tail are no gaps', async () => {
+    const { consumerGapsOf } = await import('../../src/drill/replication.js');
+    const acks = Array.from({ length: 12 }, (_, seq) => ({ at: seq, cluster: 'primary', seq }));
+    // 3 partitions (seq mod 3). Partition 0 received 0, 3, 9 (6 missing); partition 1: 1, 4, 7 (its tail 10 unread);
+    // partition 2: 2, 8 (5 lost to replication lag).
+    const received = new Set([0, 3, 9, 1, 4, 7, 2, 8]);
+    expect(consumerGapsOf(acks, received, 3, new Set([5]))).toEqual([6]);
+  });
+});
