@@ -36,12 +36,16 @@ async function catchUp(url: string, onProgress: (text: string) => void, signal?:
   const view = await replicatorCall(url, '/v1/reverse', 'POST');
   if (view.phase === 'forward') return 0;
   let lag = Number.NaN;
+  let first: number | undefined;
   await waitFor(
     async () => {
       const v = await replicatorCall(url, '/v1/replication', 'GET', 3_000);
       lag = v.lag?.total ?? Number.NaN;
+      if (!Number.isNaN(lag)) first ??= lag;
       onProgress(`primary catching up with the secondary: ${Number.isNaN(lag) ? 'reading lag' : `${lag} record(s) behind`}${v.lagError ? ` (${v.lagError})` : ''}`);
-      return lag <= FENCE_AT_LAG;
+      // Close to caught up, and MirrorMaker 2 seen copying (its tasks start seconds after its JVM):
+      // fencing before that would keep writers out for its whole start.
+      return lag === 0 || (lag <= FENCE_AT_LAG && first !== undefined && lag < first);
     },
     { timeoutMs: 600_000, intervalMs: 500, what: 'the primary to catch up with the secondary', signal },
   );

@@ -143,6 +143,8 @@ export class Replicator {
     if (!flow || !base) return undefined;
     try {
       const [source, target] = await Promise.all([this.ends(flow.source, 2_000), this.ends(flow.target, 2_000)]);
+      // The direction changed while reading (a promotion, a failback): this reading is of the old flow.
+      if (this.state.base !== base) return undefined;
       const byTopic = lagOf(source, target, base.source, base.target);
       this.lag = { at: Date.now(), byTopic, total: totalOf(byTopic) };
       this.lagError = undefined;
@@ -184,6 +186,7 @@ export class Replicator {
       // The primary may have just come back: its partitions get leaders within seconds.
       const target = await retrying(() => this.ends('primary', 5_000), 30_000);
       await retrying(() => seedFlowStart(this.c.clusters.primary.bootstrap, this.c.clusters.primary.replicationFactor, REVERSE, start), 30_000);
+      this.lag = undefined;
       this.save({ phase: 'reverse', base: { source: start, target } });
       this.note(`reverse flow: copying the secondary's writes since the promotion back to the primary`);
       this.run(REVERSE);
@@ -208,6 +211,7 @@ export class Replicator {
       await this.halt();
       const [primaryEnd, secondaryEnd] = await Promise.all([this.ends('primary', 5_000), this.ends('secondary', 5_000)]);
       await retrying(() => seedFlowStart(this.c.clusters.secondary.bootstrap, this.c.clusters.secondary.replicationFactor, FORWARD, primaryEnd), 30_000);
+      this.lag = undefined;
       this.save({ phase: 'forward', base: { source: primaryEnd, target: secondaryEnd }, promotion: undefined, cycles: this.state.cycles + 1 });
       this.note('failback: the primary has every record; copying primary -> secondary again from its end');
       this.run(FORWARD);
