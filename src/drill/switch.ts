@@ -6,18 +6,12 @@
  * listeners (src/controller/replication.ts).
  */
 import type { ClusterName, Topology } from '../config/topology.js';
+import type { ReplicationView } from '../replication/replicator.js';
 import type { Endpoints } from '../runtime/types.js';
 import { UserError } from '../util/errors.js';
 import { waitFor } from '../util/wait.js';
 
-/** What the replicator's GET /v1/replication answers (src/replication/replicator.ts), as far as used here. */
-export interface ReplicationView {
-  phase: string;
-  lag?: { at: number; total: number; byTopic: Record<string, number[]> };
-  lagError?: string;
-  promotion?: { at: number; secondaryEnd: Record<string, number[]> };
-  cycles: number;
-}
+export type { ReplicationView };
 
 /** Lag, in records, at which the reverse copy is close enough to fence writers for the rest. */
 const FENCE_AT_LAG = 100;
