@@ -21,6 +21,19 @@ export interface AckRecord {
   relabelled?: boolean;
 }
 
+/**
+ * Where the consumer resumed after a cluster switch: per partition, the last offset it read on `from`
+ * and the first it read on `to` (with replication, the group's offsets the replicator synced there; the
+ * clusters' offsets match as long as both topics started empty), and the duplicates it read after it.
+ */
+export interface ConsumerResume {
+  at: number;
+  from: string;
+  to: string;
+  partitions: { partition: number; lastRead?: number; resumedAt?: number }[];
+  duplicates: number;
+}
+
 export class DrillClients {
   /**
    * Epoch ms the drill's timeline starts from: set when the clients are created, reset once the first
@@ -32,6 +45,9 @@ export class DrillClients {
   readonly received: PartitionEvent[] = [];
   /** Sequence numbers of the drill producer's messages the consumer received (replication checks). */
   readonly receivedSeqs = new Set<number>();
+  readonly resumes: ConsumerResume[] = [];
+  /** Per cluster, per partition: the last offset the consumer read there. */
+  private readonly lastRead = new Map<string, Map<number, number>>();
   readonly failures: { at: number; count: number }[] = [];
   /** The partitions of the topic. */
   readonly partitions: number[];
@@ -41,6 +57,8 @@ export class DrillClients {
   private readonly consumer: FailoverConsumer;
   private producerRun?: Promise<ProducerSummary>;
   private consumerRun?: Promise<ConsumerSummary>;
+  /** When the consumer last switched cluster (0: never). */
+  private lastSwitchAt = 0;
 
   /** replicated: after a switch the consumer resumes from its group's offsets the replicator synced there. */
   constructor(o: { endpoints: Endpoints; topic: string; partitions: number; rate: number; ledgerFile: string; replicated?: boolean }) {
@@ -52,6 +70,12 @@ export class DrillClients {
     this.consumer.on('message', (m) => {
       this.received.push({ at: m.at, partition: m.partition });
       if (m.producer === this.producer.producerId) this.receivedSeqs.add(m.seq);
+      this.noteRead(m.cluster, m.partition, Number(m.offset), m.duplicate);
+    });
+    this.consumer.on('clusterSwitch', (w) => {
+      this.lastSwitchAt = w.at;
+      const before = this.lastRead.get(w.from);
+      this.resumes.push({ at: w.at, from: w.from, to: w.to, partitions: this.partitions.map((p) => ({ partition: p, lastRead: before?.get(p) })), duplicates: 0 });
     });
     this.producer.on('ack', (a) => {
       this.acks.push({ at: a.at, cluster: a.cluster, seq: a.seq });
@@ -63,6 +87,18 @@ export class DrillClients {
       if (f.at >= this.startedAt) this.bucket(f.at).failed += f.seqs.length;
     });
     this.startedAt = Date.now();
+  }
+
+  private noteRead(cluster: string, partition: number, offset: number, duplicate: boolean): void {
+    const resume = this.resumes.at(-1);
+    if (resume && resume.to === cluster) {
+      const p = resume.partitions.find((x) => x.partition === partition);
+      if (p && p.resumedAt === undefined) p.resumedAt = offset;
+      if (duplicate) resume.duplicates++;
+    }
+    let read = this.lastRead.get(cluster);
+    if (!read) this.lastRead.set(cluster, (read = new Map()));
+    read.set(partition, offset);
   }
 
   private bucket(at: number): AckBucket {
@@ -89,13 +125,30 @@ export class DrillClients {
     this.consumerRun.catch(() => undefined);
   }
 
-  /** Stops both; their summaries, for those that were started and did not fail. */
-  async stop(): Promise<{ producer?: ProducerSummary; consumer?: ConsumerSummary }> {
+  /**
+   * Stops both; their summaries, for those that were started and did not fail. With `drain`, the
+   * producer stops first and the consumer gets up to `drain.timeoutMs` to read what was acknowledged
+   * on its cluster since it last switched: messages a switch held back (fenced, then retried) land in
+   * any order, so a consumer stopped with the producer can miss some that precede ones it read.
+   */
+  async stop(drain?: { timeoutMs: number; signal?: AbortSignal }): Promise<{ producer?: ProducerSummary; consumer?: ConsumerSummary; unread?: number }> {
     this.producer.stop();
-    this.consumer.stop();
     const producer = await this.producerRun?.catch(() => undefined);
+    let unread: number | undefined;
+    if (drain && this.consumerRun) {
+      await waitFor(() => this.unreadOnConsumerCluster() === 0, { timeoutMs: drain.timeoutMs, intervalMs: 100, what: 'the consumer to read the last acknowledged messages', signal: drain.signal }).catch(() => undefined);
+      unread = this.unreadOnConsumerCluster();
+    }
+    this.consumer.stop();
     const consumer = await this.consumerRun?.catch(() => undefined);
-    return { producer, consumer };
+    return { producer, consumer, ...(unread !== undefined ? { unread } : {}) };
+  }
+
+  /** Acknowledged on the consumer's cluster since it last switched (or first received) and not received yet. */
+  unreadOnConsumerCluster(): number {
+    const cluster = this.consumer.stats().cluster;
+    const since = Math.max(this.lastSwitchAt, this.received[0]?.at ?? Infinity);
+    return this.acks.filter((a) => a.cluster === cluster && a.at >= since && !this.receivedSeqs.has(a.seq)).length;
   }
 
   /** Acks and failed sends per second since startedAt. */

@@ -53,21 +53,28 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
   }
 }
 
+/** How long the consumer gets, once the producer stopped, to read the last acknowledged messages. */
+const DRAIN_MS = 10_000;
+
 /** From Envoy on the primary to the late clients; the clients and the watcher are stopped however it ends. */
 async function runScenario(ctx: DrillContext, watcher: RoutingWatcher, clients: DrillClients, replication?: ReplicationWatch): Promise<DrillRun> {
   const run: Omit<DrillRun, 'endedAt'> = { steps: [] };
+  let completed = false;
   try {
     await waitAllPrimary(ctx, watcher);
     await startClients(ctx, clients);
     if (replication) await waitCopying(ctx, clients.startedAt, clients.groupId, replication);
     await runSteps(ctx, watcher, clients, run);
     if (!run.failure) run.lateClients = await lateClients(ctx, clients);
+    completed = !run.failure;
   } finally {
-    ctx.emit({ type: 'phase', text: 'stopping the clients' });
-    const { producer, consumer } = await clients.stop();
+    // After a passed run the consumer reads what was acknowledged last before it stops (see DrillClients.stop).
+    const drain = !completed || ctx.signal?.aborted ? undefined : { timeoutMs: DRAIN_MS, signal: ctx.signal };
+    ctx.emit({ type: 'phase', text: drain ? 'stopping the producer, then the consumer once it read the last acknowledged messages' : 'stopping the clients' });
+    const { producer, consumer, unread } = await clients.stop(drain);
     Object.assign(run, { producer, consumer });
     await watcher.stop();
-    ctx.emit({ type: 'phase-done', text: 'clients stopped' });
+    ctx.emit({ type: 'phase-done', text: unread ? `clients stopped; the consumer had not read ${unread} message(s) acknowledged on its cluster after ${DRAIN_MS / 1000} s` : 'clients stopped' });
   }
   return { ...run, endedAt: Date.now() };
 }

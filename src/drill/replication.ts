@@ -8,13 +8,14 @@
  *    recovery point of the failover (expected, counted, listed by sequence number);
  *  - acked by the primary after the failback, not on the secondary (once the lag is 0): a failure;
  *  - acked by the secondary, not on the primary after the failback: a failure (the catch-up missed it).
- * The consumer's gaps are judged without the messages lost to lag; its duplicates against what one
- * offset-sync interval per switch can explain.
+ * The consumer's gaps are judged without the messages lost to lag; its duplicates against what
+ * MirrorMaker 2's offset translation can explain per switch (see ReplicationReport.duplicatesBound).
  */
 import type { ConsumerSummary } from '../kafka/consumer.js';
 import { directClient } from '../kafka/client.js';
 import { waitFor } from '../util/wait.js';
-import type { AckRecord } from './clients.js';
+import { OFFSET_LAG_MAX } from '../replication/mm2-properties.js';
+import type { AckRecord, ConsumerResume } from './clients.js';
 import type { DrillContext } from './context.js';
 import { sequencesOn } from './ledger-scan.js';
 import { replicatorCall, type ReplicationView } from './switch.js';
@@ -38,8 +39,14 @@ export interface ReplicationReport {
   consumerGaps: number;
   consumerGapSeqs: number[];
   consumerDuplicates: number;
-  /** Duplicates one offset-sync interval per switch explains (rate × (interval + 1 s) × switches). */
+  /**
+   * Duplicates MirrorMaker 2's offset translation explains, per switch: one checkpoint interval of
+   * messages plus 1 s (rate × (interval + 1 s)), and up to offset.lag.max + 1 records per partition (a
+   * group's offset translates to just past the last offset sync before it).
+   */
   duplicatesBound: number;
+  /** Where the consumer resumed after each switch, next to where it had read to (see ConsumerResume). */
+  resumes: ConsumerResume[];
   /** The replicator's lag while the primary was active, as sampled (epoch ms, records). */
   lagSamples: { at: number; lag: number }[];
   passed: boolean;
@@ -147,7 +154,7 @@ async function forwardCaughtUp(url: string, signal?: AbortSignal): Promise<Repli
 export async function measureReplication(
   ctx: DrillContext,
   watch: ReplicationWatch,
-  clients: { acks: readonly AckRecord[]; producerId: string; receivedSeqs: ReadonlySet<number>; partitions: readonly number[] },
+  clients: { acks: readonly AckRecord[]; producerId: string; receivedSeqs: ReadonlySet<number>; partitions: readonly number[]; resumes: ConsumerResume[] },
   consumer: ConsumerSummary | undefined,
 ): Promise<ReplicationReport> {
   const { acks, producerId, receivedSeqs } = clients;
@@ -171,7 +178,8 @@ export async function measureReplication(
   const measured = watch.samples.filter((s) => s.phase === 'forward' && s.lag !== undefined && s.at >= watch.measureFrom);
   const lags = measured.map((s) => s.lag!).sort((x, y) => x - y);
   const switches = consumer?.clusterSwitches ?? 0;
-  const duplicatesBound = Math.ceil((ctx.rate * (ctx.topology.replication.syncIntervalMs + 1_000) * Math.max(1, switches)) / 1000);
+  const perSwitch = (ctx.rate * (ctx.topology.replication.syncIntervalMs + 1_000)) / 1000 + clients.partitions.length * (OFFSET_LAG_MAX + 1);
+  const duplicatesBound = Math.ceil(perSwitch * Math.max(1, switches));
   const gapSeqs = consumerGapsOf(acks, receivedSeqs, clients.partitions.length, new Set(lost));
   const consumerGaps = gapSeqs.length;
   const consumerDuplicates = consumer?.duplicates ?? 0;
@@ -186,12 +194,13 @@ export async function measureReplication(
     consumerDuplicates,
     duplicatesBound,
     consumerGapSeqs: gapSeqs.slice(0, 50),
+    resumes: clients.resumes,
     lagSamples: measured.map((x) => ({ at: x.at, lag: x.lag! })),
     passed: secondaryMissing.length === 0 && primaryMissing.length === 0 && consumerGaps === 0 && consumerDuplicates <= duplicatesBound,
   };
   ctx.emit({
     type: 'phase-done',
-    text: `replication: ${lost.length} acked message(s) lost to replication lag at the promotion; secondary's acks on the primary: ${secondaryMissing.length === 0 ? 'all' : `${secondaryMissing.length} missing`}; consumer ${consumerGaps} gap(s), ${consumerDuplicates} duplicate(s) (bound ${duplicatesBound})`,
+    text: `replication: ${lost.length} acked message(s) lost to replication lag at the promotion; secondary's acks on the primary: ${secondaryMissing.length === 0 ? 'all' : `${secondaryMissing.length} missing`}; consumer ${consumerGaps} gap(s), ${consumerDuplicates} duplicate(s) (bound ${duplicatesBound}${clients.resumes.length > 0 ? `; per switch ${clients.resumes.map((x) => x.duplicates).join(', ')}` : ''})`,
   });
   return report;
 }

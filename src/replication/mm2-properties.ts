@@ -43,6 +43,9 @@ function escapeRegex(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+/** MirrorMaker 2 writes an offset sync at least every this many records (see the module comment). */
+export const OFFSET_LAG_MAX = 10;
+
 export function renderMm2Properties(c: ReplicatorConfig, flow: Flow): string {
   const { source, target } = flow;
   const rf = c.clusters[target].replicationFactor;
@@ -64,7 +67,7 @@ export function renderMm2Properties(c: ReplicatorConfig, flow: Flow): string {
     ['refresh.groups.interval.seconds', sync],
     ['sync.topic.configs.enabled', false],
     ['sync.topic.acls.enabled', false],
-    ['offset.lag.max', 10],
+    ['offset.lag.max', OFFSET_LAG_MAX],
     ['offset.flush.interval.ms', 1000],
     ['tasks.max', 1],
     ['replication.factor', rf],

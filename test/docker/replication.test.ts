@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { DrillReport } from '../../src/drill/report.js';
 import { createDockerRuntime } from '../../src/runtime/docker/index.js';
 import { dockerClient, projectLeftovers } from '../../src/runtime/docker/engine.js';
+import { expectConsumerResumedWithoutSkipping } from '../support/replication-checks.js';
 import { makeTestProject, runCli, TEST_PORTS, type TestProject } from './rig.js';
 
 const infra = inject('dockerInfra');
@@ -55,10 +56,6 @@ describe('replication: shadow through the Docker runtime (MirrorMaker 2 in the s
     expect(view.mm2.pid).toBeGreaterThan(0);
   });
 
-  // Not runDockerDrill (which wants report.passed): a CI run found the consumer missing the 6 messages
-  // acknowledged on the secondary right before the failback's fence (gaps 713-718 of 727), which the
-  // local runtime's runs do not show. Issue 14 stays open on it; everything else is asserted here, and
-  // the consumer's gaps and duplicates are printed.
   it('cluster-outage: promoted before the failover, failback by `switch primary` after the primary caught up, nothing acked lost beyond the recovery point', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'failover-demo-docker-drill-replication-'));
     const run = await runCli(['drill', '--scenario', 'cluster-outage', '--report', dir], { cwd: project.dir, timeoutMs: 600_000 });
@@ -74,6 +71,8 @@ describe('replication: shadow through the Docker runtime (MirrorMaker 2 in the s
     expect(r.secondaryAckedMissingOnPrimary).toEqual([]);
     expect(r.primaryAckedMissingOnSecondary).toEqual([]);
     expect(report.clients.ackedBy.secondary).toBeGreaterThan(0);
+    expectConsumerResumedWithoutSkipping(report);
+    expect(report.passed).toBe(true);
     // After the failback the replicator copies forward again: one promotion/failback cycle done.
     expect(await replicationView()).toMatchObject({ phase: 'forward', cycles: 1 });
   }, 600_000);
