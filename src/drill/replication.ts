@@ -87,12 +87,19 @@ export async function waitCopying(ctx: DrillContext, since: number, groupId: str
   const url = ctx.endpoints.replicatorUrl!;
   ctx.emit({ type: 'phase', text: "waiting for the replicator to copy the clients' messages and the consumer group's offsets to the secondary" });
   let lag: number | undefined;
+  // The group's offsets on the secondary as first seen: each partition must move on from there, so the
+  // checkpoints follow the consumer (a first translation can land far back, at an early offset sync).
+  let first: Map<number, number> | undefined;
   await waitFor(
     async () => {
       const v = await replicatorCall(url, '/v1/replication', 'GET', 3_000);
       lag = v.lag?.total;
       const keepsUp = v.phase === 'forward' && v.lag !== undefined && v.lag.at > since + 2_000 && v.lag.total <= Math.max(5, ctx.rate);
-      return keepsUp && (await groupSynced(ctx, groupId));
+      if (!keepsUp) return false;
+      const synced = await groupOffsetsOnSecondary(ctx, groupId);
+      if (!synced) return false;
+      first ??= synced;
+      return [...synced].every(([p, offset]) => offset > first!.get(p)!);
     },
     { timeoutMs: 120_000, intervalMs: 500, what: `the replicator to keep up with the drill's producer (lag ${lag ?? 'unknown'})`, signal: ctx.signal },
   );
@@ -100,8 +107,8 @@ export async function waitCopying(ctx: DrillContext, since: number, groupId: str
   ctx.emit({ type: 'phase-done', text: `replicator keeps up: ${lag} record(s) behind` });
 }
 
-/** The group has a committed offset on every partition of the secondary (MirrorMaker 2's checkpoints synced it). */
-async function groupSynced(ctx: DrillContext, groupId: string): Promise<boolean> {
+/** The group's committed offsets on the secondary (MirrorMaker 2's checkpoints synced them), once it has one on every partition. */
+async function groupOffsetsOnSecondary(ctx: DrillContext, groupId: string): Promise<Map<number, number> | undefined> {
   // A coordinator lookup first: a client with retries (askOnce's fail-fast one finds "no brokers in the pool").
   const admin = directClient(ctx.endpoints.direct.secondary, 'failover-demo-drill').admin();
   const offsets = await admin
@@ -110,7 +117,8 @@ async function groupSynced(ctx: DrillContext, groupId: string): Promise<boolean>
     .catch(() => [])
     .finally(() => admin.disconnect().catch(() => undefined));
   const partitions = offsets[0]?.partitions ?? [];
-  return partitions.length > 0 && partitions.every((p) => Number(p.offset) >= 0);
+  if (partitions.length === 0 || partitions.some((p) => Number(p.offset) < 0)) return undefined;
+  return new Map(partitions.map((p) => [p.partition, Number(p.offset)]));
 }
 
 function percentile(sorted: number[], p: number): number {
