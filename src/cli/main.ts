@@ -21,6 +21,15 @@ try {
   // reported by createClient, see above
 }
 
+// A reader that closed the pipe (`failover-demo --help | head`) wants no more output: end quietly, as
+// other command-line tools do, rather than crash on the unhandled EPIPE.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
 /** How long after the command finished the process may take to end by itself. */
 const LINGER_MS = 500;
 

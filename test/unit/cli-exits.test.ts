@@ -61,3 +61,17 @@ describe('the built CLI exits on its own, without the forced exit', () => {
     expect(r.stderr).toContain('(debug): exited on its own');
   }, HARD_LIMIT_MS + 15_000);
 });
+
+describe('a reader that closes the pipe early', () => {
+  it('ends the CLI quietly with its exit code (no EPIPE crash), as `failover-demo config --reference | head -1` does', async () => {
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, [join(ROOT, 'bin', 'failover-demo.js'), 'config', '--reference'], { cwd: project, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += String(d)));
+    // Close our end before it writes: its writes hit a closed pipe.
+    child.stdout.destroy();
+    const code = await new Promise<number | null>((resolve) => child.once('close', (c) => resolve(c)));
+    expect(stderr).not.toMatch(/EPIPE|Unhandled|at .*\.js/);
+    expect(code).toBe(0);
+  }, 30_000);
+});
