@@ -125,7 +125,8 @@ export async function waitReplicating(s: ReadyScope): Promise<number> {
     if (signal?.aborted) throw signal.reason;
     throw e;
   }
-  progress.done(`replicator: ${phase === 'forward' ? 'copying primary -> secondary' : phase}`);
+  // MirrorMaker 2's tasks copy some seconds after its JVM starts: `status` shows when they do (the lag).
+  progress.done(`replicator: ${phase === 'forward' ? 'MirrorMaker 2 started, primary -> secondary (status shows its lag once it copies)' : phase}`);
   return Date.now();
 }
 
