@@ -57,8 +57,6 @@ export class DrillClients {
   private readonly consumer: FailoverConsumer;
   private producerRun?: Promise<ProducerSummary>;
   private consumerRun?: Promise<ConsumerSummary>;
-  /** When the consumer last switched cluster (0: never). */
-  private lastSwitchAt = 0;
 
   /** replicated: after a switch the consumer resumes from its group's offsets the replicator synced there. */
   constructor(o: { endpoints: Endpoints; topic: string; partitions: number; rate: number; ledgerFile: string; replicated?: boolean }) {
@@ -73,7 +71,6 @@ export class DrillClients {
       this.noteRead(m.cluster, m.partition, Number(m.offset), m.duplicate);
     });
     this.consumer.on('clusterSwitch', (w) => {
-      this.lastSwitchAt = w.at;
       const before = this.lastRead.get(w.from);
       this.resumes.push({ at: w.at, from: w.from, to: w.to, partitions: this.partitions.map((p) => ({ partition: p, lastRead: before?.get(p) })), duplicates: 0 });
     });
@@ -128,27 +125,34 @@ export class DrillClients {
   /**
    * Stops both; their summaries, for those that were started and did not fail. With `drain`, the
    * producer stops first and the consumer gets up to `drain.timeoutMs` to read what was acknowledged
-   * on its cluster since it last switched: messages a switch held back (fenced, then retried) land in
-   * any order, so a consumer stopped with the producer can miss some that precede ones it read.
+   * on the cluster the producer ended on since it moved there (following the last switch itself if it
+   * has not yet): messages a switch held back (fenced, then retried) land in any order, so a consumer
+   * stopped with the producer can miss some that precede ones it read.
    */
   async stop(drain?: { timeoutMs: number; signal?: AbortSignal }): Promise<{ producer?: ProducerSummary; consumer?: ConsumerSummary; unread?: number }> {
     this.producer.stop();
     const producer = await this.producerRun?.catch(() => undefined);
     let unread: number | undefined;
     if (drain && this.consumerRun) {
-      await waitFor(() => this.unreadOnConsumerCluster() === 0, { timeoutMs: drain.timeoutMs, intervalMs: 100, what: 'the consumer to read the last acknowledged messages', signal: drain.signal }).catch(() => undefined);
-      unread = this.unreadOnConsumerCluster();
+      await waitFor(() => this.unreadWhereProducerEnded() === 0, { timeoutMs: drain.timeoutMs, intervalMs: 100, what: 'the consumer to read the last acknowledged messages', signal: drain.signal }).catch(() => undefined);
+      unread = this.unreadWhereProducerEnded();
     }
     this.consumer.stop();
     const consumer = await this.consumerRun?.catch(() => undefined);
     return { producer, consumer, ...(unread !== undefined ? { unread } : {}) };
   }
 
-  /** Acknowledged on the consumer's cluster since it last switched (or first received) and not received yet. */
-  unreadOnConsumerCluster(): number {
-    const cluster = this.consumer.stats().cluster;
-    const since = Math.max(this.lastSwitchAt, this.received[0]?.at ?? Infinity);
-    return this.acks.filter((a) => a.cluster === cluster && a.at >= since && !this.receivedSeqs.has(a.seq)).length;
+  /**
+   * Acknowledged on the cluster the producer acked on last, since it moved there (or since the consumer
+   * first received anything), and not received yet: what a consumer that followed the switches can read.
+   */
+  unreadWhereProducerEnded(): number {
+    const last = this.acks.at(-1);
+    if (!last) return 0;
+    let from = this.acks.length - 1;
+    while (from > 0 && this.acks[from - 1]!.cluster === last.cluster) from--;
+    const since = this.received[0]?.at ?? Infinity;
+    return this.acks.slice(from).filter((a) => a.at >= since && !this.receivedSeqs.has(a.seq)).length;
   }
 
   /** Acks and failed sends per second since startedAt. */

@@ -74,7 +74,7 @@ async function runScenario(ctx: DrillContext, watcher: RoutingWatcher, clients: 
     const { producer, consumer, unread } = await clients.stop(drain);
     Object.assign(run, { producer, consumer });
     await watcher.stop();
-    ctx.emit({ type: 'phase-done', text: unread ? `clients stopped; the consumer had not read ${unread} message(s) acknowledged on its cluster after ${DRAIN_MS / 1000} s` : 'clients stopped' });
+    ctx.emit({ type: 'phase-done', text: unread ? `clients stopped; after ${DRAIN_MS / 1000} s the consumer had not read ${unread} message(s) acknowledged where the producer ended` : 'clients stopped' });
   }
   return { ...run, endedAt: Date.now() };
 }
