@@ -39,9 +39,12 @@ import {
   type UpstreamEndpoint,
 } from './envoy-parts.js';
 
+import { externalClusters, externalListeners, externalPerBrokerConfig, type ExternalRender } from './envoy-external.js';
+
 export { brokerEnvoyClusterName, envoyListenerName, UPSTREAM_CONNECT_TIMEOUT_MS } from './envoy-parts.js';
 
-export type RenderTarget = 'docker' | 'local';
+/** `external`: users' own clusters (./envoy-external.ts), which need `EnvoyRenderOptions.external`. */
+export type RenderTarget = 'docker' | 'local' | 'external';
 
 /** Name of the host-facing Envoy cluster of position i (docker target, `advertised` strategy). */
 export function envoyHostClusterName(index: number): string {
@@ -137,6 +140,17 @@ export const LDS_FILE = 'listeners.yaml';
 export interface EnvoyRenderOptions {
   /** Folder Envoy watches for its listener file (coherent). Default: the docker path; the local runtime passes its own. */
   ldsDir?: string;
+  /** The `external` target's clusters and sockets. */
+  external?: ExternalRender;
+}
+
+function externalOf(opts: EnvoyRenderOptions): ExternalRender {
+  if (!opts.external) throw new Error('the external target needs EnvoyRenderOptions.external');
+  return opts.external;
+}
+
+function adminAddress(target: RenderTarget, opts: EnvoyRenderOptions): string {
+  return target === 'external' ? externalOf(opts).placement.adminAddress : target === 'local' ? '127.0.0.1' : '0.0.0.0';
 }
 
 /** Envoy clusters under `coherent`: each broker on its own, health-checked; which sets depends on the target. */
@@ -159,7 +173,8 @@ function coherentClusters(t: Topology, target: RenderTarget): Json[] {
  * puts in place. The filter chain names the cluster, so a switch changes it and Envoy drains the
  * listener, closing the connections to the old cluster.
  */
-export function buildListeners(t: Topology, target: RenderTarget, active: ClusterName): Json[] {
+export function buildListeners(t: Topology, target: RenderTarget, active: ClusterName, opts: EnvoyRenderOptions = {}): Json[] {
+  if (target === 'external') return externalListeners(externalOf(opts), active);
   const at = (i: number): BrokerRef => brokersOf(t, active).find((b) => b.index === i)!;
   if (target === 'local') {
     return positions(t).map((i) =>
@@ -185,7 +200,7 @@ export function buildListeners(t: Topology, target: RenderTarget, active: Cluste
 }
 
 /** The listener file (an LDS discovery response) for `active`. */
-export function renderListenerFile(t: Topology, target: RenderTarget, active: ClusterName): string {
+export function renderListenerFile(t: Topology, target: RenderTarget, active: ClusterName, opts: EnvoyRenderOptions = {}): string {
   const head = [
     `# Envoy's listeners with every broker position routed to the ${active} cluster, rendered by \`failover-demo render\`.`,
     '# The failover controller copies the file of the cluster it decides for over lds/listeners.yaml (an atomic rename);',
@@ -194,7 +209,7 @@ export function renderListenerFile(t: Topology, target: RenderTarget, active: Cl
     '',
   ].join('\n');
   const doc = {
-    resources: buildListeners(t, target, active).map((l) => ({ '@type': 'type.googleapis.com/envoy.config.listener.v3.Listener', ...l })),
+    resources: buildListeners(t, target, active, opts).map((l) => ({ '@type': 'type.googleapis.com/envoy.config.listener.v3.Listener', ...l })),
   };
   return head + stringify(doc, { lineWidth: 0, aliasDuplicateObjects: false });
 }
@@ -203,8 +218,8 @@ function coherentConfig(t: Topology, target: RenderTarget, opts: EnvoyRenderOpti
   const ldsDir = opts.ldsDir ?? DOCKER_LDS_DIR;
   return {
     node: { id: 'failover-demo-envoy', cluster: 'failover-demo' },
-    admin: { address: socketAddress(target === 'local' ? '127.0.0.1' : '0.0.0.0', t.envoy.adminPort) },
-    static_resources: { clusters: coherentClusters(t, target) },
+    admin: { address: socketAddress(adminAddress(target, opts), t.envoy.adminPort) },
+    static_resources: { clusters: target === 'external' ? externalClusters(externalOf(opts).setup) : coherentClusters(t, target) },
     dynamic_resources: {
       lds_config: {
         resource_api_version: 'V3',
@@ -217,6 +232,7 @@ function coherentConfig(t: Topology, target: RenderTarget, opts: EnvoyRenderOpti
 /** The Envoy bootstrap config as a plain object (what envoy.yaml holds). */
 export function buildEnvoyConfig(t: Topology, target: RenderTarget, opts: EnvoyRenderOptions = {}): Json {
   if (t.failover.policy === 'coherent') return coherentConfig(t, target, opts);
+  if (target === 'external') return externalPerBrokerConfig(externalOf(opts));
   return target === 'local' ? localConfig(t) : dockerConfig(t);
 }
 
@@ -228,7 +244,7 @@ function header(t: Topology, target: RenderTarget): string {
     ...(t.failover.policy === 'coherent'
       ? ['# coherent: one Envoy cluster per broker; the listeners come from lds/listeners.yaml, which the failover', '# controller replaces to move every listener to the other Redpanda cluster at once.']
       : []),
-    ...(target === 'docker' && t.rewrite === 'kafka-filter'
+    ...(target !== 'local' && t.rewrite === 'kafka-filter'
       ? ['# Needs a contrib Envoy build (envoy.filters.network.kafka_broker), e.g. envoyproxy/envoy:contrib-*.']
       : []),
     '',
