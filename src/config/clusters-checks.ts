@@ -73,15 +73,11 @@ function checkPairing(setup: ExternalSetup, from: Sources): ConfigProblem[] {
       message: "failover.policy per-broker puts broker i of both clusters in one Envoy cluster, which has one health check: give both clusters the same kind, path and tls (the port may differ), or use policy coherent",
     });
   }
-  if (t.failover.policy === 'per-broker' && t.rewrite === 'kafka-filter') {
-    secondary.brokers.forEach((b, i) => {
-      const p = primary.brokers[i];
-      if (p && p.id !== b.id) {
-        problems.push({
-          path: `${brokersKey('secondary')}[${i}].id`,
-          message: `is ${b.id} but the primary's broker ${i} is ${p.id}: with rewrite kafka-filter and policy per-broker, listener ${i}'s filter rewrites one node id for both clusters, so list the brokers in the same id order (or use policy coherent)`,
-        });
-      }
+  const ids = (c: ExternalSetup['clusters']['primary']) => c.brokers.map((b) => b.id).join(', ');
+  if (t.failover.policy === 'per-broker' && t.rewrite === 'kafka-filter' && ids(primary) !== ids(secondary)) {
+    problems.push({
+      path: brokersKey('secondary'),
+      message: `node ids by position are ${ids(secondary)} but the primary's are ${ids(primary)}: with rewrite kafka-filter and policy per-broker, listener i's filter rewrites one node id for both clusters, so list the brokers in the same id order (or use policy coherent)`,
     });
   }
   for (const c of CLUSTER_NAMES) {
