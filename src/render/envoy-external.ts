@@ -13,18 +13,8 @@
 import { isIP } from 'node:net';
 import type { ClusterCheck, ExternalSetup } from '../config/clusters.js';
 import { brokersOf, envoyClusterName, type BrokerRef, type ClusterName, type Topology } from '../config/topology.js';
-import {
-  brokerEnvoyClusterName,
-  cluster,
-  envoyListenerName,
-  kafkaBrokerFilter,
-  listener,
-  socketAddress,
-  tcpProxy,
-  type HealthCheckSpec,
-  type Json,
-  type UpstreamEndpoint,
-} from './envoy-parts.js';
+import { brokerEnvoyClusterName, cluster, envoyListenerName, kafkaBrokerFilter, listener, socketAddress, tcpProxy } from './envoy-parts.js';
+import type { HealthCheckSpec, Json, UpstreamEndpoint } from './envoy-parts.js';
 
 /** Where Envoy's sockets bind: it depends on how it is deployed (./external.ts). */
 export interface ExternalPlacement {
