@@ -47,7 +47,7 @@ function durationText(minMs: number) {
   });
 }
 
-type AnyObject = z.ZodObject<z.ZodRawShape>;
+export type AnyObject = z.ZodObject<z.ZodRawShape>;
 
 /**
  * The file form of one topology object: its keys as written, each optional (`keysOptional`) or not,
@@ -78,11 +78,13 @@ function valueForm(schema: z.ZodTypeAny): z.ZodTypeAny {
   return schema;
 }
 
+/** A whole file of `schema`'s form (an empty one is all defaults), parsed to a partial object in its keys. */
+export function documentSchemaOf(schema: AnyObject): z.ZodType<Record<string, unknown>, z.ZodTypeDef, unknown> {
+  return z.preprocess((v) => v ?? {}, objectForm(schema, true, 'the file must be'));
+}
+
 /** A whole config file (an empty one is all defaults), parsed to a partial topology. */
-export const configFileSchema: z.ZodType<Record<string, unknown>, z.ZodTypeDef, unknown> = z.preprocess(
-  (v) => v ?? {},
-  objectForm(topologyObject, true, 'the file must be'),
-);
+export const configFileSchema = documentSchemaOf(topologyObject);
 
 /** `value` in the file's form, following `schema` where it matches (anything else is left as it is). */
 function toFileForm(value: unknown, schema: z.ZodTypeAny | undefined): unknown {

@@ -38,25 +38,25 @@ export class ConfigError extends UserError {
   constructor(
     readonly problems: string[],
     readonly source?: string,
+    what = 'configuration',
+    hint = '`failover-demo config --reference` lists every key with its default; durations are written like "3s" or "500ms"',
   ) {
     const where = source ? ` (${source})` : '';
     const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
-    super(
-      `invalid configuration${where}, ${count}:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
-      '`failover-demo config --reference` lists every key with its default; durations are written like "3s" or "500ms"',
-    );
+    super(`invalid ${what}${where}, ${count}:\n${problems.map((p) => `  - ${p}`).join('\n')}`, hint);
     this.name = 'ConfigError';
   }
 }
 
-function readFileProblems(configFile: string): { doc: unknown; problems: ConfigProblem[] } {
+/** A YAML file's document, or why it cannot be read (`flag`: the option that named the file). */
+export function readFileProblems(configFile: string, flag = '--config'): { doc: unknown; problems: ConfigProblem[] } {
   let source: string;
   try {
     source = readFileSync(configFile, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, not a file' : (err as Error).message;
-    return { doc: undefined, problems: [{ path: '--config', message: `cannot read ${configFile}: ${why}` }] };
+    return { doc: undefined, problems: [{ path: flag, message: `cannot read ${configFile}: ${why}` }] };
   }
   const parsed = parseDocument(source, { prettyErrors: true, uniqueKeys: true });
   if (parsed.errors.length > 0) {

@@ -46,11 +46,16 @@ function pathsOf(object: z.ZodObject<z.ZodRawShape>, parent: string): SchemaPath
   });
 }
 
+/** Every key of a file of `object`'s form, sections included, in schema order. */
+export function schemaPathsOf(object: z.ZodObject<z.ZodRawShape>): SchemaPath[] {
+  return pathsOf(object, '');
+}
+
 let paths: SchemaPath[] | undefined;
 
 /** Every key of the config file (`healthCheck.interval`, `topics[].name`, …), sections included, in schema order. */
 export function schemaPaths(): SchemaPath[] {
-  paths ??= pathsOf(topologyObject, '');
+  paths ??= schemaPathsOf(topologyObject);
   return paths;
 }
 

@@ -9,7 +9,7 @@
 import type { z } from 'zod';
 import type { ConfigProblem } from './checks.js';
 import { configFileSchema } from './file-form.js';
-import { schemaPaths } from './reference.js';
+import { schemaPaths, type SchemaPath } from './reference.js';
 import { MAX_BROKERS, replicationModeSchema, rewriteSchema, topologyObject } from './schema.js';
 import { describeValue } from './schema-kit.js';
 import type { RewriteStrategy, Topology } from './topology.js';
@@ -53,16 +53,16 @@ function editDistance(a: string, b: string): number {
 }
 
 /** What to say about an unknown key in the section at `at`: the key meant, where it belongs, or the keys there are. */
-function unknownKeyMessage(key: string, at: Path): string {
+export function unknownKeyMessage(key: string, at: Path, all: SchemaPath[] = schemaPaths()): string {
   const parent = formatPath(at).replace(/\[\d+\]/g, '[]');
-  const siblings = schemaPaths().filter((p) => p.parent === parent);
+  const siblings = all.filter((p) => p.parent === parent);
   const norm = normalizeKey(key);
   const same = siblings.find((s) => normalizeKey(s.key) === norm);
   if (same) {
     const why = same.duration && /ms$/i.test(key) ? ' (durations are written without the Ms suffix, e.g. "3s")' : '';
     return `unknown key; did you mean "${same.key}"?${why}`;
   }
-  const elsewhere = schemaPaths().find((p) => normalizeKey(p.key) === norm);
+  const elsewhere = all.find((p) => normalizeKey(p.key) === norm);
   if (elsewhere) return `unknown key here; did you mean "${elsewhere.path}"?`;
   const best = siblings
     .map((s) => ({ key: s.key, d: editDistance(key.toLowerCase(), s.key.toLowerCase()) }))
@@ -130,16 +130,25 @@ export type TopologyPatch = Record<string, unknown>;
  * item with a problem is left out whole; everything else valid is kept.
  */
 export function readConfigDocument(doc: unknown): { patch: TopologyPatch; problems: ConfigProblem[] } {
-  const first = configFileSchema.safeParse(doc);
+  return readDocumentWith(doc, configFileSchema, unknownKeyMessage);
+}
+
+/** readConfigDocument for a file of another form (`fileSchema`, e.g. the clusters file), its unknown keys told by `unknownKey`. */
+export function readDocumentWith(
+  doc: unknown,
+  fileSchema: z.ZodType<Record<string, unknown>, z.ZodTypeDef, unknown>,
+  unknownKey: (key: string, at: Path) => string,
+): { patch: TopologyPatch; problems: ConfigProblem[] } {
+  const first = fileSchema.safeParse(doc);
   if (first.success) return { patch: first.data, problems: [] };
-  const problems = issueProblems(first.error, doc, unknownKeyMessage);
+  const problems = issueProblems(first.error, doc, unknownKey);
   // What to leave out: the key with the problem, or the list item that holds it.
   const cuts = problems.map(({ at }) => {
     const item = at.findIndex((k) => typeof k === 'number');
     return item < 0 ? at : at.slice(0, item + 1);
   });
   if (cuts.some((c) => c.length === 0)) return { patch: {}, problems };
-  const rest = configFileSchema.safeParse(pruned(doc, new Set(cuts.map((c) => JSON.stringify(c)))));
+  const rest = fileSchema.safeParse(pruned(doc, new Set(cuts.map((c) => JSON.stringify(c)))));
   return { patch: rest.success ? rest.data : {}, problems };
 }
 

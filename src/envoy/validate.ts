@@ -107,7 +107,7 @@ export function withListenersInline(bootstrapYaml: string, listenerFileYaml: str
 export function envoyConfigToValidate(t: Topology, target: RenderTarget, opts: EnvoyRenderOptions & { active?: ClusterName } = {}): string {
   const bootstrap = renderEnvoyConfig(t, target, opts);
   if (t.failover.policy !== 'coherent') return bootstrap;
-  return withListenersInline(bootstrap, renderListenerFile(t, target, opts.active ?? 'primary'));
+  return withListenersInline(bootstrap, renderListenerFile(t, target, opts.active ?? 'primary', opts));
 }
 
 /** Proto field path (snake_case, as Envoy names it) → the config-file key it is rendered from. */

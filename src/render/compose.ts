@@ -49,7 +49,7 @@ export function brokerVolumeName(b: Pick<BrokerRef, 'name'>): string {
 }
 
 /** Docker's supervision of every service (see the header). */
-const SUPERVISED = { init: true, restart: 'unless-stopped' } as const;
+export const SUPERVISED = { init: true, restart: 'unless-stopped' } as const;
 
 /** Copies the rendered config into /etc/redpanda, then runs the image's entrypoint with the command. */
 export const BROKER_ENTRYPOINT = [
@@ -67,7 +67,7 @@ interface PublishedPort {
   protocol: 'tcp';
 }
 
-function publish(t: Topology, hostPort: number, containerPort: number): PublishedPort {
+export function publish(t: Topology, hostPort: number, containerPort: number): PublishedPort {
   return { host_ip: t.bindAddress, published: String(hostPort), target: containerPort, protocol: 'tcp' };
 }
 
@@ -149,7 +149,7 @@ function envoyService(t: Topology): Record<string, unknown> {
 }
 
 /** A container healthcheck by node (the controller's and the replicator's images have node, no curl): GET /healthz. */
-function nodeHealthcheck(port: number): Record<string, unknown> {
+export function nodeHealthcheck(port: number): Record<string, unknown> {
   return {
     test: ['CMD', 'node', '-e', `fetch('http://127.0.0.1:${port}/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`],
     interval: '2s',
@@ -164,7 +164,7 @@ function nodeHealthcheck(port: number): Record<string, unknown> {
  * theirs. Docker restarts it when it crashes; Envoy keeps routing as last decided meanwhile. Docker's
  * init runs at PID 1 as for the other services, so a crash is emulated the same way.
  */
-function controllerService(t: Topology): Record<string, unknown> {
+export function controllerService(t: Topology): Record<string, unknown> {
   const port = t.failover.controllerPort;
   return {
     image: t.failover.controllerImage,

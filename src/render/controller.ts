@@ -19,7 +19,7 @@ export const CONTROLLER_EVENTS_FILE = 'controller-events.jsonl';
 export const FENCED_CHOICE = `${LDS_CHOICES_DIR}/fenced.yaml`;
 
 /** The controller's `replication` key: the replicator's API, and the fence. */
-export function controllerReplicationHook(t: Topology, target: 'local' | 'docker'): Record<string, unknown> | undefined {
+export function controllerReplicationHook(t: Topology, target: RenderTarget): Record<string, unknown> | undefined {
   if (t.replication.mode !== 'shadow') return undefined;
   const host = target === 'local' ? '127.0.0.1' : REPLICATOR_SERVICE;
   return { url: `http://${host}:${t.replication.replicatorPort}`, promoteTimeoutMs: 5_000, failbackTimeoutMs: t.replication.failbackTimeoutMs, fenced: FENCED_CHOICE };

@@ -27,31 +27,32 @@ import {
   type ClusterName,
   type Topology,
 } from '../config/topology.js';
-import { envoyDuration } from '../config/duration.js';
+import {
+  brokerEnvoyClusterName,
+  cluster,
+  envoyListenerName,
+  kafkaBrokerFilter,
+  listener,
+  socketAddress,
+  tcpProxy,
+  type Json,
+  type UpstreamEndpoint,
+} from './envoy-parts.js';
 
-export type RenderTarget = 'docker' | 'local';
+import { externalClusters, externalListeners, externalPerBrokerConfig, type ExternalRender } from './envoy-external.js';
+
+export { brokerEnvoyClusterName, envoyListenerName, UPSTREAM_CONNECT_TIMEOUT_MS } from './envoy-parts.js';
+
+/** `external`: users' own clusters (./envoy-external.ts), which need `EnvoyRenderOptions.external`. */
+export type RenderTarget = 'docker' | 'local' | 'external';
 
 /** Name of the host-facing Envoy cluster of position i (docker target, `advertised` strategy). */
 export function envoyHostClusterName(index: number): string {
   return `broker_${index}_host_cluster`;
 }
 
-/** Name of the Envoy listener of position i; `host` marks the docker target's host-facing set. */
-export function envoyListenerName(index: number, set: 'network' | 'host' = 'network'): string {
-  return set === 'host' ? `broker_${index}_host_listener` : `broker_${index}_listener`;
-}
-
 /** Docker-network host name of the Envoy container (what in-network clients bootstrap from). */
 export const ENVOY_DOCKER_HOST = 'envoy';
-
-/** Connect timeout of every upstream connection to a broker. */
-export const UPSTREAM_CONNECT_TIMEOUT_MS = 1000;
-
-type Json = Record<string, unknown>;
-
-function socketAddress(address: string, port: number): Json {
-  return { socket_address: { address, port_value: port } };
-}
 
 function positions(t: Topology): number[] {
   return Array.from({ length: t.brokers }, (_, i) => i);
@@ -61,98 +62,9 @@ function brokersAt(t: Topology, index: number): BrokerRef[] {
   return brokersOf(t).filter((b) => b.index === index);
 }
 
-function healthChecks(t: Topology): Json[] {
-  const hc = t.healthCheck;
-  return [
-    {
-      timeout: envoyDuration(hc.timeoutMs),
-      interval: envoyDuration(hc.intervalMs),
-      interval_jitter: envoyDuration(hc.intervalJitterMs),
-      unhealthy_threshold: hc.unhealthyThreshold,
-      healthy_threshold: hc.healthyThreshold,
-      no_traffic_interval: envoyDuration(hc.noTrafficIntervalMs),
-      unhealthy_interval: envoyDuration(hc.unhealthyIntervalMs),
-      unhealthy_edge_interval: envoyDuration(hc.unhealthyEdgeIntervalMs),
-      healthy_edge_interval: envoyDuration(hc.healthyEdgeIntervalMs),
-      http_health_check: { path: hc.path },
-    },
-  ];
-}
-
-interface UpstreamEndpoint {
-  broker: BrokerRef;
-  address: string;
-  port: number;
-  healthCheckPort: number;
-}
-
-function cluster(t: Topology, name: string, type: 'STATIC' | 'STRICT_DNS', endpoints: UpstreamEndpoint[], single = false): Json {
-  // `single`: one broker per Envoy cluster (coherent policy), at priority 0.
-  const priorityOf = (e: UpstreamEndpoint) => (single ? 0 : e.broker.priority);
-  const priorities = [...new Set(endpoints.map(priorityOf))].sort((a, b) => a - b);
-  return {
-    name,
-    type,
-    ...(type === 'STRICT_DNS' ? { dns_lookup_family: 'V4_ONLY' } : {}),
-    connect_timeout: envoyDuration(UPSTREAM_CONNECT_TIMEOUT_MS),
-    lb_policy: 'ROUND_ROBIN',
-    common_lb_config: { healthy_panic_threshold: { value: t.panicThresholdPercent } },
-    health_checks: healthChecks(t),
-    // tcp_proxy connections already open to a host otherwise stay up after it is marked unhealthy (Envoy
-    // only stops sending new ones there), so clients keep talking to a stopping broker until it exits.
-    close_connections_on_host_health_failure: t.envoy.closeConnectionsOnHealthFailure,
-    outlier_detection: {
-      consecutive_5xx: t.outlierDetection.consecutive5xx,
-      interval: envoyDuration(t.outlierDetection.intervalMs),
-      base_ejection_time: envoyDuration(t.outlierDetection.baseEjectionTimeMs),
-      max_ejection_percent: t.outlierDetection.maxEjectionPercent,
-    },
-    load_assignment: {
-      cluster_name: name,
-      endpoints: priorities.map((priority) => ({
-        priority,
-        lb_endpoints: endpoints
-          .filter((e) => priorityOf(e) === priority)
-          .map((e) => ({
-            endpoint: {
-              hostname: e.broker.name,
-              address: socketAddress(e.address, e.port),
-              health_check_config: { port_value: e.healthCheckPort },
-            },
-          })),
-      })),
-    },
-  };
-}
-
-function tcpProxy(statPrefix: string, clusterName: string): Json {
-  return {
-    name: 'envoy.filters.network.tcp_proxy',
-    typed_config: {
-      '@type': 'type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy',
-      stat_prefix: statPrefix,
-      cluster: clusterName,
-    },
-  };
-}
-
-/** The contrib Kafka filter, rewriting every broker id to `host:(firstPort + id)`. */
-function kafkaBrokerFilter(t: Topology, statPrefix: string, host: string, firstPort: number): Json {
-  return {
-    name: 'envoy.filters.network.kafka_broker',
-    typed_config: {
-      '@type': 'type.googleapis.com/envoy.extensions.filters.network.kafka_broker.v3.KafkaBroker',
-      stat_prefix: statPrefix,
-      id_based_broker_address_rewrite_spec: {
-        rules: positions(t).map((id) => ({ id, host, port: firstPort + id })),
-      },
-    },
-  };
-}
-
-function listener(t: Topology, name: string, address: string, port: number, filters: Json[]): Json {
-  const balance = t.envoy.exactBalance ? { connection_balance_config: { exact_balance: {} } } : {};
-  return { name, address: socketAddress(address, port), ...balance, filter_chains: [{ filters }] };
+/** The demo's Kafka filter: every broker id (= position) rewritten to `host:(firstPort + id)`. */
+function demoKafkaFilter(t: Topology, statPrefix: string, host: string, firstPort: number): Json {
+  return kafkaBrokerFilter(statPrefix, positions(t).map((id) => ({ id, host, port: firstPort + id })));
 }
 
 function localConfig(t: Topology): Json {
@@ -190,14 +102,14 @@ function dockerConfig(t: Topology): Json {
 
   const networkListeners = positions(t).map((i) =>
     listener(t, envoyListenerName(i), any, t.envoy.listenerPort + i, [
-      ...(filterStrategy ? [kafkaBrokerFilter(t, `broker_${i}_kafka`, ENVOY_DOCKER_HOST, t.envoy.listenerPort)] : []),
+      ...(filterStrategy ? [demoKafkaFilter(t, `broker_${i}_kafka`, ENVOY_DOCKER_HOST, t.envoy.listenerPort)] : []),
       tcpProxy(`broker_${i}_tcp`, envoyClusterName(i)),
     ]),
   );
   const hostListeners = positions(t).map((i) =>
     listener(t, envoyListenerName(i, 'host'), any, t.envoy.hostListenerPort + i, [
       ...(filterStrategy
-        ? [kafkaBrokerFilter(t, `broker_${i}_host_kafka`, t.envoy.advertisedHost, t.envoy.listenerPort)]
+        ? [demoKafkaFilter(t, `broker_${i}_host_kafka`, t.envoy.advertisedHost, t.envoy.listenerPort)]
         : []),
       tcpProxy(`broker_${i}_host_tcp`, filterStrategy ? envoyClusterName(i) : envoyHostClusterName(i)),
     ]),
@@ -221,11 +133,6 @@ function dockerConfig(t: Topology): Json {
 // ---------------------------------------------------------------------------------------------------
 // coherent policy: one Envoy cluster per broker, listeners from a file the failover controller swaps
 
-/** Envoy cluster of one broker under `coherent` (`host`: the docker target's host-facing set, `advertised`). */
-export function brokerEnvoyClusterName(b: Pick<BrokerRef, 'cluster' | 'index'>, set: 'network' | 'host' = 'network'): string {
-  return `${b.cluster}_broker_${b.index}${set === 'host' ? '_host' : ''}`;
-}
-
 /** Where Envoy reads its listeners from under `coherent` (the docker target's path inside the container). */
 export const DOCKER_LDS_DIR = '/etc/envoy/lds';
 export const LDS_FILE = 'listeners.yaml';
@@ -233,20 +140,31 @@ export const LDS_FILE = 'listeners.yaml';
 export interface EnvoyRenderOptions {
   /** Folder Envoy watches for its listener file (coherent). Default: the docker path; the local runtime passes its own. */
   ldsDir?: string;
+  /** The `external` target's clusters and sockets. */
+  external?: ExternalRender;
+}
+
+function externalOf(opts: EnvoyRenderOptions): ExternalRender {
+  if (!opts.external) throw new Error('the external target needs EnvoyRenderOptions.external');
+  return opts.external;
+}
+
+function adminAddress(target: RenderTarget, opts: EnvoyRenderOptions): string {
+  return target === 'external' ? externalOf(opts).placement.adminAddress : target === 'local' ? '127.0.0.1' : '0.0.0.0';
 }
 
 /** Envoy clusters under `coherent`: each broker on its own, health-checked; which sets depends on the target. */
 function coherentClusters(t: Topology, target: RenderTarget): Json[] {
   if (target === 'local') {
     return brokersOf(t).map((broker) =>
-      cluster(t, brokerEnvoyClusterName(broker), 'STATIC', [{ broker, address: '127.0.0.1', port: localPorts(t, broker).client, healthCheckPort: localPorts(t, broker).schemaRegistry }], true),
+      cluster(t, brokerEnvoyClusterName(broker), 'STATIC', [{ broker, address: '127.0.0.1', port: localPorts(t, broker).client, healthCheckPort: localPorts(t, broker).schemaRegistry }], { single: true }),
     );
   }
   const filterStrategy = t.rewrite === 'kafka-filter';
   const one = (broker: BrokerRef, port: number) => [{ broker, address: broker.name, port, healthCheckPort: t.healthCheck.port }];
   return brokersOf(t).flatMap((broker) => [
-    cluster(t, brokerEnvoyClusterName(broker), 'STRICT_DNS', one(broker, filterStrategy ? t.redpanda.kafkaPort : t.redpanda.proxiedKafkaPort), true),
-    ...(filterStrategy ? [] : [cluster(t, brokerEnvoyClusterName(broker, 'host'), 'STRICT_DNS', one(broker, t.redpanda.hostKafkaPort), true)]),
+    cluster(t, brokerEnvoyClusterName(broker), 'STRICT_DNS', one(broker, filterStrategy ? t.redpanda.kafkaPort : t.redpanda.proxiedKafkaPort), { single: true }),
+    ...(filterStrategy ? [] : [cluster(t, brokerEnvoyClusterName(broker, 'host'), 'STRICT_DNS', one(broker, t.redpanda.hostKafkaPort), { single: true })]),
   ]);
 }
 
@@ -255,7 +173,8 @@ function coherentClusters(t: Topology, target: RenderTarget): Json[] {
  * puts in place. The filter chain names the cluster, so a switch changes it and Envoy drains the
  * listener, closing the connections to the old cluster.
  */
-export function buildListeners(t: Topology, target: RenderTarget, active: ClusterName): Json[] {
+export function buildListeners(t: Topology, target: RenderTarget, active: ClusterName, opts: EnvoyRenderOptions = {}): Json[] {
+  if (target === 'external') return externalListeners(externalOf(opts), active);
   const at = (i: number): BrokerRef => brokersOf(t, active).find((b) => b.index === i)!;
   if (target === 'local') {
     return positions(t).map((i) =>
@@ -267,13 +186,13 @@ export function buildListeners(t: Topology, target: RenderTarget, active: Cluste
   return [
     ...positions(t).map((i) =>
       listener(t, envoyListenerName(i), any, t.envoy.listenerPort + i, [
-        ...(filterStrategy ? [kafkaBrokerFilter(t, `broker_${i}_kafka`, ENVOY_DOCKER_HOST, t.envoy.listenerPort)] : []),
+        ...(filterStrategy ? [demoKafkaFilter(t, `broker_${i}_kafka`, ENVOY_DOCKER_HOST, t.envoy.listenerPort)] : []),
         tcpProxy(`broker_${i}_tcp`, brokerEnvoyClusterName(at(i))),
       ]),
     ),
     ...positions(t).map((i) =>
       listener(t, envoyListenerName(i, 'host'), any, t.envoy.hostListenerPort + i, [
-        ...(filterStrategy ? [kafkaBrokerFilter(t, `broker_${i}_host_kafka`, t.envoy.advertisedHost, t.envoy.listenerPort)] : []),
+        ...(filterStrategy ? [demoKafkaFilter(t, `broker_${i}_host_kafka`, t.envoy.advertisedHost, t.envoy.listenerPort)] : []),
         tcpProxy(`broker_${i}_host_tcp`, brokerEnvoyClusterName(at(i), filterStrategy ? 'network' : 'host')),
       ]),
     ),
@@ -281,7 +200,7 @@ export function buildListeners(t: Topology, target: RenderTarget, active: Cluste
 }
 
 /** The listener file (an LDS discovery response) for `active`. */
-export function renderListenerFile(t: Topology, target: RenderTarget, active: ClusterName): string {
+export function renderListenerFile(t: Topology, target: RenderTarget, active: ClusterName, opts: EnvoyRenderOptions = {}): string {
   const head = [
     `# Envoy's listeners with every broker position routed to the ${active} cluster, rendered by \`failover-demo render\`.`,
     '# The failover controller copies the file of the cluster it decides for over lds/listeners.yaml (an atomic rename);',
@@ -290,7 +209,7 @@ export function renderListenerFile(t: Topology, target: RenderTarget, active: Cl
     '',
   ].join('\n');
   const doc = {
-    resources: buildListeners(t, target, active).map((l) => ({ '@type': 'type.googleapis.com/envoy.config.listener.v3.Listener', ...l })),
+    resources: buildListeners(t, target, active, opts).map((l) => ({ '@type': 'type.googleapis.com/envoy.config.listener.v3.Listener', ...l })),
   };
   return head + stringify(doc, { lineWidth: 0, aliasDuplicateObjects: false });
 }
@@ -299,8 +218,8 @@ function coherentConfig(t: Topology, target: RenderTarget, opts: EnvoyRenderOpti
   const ldsDir = opts.ldsDir ?? DOCKER_LDS_DIR;
   return {
     node: { id: 'failover-demo-envoy', cluster: 'failover-demo' },
-    admin: { address: socketAddress(target === 'local' ? '127.0.0.1' : '0.0.0.0', t.envoy.adminPort) },
-    static_resources: { clusters: coherentClusters(t, target) },
+    admin: { address: socketAddress(adminAddress(target, opts), t.envoy.adminPort) },
+    static_resources: { clusters: target === 'external' ? externalClusters(externalOf(opts).setup) : coherentClusters(t, target) },
     dynamic_resources: {
       lds_config: {
         resource_api_version: 'V3',
@@ -313,6 +232,7 @@ function coherentConfig(t: Topology, target: RenderTarget, opts: EnvoyRenderOpti
 /** The Envoy bootstrap config as a plain object (what envoy.yaml holds). */
 export function buildEnvoyConfig(t: Topology, target: RenderTarget, opts: EnvoyRenderOptions = {}): Json {
   if (t.failover.policy === 'coherent') return coherentConfig(t, target, opts);
+  if (target === 'external') return externalPerBrokerConfig(externalOf(opts));
   return target === 'local' ? localConfig(t) : dockerConfig(t);
 }
 
@@ -324,7 +244,7 @@ function header(t: Topology, target: RenderTarget): string {
     ...(t.failover.policy === 'coherent'
       ? ['# coherent: one Envoy cluster per broker; the listeners come from lds/listeners.yaml, which the failover', '# controller replaces to move every listener to the other Redpanda cluster at once.']
       : []),
-    ...(target === 'docker' && t.rewrite === 'kafka-filter'
+    ...(target !== 'local' && t.rewrite === 'kafka-filter'
       ? ['# Needs a contrib Envoy build (envoy.filters.network.kafka_broker), e.g. envoyproxy/envoy:contrib-*.']
       : []),
     '',

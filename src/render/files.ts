@@ -7,6 +7,10 @@ import { brokerConfigDir, ENVOY_CONFIG_PATH, ENVOY_DIR, renderCompose } from './
 import { CONTROLLER_CONFIG_FILE, FENCED_CHOICE, LDS_DIR, listenerChoicePath, renderControllerConfig } from './controller.js';
 import { LDS_FILE, renderEnvoyConfig, renderListenerFile } from './envoy.js';
 import { renderBootstrapYaml, renderRedpandaYaml } from './redpanda.js';
+import type { ExternalSetup } from '../config/clusters.js';
+import { externalEnvoyFiles, inEnvoyDir, type ExternalFormat } from './external.js';
+import { renderExternalCompose } from './external-compose.js';
+import { renderKubernetesManifests } from './kubernetes.js';
 import { DOCKER_REPLICATOR_PLACE, REPLICATOR_CONFIG_FILE, renderFencedListenerFile, renderReplicatorConfig } from './replicator.js';
 
 export interface RenderedFile {
@@ -43,4 +47,20 @@ export function renderFiles(t: Topology): RenderedFile[] {
       { path: `${brokerConfigDir(b)}/.bootstrap.yaml`, content: bootstrap },
     ]),
   ];
+}
+
+/** Where `render --clusters --format kubernetes` writes its manifests. */
+export function kubernetesManifestPath(setup: ExternalSetup): string {
+  return `kubernetes/${setup.name}.yaml`;
+}
+
+/**
+ * What `render --clusters` writes for users' own clusters: the Envoy folder (format envoy), plus a
+ * compose file (compose), or Kubernetes manifests holding both (kubernetes, with the controller's code
+ * from `controllerApp`).
+ */
+export function renderExternalFiles(setup: ExternalSetup, format: ExternalFormat, controllerApp: RenderedFile[] = []): RenderedFile[] {
+  const envoyFiles = externalEnvoyFiles(setup, format);
+  if (format === 'kubernetes') return [{ path: kubernetesManifestPath(setup), content: renderKubernetesManifests(setup, envoyFiles, controllerApp) }];
+  return [...inEnvoyDir(envoyFiles), ...(format === 'compose' ? [{ path: COMPOSE_FILE, content: renderExternalCompose(setup) }] : [])];
 }

@@ -42,13 +42,14 @@ export function staleBrokerDirs(outDir: string, files: RenderedFile[]): string[]
     .sort();
 }
 
-export function writeRenderedFiles(outDir: string, files: RenderedFile[]): WriteResult {
+/** `pruneBrokers: false`: leave broker folders alone (files that hold no brokers, such as `render --clusters`). */
+export function writeRenderedFiles(outDir: string, files: RenderedFile[], opts: { pruneBrokers?: boolean } = {}): WriteResult {
   const result: WriteResult = { written: [], removed: [], kept: [] };
   for (const f of files) {
     writeFileAtomic(join(outDir, f.path), f.content);
     result.written.push(f.path);
   }
-  for (const rel of staleBrokerDirs(outDir, files)) {
+  for (const rel of opts.pruneBrokers === false ? [] : staleBrokerDirs(outDir, files)) {
     const dir = join(outDir, rel);
     for (const name of BROKER_FILES) rmSync(join(dir, name), { force: true });
     if (readdirSync(dir).length === 0) {

@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { brokersOf, directHostPort, findBroker, type BrokerRef, type ClusterName, type Topology } from '../../config/topology.js';
 import { readRecoveryMode, setRecoveryModeInFile } from '../../config/redpanda-yaml-edit.js';
-import { brokerConfigDir, CONTROLLER_APP_DIR } from '../../render/compose.js';
+import { brokerConfigDir } from '../../render/compose.js';
+import { installControllerApp } from '../controller-app.js';
 import { COMPOSE_FILE, renderFiles } from '../../render/files.js';
 import { writeRenderedFiles } from '../../render/write.js';
 import { UserError } from '../../util/errors.js';
@@ -38,20 +39,6 @@ import { clearExits, partsOf, partStatus } from './parts.js';
 import { dockerPreflight, preflightError } from './preflight.js';
 import { waitControllerDeciding, waitReady, waitReplicating } from '../ready.js';
 import { brokerServingProbe, dockerReadyScope, waitBrokerAfterStart, waitBrokerHealthy, waitEnvoyLive, type DockerScope } from './waits.js';
-
-/**
- * Puts the controller's compiled code where its container mounts it (<project>/.failover-demo/
- * controller-app): dist/controller/*.js and a package.json that makes them ES modules.
- */
-export function installControllerApp(projectDir: string): void {
-  const dir = join(projectDir, CONTROLLER_APP_DIR);
-  const src = join(PACKAGE_ROOT, 'dist', 'controller');
-  if (!existsSync(join(src, 'main.js'))) throw new UserError(`${src}/main.js is missing`, 'build the project first: `npm run build`');
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(join(dir, 'dist'), { recursive: true });
-  cpSync(src, join(dir, 'dist', 'controller'), { recursive: true });
-  writeFileAtomic(join(dir, 'package.json'), JSON.stringify({ name: 'failover-demo-controller', private: true, type: 'module' }, null, 2) + '\n');
-}
 
 export function createDockerRuntime(topology: Topology, ctx: RuntimeContext): Runtime {
   return new DockerRuntime(topology, ctx.projectDir);
