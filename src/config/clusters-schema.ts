@@ -6,7 +6,7 @@
  */
 import { isIP } from 'node:net';
 import { topologyObject } from './schema.js';
-import { flag, int, list, oneOf, port, section, text, type TextRule } from './schema-kit.js';
+import { flag, int, list, oneOf, optional, port, section, text, type TextRule } from './schema-kit.js';
 
 const demo = topologyObject.shape;
 
@@ -57,6 +57,14 @@ const checkKeys = {
 const broker = section('a broker', {
   id: int("The broker's Kafka node id (node_id), as the cluster's metadata names it.", 0),
   address: text("host:port of the broker's Kafka listener that Envoy connects to (see the README for which listener, per rewrite strategy).", ADDRESS, 'host:port'),
+  directAddress: optional(
+    text(
+      "host:port of a Kafka listener of this broker that advertises the broker itself, not Envoy: how `drill --clusters` reads each cluster without Envoy (the ledger check). Default: address (right under kafka-filter, where the brokers advertise themselves).",
+      ADDRESS,
+      'host:port',
+    ),
+  ),
+  healthCheckPort: optional(port("Port this broker's health check probes, where it differs from its cluster's healthCheck.port (several brokers on one host).")),
 });
 
 const cluster = section('One Redpanda or Kafka cluster.', {

@@ -22,6 +22,10 @@ export interface ExternalBroker {
   id: number;
   host: string;
   port: number;
+  /** Its own health-check port (brokers sharing a host), else its cluster's check.port. */
+  healthCheckPort?: number;
+  /** A listener that advertises the broker itself (reads without Envoy), when `port` advertises Envoy. */
+  direct?: { host: string; port: number };
 }
 
 /** How Envoy checks each broker of one cluster, defaults filled in per kind. */
@@ -87,7 +91,12 @@ function checkOf(patch: Obj, cluster: ClusterName): ClusterCheck & { from: Recor
 
 /** The setup a valid document describes (missing clusters read as empty: the checks say so). */
 export function setupOf(patch: Obj, env: Record<string, string | undefined> = {}): ExternalSetup & { from: Record<ClusterName, Record<string, string>> } {
-  const brokersIn = (c: ClusterName) => ((at(at(patch, 'clusters'), c).brokers ?? []) as { id: number; address: string }[]).map((b) => ({ id: b.id, ...splitAddress(b.address)! }));
+  const brokersIn = (c: ClusterName) => ((at(at(patch, 'clusters'), c).brokers ?? []) as { id: number; address: string; healthCheckPort?: number; directAddress?: string }[]).map((b) => ({
+      id: b.id,
+      ...splitAddress(b.address)!,
+      ...(b.healthCheckPort === undefined ? {} : { healthCheckPort: b.healthCheckPort }),
+      ...(b.directAddress === undefined ? {} : { direct: splitAddress(b.directAddress)! }),
+    }));
   const checks = { primary: checkOf(patch, 'primary'), secondary: checkOf(patch, 'secondary') };
   const clusters = Object.fromEntries(CLUSTER_NAMES.map((c) => [c, { brokers: brokersIn(c), check: (({ from: _f, ...check }) => check)(checks[c]) }])) as Record<ClusterName, ExternalCluster>;
   const k8s = at(patch, 'kubernetes');

@@ -60,7 +60,7 @@ function objectForm(schema: AnyObject, keysOptional: boolean, wrongType = 'expec
     const fileKey = fileKeyOf(key, child);
     topologyKeys[fileKey] = key;
     const form = valueForm(child);
-    shape[fileKey] = keysOptional ? form.optional() : form;
+    shape[fileKey] = keysOptional || child.isOptional() ? form.optional() : form;
   }
   const errorMap = containerErrors(mappingOf(Object.keys(shape)), wrongType);
   return z

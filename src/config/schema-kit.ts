@@ -60,6 +60,11 @@ export function mappingOf(keys: readonly string[]): string {
   return `a mapping of keys (${keys.join(', ')})`;
 }
 
+/** A key that may be left out even where its siblings are required (in a list's items). */
+export function optional<T extends z.ZodTypeAny>(block: T): z.ZodOptional<T> {
+  return documented(block.optional(), block.description ?? '', keyInfo(block) ?? { type: 'value' });
+}
+
 export function port(doc: string) {
   return documented(z.number({ errorMap: valueErrors('a port number from 1 to 65535') }).int().min(1).max(65535), doc, { type: 'port' });
 }

@@ -38,7 +38,8 @@ export function healthCheckSpec(check: ClusterCheck): HealthCheckSpec {
 function endpoint(setup: ExternalSetup, broker: BrokerRef): UpstreamEndpoint {
   const own = setup.clusters[broker.cluster];
   const b = own.brokers[broker.index]!;
-  return { broker, address: b.host, port: b.port, ...(own.check.port === undefined ? {} : { healthCheckPort: own.check.port }) };
+  const healthCheckPort = b.healthCheckPort ?? own.check.port;
+  return { broker, address: b.host, port: b.port, ...(healthCheckPort === undefined ? {} : { healthCheckPort }) };
 }
 
 function upstream(setup: ExternalSetup, name: string, brokers: BrokerRef[], single: boolean): Json {

@@ -52,9 +52,9 @@ export function renderExternalControllerConfig(setup: ExternalSetup, format: Ext
 }
 
 /** The Envoy folder's files, relative to it (envoy.yaml, controller.json, lds/…, lds-choices/…). */
-export function externalEnvoyFiles(setup: ExternalSetup, format: ExternalFormat): RenderedFile[] {
+export function externalEnvoyFiles(setup: ExternalSetup, format: ExternalFormat, envoyDir = EXTERNAL_ENVOY_DIR): RenderedFile[] {
   const t = setup.topology;
-  const opts = { external: { setup, placement: placementFor(setup, format).envoy } };
+  const opts = { external: { setup, placement: placementFor(setup, format).envoy }, ldsDir: `${envoyDir.replace(/\/+$/, '')}/${LDS_DIR}` };
   const listeners = (c: (typeof CLUSTER_NAMES)[number]) => renderListenerFile(t, 'external', c, opts);
   return [
     { path: 'envoy.yaml', content: renderEnvoyConfig(t, 'external', opts) },

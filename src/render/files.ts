@@ -59,8 +59,9 @@ export function kubernetesManifestPath(setup: ExternalSetup): string {
  * compose file (compose), or Kubernetes manifests holding both (kubernetes, with the controller's code
  * from `controllerApp`).
  */
-export function renderExternalFiles(setup: ExternalSetup, format: ExternalFormat, controllerApp: RenderedFile[] = []): RenderedFile[] {
-  const envoyFiles = externalEnvoyFiles(setup, format);
+/** `envoyDir`: where the Envoy folder is deployed (format envoy; compose and kubernetes put it at /etc/envoy). */
+export function renderExternalFiles(setup: ExternalSetup, format: ExternalFormat, controllerApp: RenderedFile[] = [], envoyDir?: string): RenderedFile[] {
+  const envoyFiles = externalEnvoyFiles(setup, format, format === 'envoy' ? envoyDir : undefined);
   if (format === 'kubernetes') return [{ path: kubernetesManifestPath(setup), content: renderKubernetesManifests(setup, envoyFiles, controllerApp) }];
   return [...inEnvoyDir(envoyFiles), ...(format === 'compose' ? [{ path: COMPOSE_FILE, content: renderExternalCompose(setup) }] : [])];
 }

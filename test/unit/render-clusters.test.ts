@@ -64,6 +64,12 @@ describe('health checks per kind', () => {
     expect(c.transport_socket_matches).toBeUndefined();
   });
 
+  it("a broker's own healthCheckPort wins over its cluster's (several brokers on one host)", () => {
+    const yaml = BASE.replace('{ id: 0, address: "rp-0.east:9093" }', '{ id: 0, address: "rp-0.east:9093", healthCheckPort: 18081 }');
+    expect(hosts(check(yaml))[0].check).toBe(18081);
+    expect(hosts(clusterNamed(envoyYaml(setupFrom(yaml)), 'primary_broker_1'))[0].check).toBe(8081);
+  });
+
   it('redpandaAdmin: /v1/status/ready on 9644, healthy only when the body says "ready" (it answers 200 while booting)', () => {
     const c = check(`${BASE}healthCheck: { kind: redpandaAdmin }\n`);
     expect(c.health_checks[0].http_health_check).toEqual({ path: '/v1/status/ready', receive: [{ text: Buffer.from('"ready"').toString('hex') }] });

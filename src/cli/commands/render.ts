@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import chalk from 'chalk';
 import { resolveTopology, type TopologyFlags } from '../context.js';
 import { loadClusters } from '../../config/clusters.js';
@@ -16,6 +16,7 @@ interface RenderFlags extends TopologyFlags {
   out?: string;
   clusters?: string;
   format?: ExternalFormat;
+  envoyDir?: string;
 }
 
 const parseFormat = oneOf(EXTERNAL_FORMATS, (text, flag) => new UserError(`${flag} must be one of ${EXTERNAL_FORMATS.join(', ')}, got "${text}"`));
@@ -36,7 +37,9 @@ function renderClusters(flags: RenderFlags, out: string): number {
   const setup = loadClusters(resolve(flags.clusters!));
   const format = flags.format ?? 'envoy';
   const coherent = setup.topology.failover.policy === 'coherent';
-  const files = renderExternalFiles(setup, format, format === 'kubernetes' && coherent ? controllerAppFiles() : []);
+  if (flags.envoyDir !== undefined && format !== 'envoy') throw new UserError('--envoy-dir is for --format envoy', 'compose and kubernetes put the Envoy folder at /etc/envoy in the container');
+  if (flags.envoyDir !== undefined && !isAbsolute(flags.envoyDir)) throw new UserError(`--envoy-dir must be an absolute path, got "${flags.envoyDir}"`, 'e.g. --envoy-dir /etc/envoy');
+  const files = renderExternalFiles(setup, format, format === 'kubernetes' && coherent ? controllerAppFiles() : [], flags.envoyDir);
   const result = writeRenderedFiles(out, files, { pruneBrokers: false });
   if (format === 'compose' && coherent) {
     installControllerApp(out);
@@ -57,6 +60,7 @@ export function register(program: Command): void {
     .option('--brokers <n>', 'brokers per cluster, 1..9 (overrides the config file)')
     .option('--rewrite <strategy>', 'metadata rewrite strategy: kafka-filter | advertised (overrides the config file)')
     .option('--clusters <file>', 'YAML clusters file: render Envoy and the failover controller for your own two clusters (README "Your own clusters")')
+    .option('--envoy-dir <dir>', 'with --clusters --format envoy: where the envoy-proxy folder will be on the machine that runs Envoy (default /etc/envoy)')
     .addOption(parsedOption('--format <format>', `with --clusters: what to write, ${EXTERNAL_FORMATS.join(' | ')} (default: envoy)`, parseFormat))
     .addHelpText(
       'after',
@@ -77,7 +81,7 @@ Example:
     .action(returnsExitCode((flags: RenderFlags) => {
       const out = resolve(flags.out ?? projectDir());
       if (flags.clusters !== undefined) return renderClusters(flags, out);
-      if (flags.format !== undefined) throw new UserError('--format needs --clusters FILE', 'the demo itself always renders docker-compose.yml, envoy-proxy/ and redpanda-config/');
+      if (flags.format !== undefined || flags.envoyDir !== undefined) throw new UserError(`${flags.format !== undefined ? '--format' : '--envoy-dir'} needs --clusters FILE`, 'the demo itself always renders docker-compose.yml, envoy-proxy/ and redpanda-config/');
       const topology = resolveTopology(flags);
       const result = writeRenderedFiles(out, renderFiles(topology));
       process.stdout.write(
