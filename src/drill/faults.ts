@@ -79,7 +79,8 @@ export function serves(s: Pick<BrokerStatus, 'running' | 'recoveryMode'> | undef
  * How Envoy notices a broker that stops serving, for this runtime. In the Docker runtime the broker's
  * container stops (also for the restart into recovery mode): its address leaves the network while it is
  * down, so the checks are refused at first and time out later (`vanished`). In the local runtime the
- * process exits and the port refuses; in recovery mode the stand-in fails as configured.
+ * process exits and the port refuses; in recovery mode the stand-in fails as configured. On users' own
+ * clusters (external) the step's clock starts at the first failed check, which `refused` models.
  */
 export function detectionCase(kind: RuntimeKind, t: Topology, why: 'stopped' | 'recovery'): DetectionCase {
   if (kind === 'docker') return 'vanished';

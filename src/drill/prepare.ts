@@ -19,7 +19,9 @@ export async function checkHealthyDemo(ctx: DrillContext): Promise<void> {
   if (notServing.length > 0) {
     throw new UserError(
       `the drill starts from a healthy demo, but ${notServing.map((b) => `${b.name} is ${b.running ? 'in recovery mode' : 'stopped'}`).join(', ')}`,
-      'run `failover-demo restore-primary` and `failover-demo restore-secondary` first',
+      ctx.runtime.kind === 'external'
+        ? 'bring them back first: a game day starts from every broker passing the health check Envoy runs'
+        : 'run `failover-demo restore-primary` and `failover-demo restore-secondary` first',
     );
   }
 }

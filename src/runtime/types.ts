@@ -4,8 +4,10 @@
  */
 import type { ClusterName, Topology } from '../config/topology.js';
 
-export type RuntimeKind = 'docker' | 'local';
-export const RUNTIME_KINDS: readonly RuntimeKind[] = ['docker', 'local'];
+/** 'external': users' own clusters on a game day (./external/index.ts), never started or stopped here. */
+export type RuntimeKind = 'docker' | 'local' | 'external';
+/** The runtimes `start --runtime` offers. */
+export const RUNTIME_KINDS = ['docker', 'local'] as const;
 
 export { silentProgress, type Progress } from '../util/progress.js';
 import type { Progress } from '../util/progress.js';

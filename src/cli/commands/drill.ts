@@ -12,11 +12,14 @@ import { buildScenario, SCENARIO_NAMES, type Scenario, type ScenarioName } from 
 import { effectiveQuorum } from '../../config/topology.js';
 import { UserError } from '../../util/errors.js';
 import { openRuntime } from '../context.js';
+import { gameDayRuntime, type GameDayFlags } from '../gameday.js';
+import { parseBrokerList, parseTopic } from '../client-flags.js';
+import type { Runtime } from '../../runtime/types.js';
 import { returnsExitCode } from '../exit-code.js';
 import { onInterrupt } from '../interrupt.js';
 import { oneOf, parsedOption, positiveInt } from '../options.js';
 
-interface DrillFlags {
+interface DrillFlags extends Partial<GameDayFlags> {
   scenario: ScenarioName;
   report?: string;
   restore?: boolean;
@@ -84,8 +87,26 @@ function progressView(scenario: Scenario, spinner: Ora, json: boolean): (e: Dril
   };
 }
 
+/** The running demo, or with --clusters users' own clusters (a game day); flags that need --clusters refused without it. */
+async function drillRuntime(flags: DrillFlags, signal: AbortSignal): Promise<Runtime> {
+  if (flags.clusters) return gameDayRuntime({ ...flags, clusters: flags.clusters }, signal);
+  const only = (['admin', 'bootstrap', 'stepCmd', 'topic'] as const).filter((k) => flags[k] !== undefined);
+  if (only.length > 0) {
+    const names = only.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ');
+    throw new UserError(`${names} ${only.length === 1 ? 'is' : 'are'} for a game day on your own clusters`, 'add --clusters FILE (README "Your own clusters"), or leave them out to drill the running demo');
+  }
+  return openRuntime();
+}
+
 async function drill(flags: DrillFlags): Promise<number> {
-  const runtime = openRuntime();
+  const interrupt = onInterrupt();
+  let runtime: Runtime;
+  try {
+    runtime = await drillRuntime(flags, interrupt.signal);
+  } catch (err) {
+    interrupt.release();
+    throw err;
+  }
   const t = runtime.topology;
   const scenario = buildScenario(flags.scenario, t.brokers, t.failover.policy, {
     quorum: effectiveQuorum(t),
@@ -95,8 +116,7 @@ async function drill(flags: DrillFlags): Promise<number> {
   const out = (line: string) => {
     if (!flags.json) process.stdout.write(line + '\n');
   };
-  const spinner = ora({ stream: process.stderr, isEnabled: !flags.json && process.stderr.isTTY });
-  const interrupt = onInterrupt();
+  const spinner = ora({ stream: process.stderr, isEnabled: !flags.json && process.stderr.isTTY && !(flags.clusters && !flags.stepCmd) });
   out(chalk.bold(`Drill ${scenario.name}`) + chalk.dim(` — ${scenario.description} (${scenario.steps.length} steps)`));
   let report: DrillReport;
   try {
@@ -127,7 +147,9 @@ async function drill(flags: DrillFlags): Promise<number> {
     return 0;
   }
   out(chalk.red('✗ drill failed') + (report.failure ? `: step "${report.failure.step}": ${report.failure.message}` : report.ledger && report.ledger.missing > 0 ? `: ${report.ledger.missing} acknowledged messages missing` : ''));
-  if (report.failure?.environment === 'left as it failed') {
+  if (report.failure?.environment === 'left as it failed' && runtime.kind === 'external') {
+    out(chalk.dim('Your clusters are left as the failed step left them: start any broker it stopped yourself (or with your step command).'));
+  } else if (report.failure?.environment === 'left as it failed') {
     out(chalk.dim('The environment is left as it failed: inspect it with `failover-demo status` / `failover-demo routing`; restore it with `failover-demo restore-primary` (or run the drill with --restore).'));
   }
   return 1;
@@ -145,5 +167,10 @@ export function register(program: Command): void {
     .addOption(parsedOption('--rate <n>', 'producer messages per second', positiveInt, '20'))
     .addOption(parsedOption('--poll <ms>', 'how often Envoy routing is read', positiveInt, '100'))
     .option('--json', 'print the report as JSON (no live step list)')
+    .option('--clusters <file>', 'a game day on your own clusters (README "Your own clusters"), behind the Envoy you deployed from `render --clusters`')
+    .option('--admin <url>', "with --clusters: that Envoy's admin URL (default http://127.0.0.1:<envoy.adminPort>)")
+    .addOption(parsedOption('--bootstrap <host:port,...>', "with --clusters: that Envoy's listeners (default: the admin URL's host, envoy.listenerPort + i)", parseBrokerList))
+    .option('--step-cmd <hook>', 'with --clusters: "ACTION TARGET=COMMAND" run for each broker a step stops or starts (ACTION stop|start; TARGET a broker, primary, secondary or *; {broker} {cluster} {index} {id} {host} {port} replaced; no shell). Without one, the drill asks you at the terminal. Repeatable', (v: string, all: string[] = []) => [...all, v])
+    .addOption(parsedOption('--topic <name>', 'with --clusters: the topic the drill produces to, on both clusters (default: test-topic)', parseTopic))
     .action(returnsExitCode((flags: DrillFlags) => drill(flags)));
 }

@@ -121,7 +121,7 @@ async function runLive(reader: RoutingReader, view: Pick<ScreenView, 'adminUrl' 
 }
 
 /** The failover controller next to that Envoy (same host, failover.controllerPort), under `coherent`. */
-function controllerUrlFor(adminUrl: string, topology: Topology | undefined): string | undefined {
+export function controllerUrlFor(adminUrl: string, topology: Topology | undefined): string | undefined {
   if (topology?.failover.policy !== 'coherent') return undefined;
   const u = new URL(adminUrl);
   return `${u.protocol}//${u.hostname}:${topology.failover.controllerPort}`;
