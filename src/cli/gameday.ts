@@ -53,22 +53,29 @@ async function requireTopic(direct: Record<string, string[]>, topic: string): Pr
   }
 }
 
-export async function gameDayRuntime(flags: GameDayFlags, signal?: AbortSignal): Promise<ExternalRuntime> {
+/** The runtime of users' own clusters from the clusters file and the flags; nothing is checked yet. */
+export function externalRuntimeOf(flags: Omit<GameDayFlags, 'stepCmd'> & { stepCmd?: string[] }, signal?: AbortSignal): ExternalRuntime {
   const setup = loadClusters(flags.clusters);
   const t = setup.topology;
   const adminUrl = adminUrlFor(flags.admin, t);
   const brokerNames = CLUSTER_NAMES.flatMap((c) => setup.clusters[c].brokers.map((_, i) => `${c}-broker-${i}`));
   const hooks = (flags.stepCmd ?? []).map((text) => parseStepHook(text, brokerNames));
-  if (!(await answers(`${adminUrl}/ready`))) {
-    throw new UserError(`Envoy's admin API at ${adminUrl} does not answer`, 'give the admin URL of the Envoy you deployed from `render --clusters`: --admin http://HOST:PORT (it must be reachable from here)');
-  }
   const controllerUrl = controllerUrlFor(adminUrl, t);
+  const host = new URL(adminUrl).hostname;
+  const bootstrap = flags.bootstrap ?? Array.from({ length: t.brokers }, (_, i) => `${host}:${t.envoy.listenerPort + i}`);
+  return new ExternalRuntime({ setup, adminUrl, ...(controllerUrl ? { controllerUrl } : {}), bootstrap, hooks, topic: flags.topic ?? t.topics[0]!.name, ask: terminalAsk(signal), signal });
+}
+
+/** The game day's runtime, once Envoy (and the controller) answer and the topic is on both clusters. */
+export async function gameDayRuntime(flags: GameDayFlags, signal?: AbortSignal): Promise<ExternalRuntime> {
+  const runtime = externalRuntimeOf(flags, signal);
+  const { envoyAdminUrl, controllerUrl, direct } = runtime.endpoints();
+  if (!(await answers(`${envoyAdminUrl}/ready`))) {
+    throw new UserError(`Envoy's admin API at ${envoyAdminUrl} does not answer`, 'give the admin URL of the Envoy you deployed from `render --clusters`: --admin http://HOST:PORT (it must be reachable from here)');
+  }
   if (controllerUrl && !(await answers(`${controllerUrl}/healthz`))) {
     throw new UserError(`the failover controller at ${controllerUrl} does not answer (policy coherent)`, 'run the controller `render --clusters` wrote next to Envoy, on failover.controllerPort of the same host');
   }
-  const host = new URL(adminUrl).hostname;
-  const bootstrap = flags.bootstrap ?? Array.from({ length: t.brokers }, (_, i) => `${host}:${t.envoy.listenerPort + i}`);
-  const runtime = new ExternalRuntime({ setup, adminUrl, ...(controllerUrl ? { controllerUrl } : {}), bootstrap, hooks, topic: flags.topic ?? t.topics[0]!.name, ask: terminalAsk(signal), signal });
-  await requireTopic(runtime.endpoints().direct, runtime.topology.topics[0]!.name);
+  await requireTopic(direct, runtime.topology.topics[0]!.name);
   return runtime;
 }

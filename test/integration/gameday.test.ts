@@ -132,6 +132,27 @@ describe('game day on your own clusters: the rig\'s brokers behind an Envoy rend
     process.stderr.write(`demo: detection ${demo.detectionMs} ms, failback ${demo.failbackMs} ms; game day: detection ${gameDay.detectionMs} ms, failback ${gameDay.failbackMs} ms\n`);
   });
 
+  it('the read-only commands work against them: status, produce and verify-ledger with --clusters, routing with --admin', async () => {
+    const admin = `http://127.0.0.1:${rig!.topology.envoy.adminPort}`;
+    const st = await rig!.cli(['status', '--clusters', clustersFile, '--admin', admin, '--json']);
+    expect(st.exitCode, st.stderr).toBe(0);
+    const status = JSON.parse(st.stdout) as { runtime: string; brokers: { running: boolean }[]; envoy: { reachable: boolean }; routing?: { state: string } };
+    expect(status.runtime).toBe('external');
+    expect(status.brokers.map((b) => b.running)).toEqual(Array(6).fill(true));
+    expect(status.envoy.reachable).toBe(true);
+    const ledger = join(mkdtempSync(join(tmpdir(), 'gameday-ledger-')), 'acks.jsonl');
+    const produced = await rig!.cli(['produce', '--clusters', clustersFile, '--count', '30', '--rate', '0', '--ledger', ledger, '--json']);
+    expect(produced.exitCode, produced.stderr).toBe(0);
+    // Named by the clusters file's brokers: every ack on the primary, none "unknown".
+    expect((JSON.parse(produced.stdout) as { ackedBy: Record<string, number> }).ackedBy).toMatchObject({ primary: 30, unknown: 0 });
+    const verified = await rig!.cli(['verify-ledger', '--clusters', clustersFile, ledger, '--json']);
+    expect(verified.exitCode, verified.stderr).toBe(0);
+    expect(JSON.parse(verified.stdout)).toMatchObject({ checked: 30, missing: 0 });
+    const routing = await rig!.cli(['routing', '--once', '--admin', admin, '--json']);
+    expect(routing.exitCode, routing.stderr).toBe(0);
+    expect(routing.stdout).toMatch(/"activeCluster":"primary"/);
+  }, 120_000);
+
   it('a game day refuses what it cannot do with one clear error each, before it starts anything', async () => {
     const noEnvoy = await rig!.cli(['drill', '--clusters', clustersFile, '--admin', 'http://127.0.0.1:1']);
     expect(noEnvoy.exitCode).toBe(1);

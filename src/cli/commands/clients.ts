@@ -14,6 +14,8 @@ import { consumerLine, consumerSummaryText, ledgerText, producerLine, producerSu
 import { DEFAULT_FAILOVER_SETTINGS, IDEMPOTENCE_REASON, SETTING_REASONS, type FailoverSettings } from '../../kafka/settings.js';
 import { UserError } from '../../util/errors.js';
 import { currentState, openRuntime, resolveTopology } from '../context.js';
+import { loadClusters } from '../../config/clusters.js';
+import { directOf } from '../../runtime/external/index.js';
 import { returnsExitCode } from '../exit-code.js';
 import { onInterrupt, type Interrupt } from '../interrupt.js';
 import { parsedOption, type FlagParser } from '../options.js';
@@ -25,6 +27,7 @@ interface CommonFlags {
   duration?: number;
   json?: boolean;
   bootstrap?: string[];
+  clusters?: string;
   metadataMaxAge?: number;
   requestTimeout?: number;
   connectionTimeout?: number;
@@ -66,7 +69,13 @@ interface Target {
   topology?: Topology;
 }
 
-function resolveTarget(bootstrap: string[] | undefined): Target {
+function resolveTarget(bootstrap: string[] | undefined, clusters?: string): Target {
+  if (clusters !== undefined) {
+    // Your own clusters: through the Envoy clients reach (advertisedHost), each cluster named by its brokers.
+    const setup = loadClusters(clusters);
+    const t = setup.topology;
+    return { bootstrap: bootstrap ?? Array.from({ length: t.brokers }, (_, i) => `${t.envoy.advertisedHost}:${t.envoy.listenerPort + i}`), direct: directOf(setup), topology: t };
+  }
   if (bootstrap !== undefined) {
     const state = currentState();
     const direct = state ? openRuntime().endpoints().direct : {};
@@ -99,6 +108,7 @@ function addFailoverOptions(cmd: Command): Command {
   const d = DEFAULT_FAILOVER_SETTINGS;
   return cmd
     .addOption(parsedOption('--bootstrap <host:port,...>', 'connect here instead of the running demo\'s Envoy', parseBrokerList))
+    .option('--clusters <file>', 'your own clusters (README "Your own clusters"): through their Envoy (envoy.advertisedHost, or --bootstrap), each cluster named by its brokers')
     .addOption(parsedOption('--metadata-max-age <ms>', `metadata refresh period (default ${d.metadataMaxAgeMs}): ${SETTING_REASONS.metadataMaxAgeMs}`, msAtLeast(1)))
     .addOption(parsedOption('--request-timeout <ms>', `per-request timeout (default ${d.requestTimeoutMs}): ${SETTING_REASONS.requestTimeoutMs}`, msAtLeast(100)))
     .addOption(parsedOption('--connection-timeout <ms>', `TCP connect timeout (default ${d.connectionTimeoutMs}): ${SETTING_REASONS.connectionTimeoutMs}`, msAtLeast(100)))
@@ -171,7 +181,7 @@ const clock = (at: number) => new Date(at).toISOString().slice(11, 23);
 
 async function produce(flags: ProduceFlags): Promise<number> {
   const settings = failoverSettings(flags);
-  const target = resolveTarget(flags.bootstrap);
+  const target = resolveTarget(flags.bootstrap, flags.clusters);
   const topic = topicOf(flags, target);
   const json = flags.json ?? false;
 
@@ -225,7 +235,7 @@ async function produce(flags: ProduceFlags): Promise<number> {
 
 async function consume(flags: ConsumeFlags): Promise<number> {
   const settings = failoverSettings(flags);
-  const target = resolveTarget(flags.bootstrap);
+  const target = resolveTarget(flags.bootstrap, flags.clusters);
   const onSwitch = flags.onSwitch ?? defaultOnSwitch(target.topology);
   const topic = topicOf(flags, target);
   const json = flags.json ?? false;
@@ -265,8 +275,8 @@ async function consume(flags: ConsumeFlags): Promise<number> {
   }
 }
 
-async function verify(file: string, flags: { json?: boolean }): Promise<number> {
-  const endpoints = openRuntime().endpoints();
+async function verify(file: string, flags: { json?: boolean; clusters?: string }): Promise<number> {
+  const endpoints = flags.clusters !== undefined ? { direct: directOf(loadClusters(flags.clusters)) } : openRuntime().endpoints();
   const spinner = flags.json || !process.stdout.isTTY ? undefined : ora(`reading back every entry of ${file} from the cluster that acked it`).start();
   try {
     const result = await verifyLedger(file, endpoints.direct);
@@ -335,5 +345,6 @@ export function register(program: Command): void {
         'at the recorded partition and offset, reading each cluster directly (not via Envoy). Exit 2 if any is missing.',
     )
     .option('--json', 'print {checked, missing, missingSamples} as JSON')
-    .action(returnsExitCode((file: string, flags: { json?: boolean }) => verify(file, flags)));
+    .option('--clusters <file>', 'your own clusters (README "Your own clusters"): read each at its brokers\' directAddress')
+    .action(returnsExitCode((file: string, flags: { json?: boolean; clusters?: string }) => verify(file, flags)));
 }

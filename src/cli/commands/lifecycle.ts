@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import chalk from 'chalk';
 import ora, { type Ora } from 'ora';
 import { clearState, readStateForStop, writeState, type DemoState } from '../../runtime/state.js';
+import { externalRuntimeOf } from '../gameday.js';
 import { collectStatus, restartsText, statusTable, type Paint, type StatusReport, type Tone } from '../../runtime/status-report.js';
 import { readRouting } from '../../envoy/routing.js';
 import { describeRouting, routingStatus, type RoutingStatus } from '../../envoy/routing-model.js';
@@ -225,19 +226,29 @@ function printStatus(r: StatusReport): void {
   if (!r.envoy.reachable) out.write(`\n${chalk.yellow('Envoy admin not reachable:')} ${r.envoy.error}\n`);
 }
 
-async function status(flags: { json?: boolean }): Promise<number> {
+interface StatusFlags {
+  json?: boolean;
+  clusters?: string;
+  admin?: string;
+}
+
+async function status(flags: StatusFlags): Promise<number> {
   const project = projectDir();
-  const state = currentState(project);
-  if (!state) {
+  if (flags.admin !== undefined && flags.clusters === undefined) throw new UserError('--admin is for your own clusters', 'add --clusters FILE (README "Your own clusters")');
+  const state = flags.clusters === undefined ? currentState(project) : undefined;
+  if (!state && flags.clusters === undefined) {
     if (flags.json) process.stdout.write(JSON.stringify({ running: false, project }) + '\n');
     else process.stdout.write(`no demo was started in ${project} (start one with \`failover-demo start\`)\n`);
     return 0;
   }
-  const report = await collectStatus(openRuntime(project), project, state.startedAt);
+  // Your own clusters: each broker as its health check sees it, and the Envoy you deployed.
+  const runtime = flags.clusters !== undefined ? externalRuntimeOf({ clusters: flags.clusters, admin: flags.admin }) : openRuntime(project);
+  const topology = runtime.topology;
+  const report = await collectStatus(runtime, flags.clusters ?? project, state?.startedAt);
   const routing = report.envoy.reachable
-    ? await readRouting(report.endpoints.envoyAdminUrl, state.topology)
+    ? await readRouting(report.endpoints.envoyAdminUrl, topology)
         .then((snapshot) =>
-          routingStatus({ ...snapshot, ...(report.controller ? { decision: report.controller.decision } : {}) }, report.brokers, state.topology.brokers, effectiveQuorum(state.topology)),
+          routingStatus({ ...snapshot, ...(report.controller ? { decision: report.controller.decision } : {}) }, report.brokers, topology.brokers, effectiveQuorum(topology)),
         )
         .catch(() => undefined)
     : undefined;
@@ -290,5 +301,7 @@ export function register(program: Command): void {
     .command('status')
     .description('each process (running, id, recovery mode), Envoy’s view of each endpoint, the overall routing, and with replication the replicator’s phase, lag and events')
     .option('--json', 'machine-readable output')
-    .action(returnsExitCode((flags: { json?: boolean }) => status(flags)));
+    .option('--clusters <file>', 'your own clusters (README "Your own clusters"): each broker by the health check Envoy runs, and the Envoy you deployed')
+    .option('--admin <url>', "with --clusters: that Envoy's admin URL (default http://127.0.0.1:<envoy.adminPort>)")
+    .action(returnsExitCode((flags: StatusFlags) => status(flags)));
 }

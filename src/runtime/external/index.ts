@@ -36,6 +36,11 @@ export interface ExternalRuntimeOptions {
 
 const NOT_HERE = 'a game day only stops and starts brokers (through --step-cmd or by hand); use a scenario made of those: cluster-outage, broker-loss';
 
+/** Each cluster's brokers where they advertise themselves (directAddress, else address): reads without Envoy. */
+export function directOf(setup: ExternalSetup): Record<ClusterName, string[]> {
+  return Object.fromEntries(CLUSTER_NAMES.map((c) => [c, setup.clusters[c].brokers.map((b) => `${b.direct?.host ?? b.host}:${b.direct?.port ?? b.port}`)])) as Record<ClusterName, string[]>;
+}
+
 export class ExternalRuntime implements Runtime {
   readonly kind = 'external' as const;
   readonly topology: Topology;
@@ -50,7 +55,7 @@ export class ExternalRuntime implements Runtime {
   }
 
   endpoints(): Endpoints {
-    const direct = Object.fromEntries(CLUSTER_NAMES.map((c) => [c, this.o.setup.clusters[c].brokers.map((b) => `${b.direct?.host ?? b.host}:${b.direct?.port ?? b.port}`)])) as Record<ClusterName, string[]>;
+    const direct = directOf(this.o.setup);
     return { envoyAdminUrl: this.o.adminUrl, ...(this.o.controllerUrl ? { controllerUrl: this.o.controllerUrl } : {}), bootstrap: this.o.bootstrap, direct };
   }
 
