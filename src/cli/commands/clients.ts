@@ -4,7 +4,6 @@
 import { Command, Option } from 'commander';
 import chalk from 'chalk';
 import ora, { type Ora } from 'ora';
-import type { ClusterName, Topology } from '../../config/topology.js';
 import { FailoverConsumer, type StartPosition } from '../../kafka/consumer.js';
 import { FailoverProducer } from '../../kafka/producer.js';
 import { verifyLedger } from '../../kafka/ledger.js';
@@ -13,9 +12,10 @@ import { defaultOnSwitch, parseBrokerList, parseInteger, parseMs, parseOnSwitch,
 import { consumerLine, consumerSummaryText, ledgerText, producerLine, producerSummaryText } from '../client-format.js';
 import { DEFAULT_FAILOVER_SETTINGS, IDEMPOTENCE_REASON, SETTING_REASONS, type FailoverSettings } from '../../kafka/settings.js';
 import { UserError } from '../../util/errors.js';
-import { currentState, openRuntime, resolveTopology } from '../context.js';
+import { openRuntime } from '../context.js';
 import { loadClusters } from '../../config/clusters.js';
 import { directOf } from '../../runtime/external/index.js';
+import { resolveTarget, type Target } from '../client-target.js';
 import { returnsExitCode } from '../exit-code.js';
 import { onInterrupt, type Interrupt } from '../interrupt.js';
 import { parsedOption, type FlagParser } from '../options.js';
@@ -61,30 +61,6 @@ const groupId: FlagParser<string> = (flag, text) => {
   if (/^[\w.-]{1,249}$/.test(text)) return text;
   throw new UserError(`${flag} "${text}" is not a usable group id`, 'use letters, digits, ".", "_" and "-"');
 };
-
-/** Where the clients connect: the running demo's Envoy (or --bootstrap), its clusters' direct addresses, its topology. */
-interface Target {
-  bootstrap: string[];
-  direct: Partial<Record<ClusterName, string[]>>;
-  topology?: Topology;
-}
-
-function resolveTarget(bootstrap: string[] | undefined, clusters?: string): Target {
-  if (clusters !== undefined) {
-    // Your own clusters: through the Envoy clients reach (advertisedHost), each cluster named by its brokers.
-    const setup = loadClusters(clusters);
-    const t = setup.topology;
-    return { bootstrap: bootstrap ?? Array.from({ length: t.brokers }, (_, i) => `${t.envoy.advertisedHost}:${t.envoy.listenerPort + i}`), direct: directOf(setup), topology: t };
-  }
-  if (bootstrap !== undefined) {
-    const state = currentState();
-    const direct = state ? openRuntime().endpoints().direct : {};
-    return { bootstrap, direct, topology: state?.topology ?? resolveTopology() };
-  }
-  const runtime = openRuntime();
-  const endpoints = runtime.endpoints();
-  return { bootstrap: endpoints.bootstrap, direct: endpoints.direct, topology: runtime.topology };
-}
 
 function topicOf(flags: CommonFlags, target: Target): string {
   if (flags.topic !== undefined) return flags.topic;
