@@ -162,7 +162,7 @@ export function register(program: Command): void {
     .command('drill')
     .description('run a failover scenario against the running demo: assert each routing state, measure detection / recovery / failback, check no acknowledged message is lost')
     .addOption(parsedOption('--scenario <name>', `one of ${SCENARIO_NAMES.join(', ')}`, scenarioName, 'recovery-mode'))
-    .option('--report <dir>', 'write report.json, report.md and timeline.svg there')
+    .option('--report <dir>', 'write report.json, report.md, timeline.svg and report.html (the dashboard page, static) there')
     .option('--restore', 'if a step fails, restore every broker (default: leave the environment as it failed, for inspection)')
     .addOption(parsedOption('--rate <n>', 'producer messages per second', positiveInt, '20'))
     .addOption(parsedOption('--poll <ms>', 'how often Envoy routing is read', positiveInt, '100'))
