@@ -47,6 +47,8 @@ export interface DashboardAction {
 export interface DashboardData {
   title: string;
   live: boolean;
+  /** Static pages: the end of the time axis (the drill's end). */
+  endedAt?: number;
   listenerNames: string[];
   routing: RoutingSample[];
   connections: ConnectionSample[];
@@ -109,6 +111,7 @@ export function reportDashboardData(r: DrillReport): DashboardData {
   return {
     title: `drill ${r.scenario}: ${r.passed ? 'passed' : 'FAILED'}`,
     live: false,
+    endedAt: t.endedAt,
     listenerNames: Array.from({ length: listenerCount }, (_, i) => `listener ${i}`),
     routing: t.routing,
     connections: t.connections ?? [],

@@ -45,7 +45,7 @@ export const DASHBOARD_SCRIPT = String.raw`
   function span() {
     var r = data.routing;
     if (r.length === 0) return null;
-    var end = data.live ? Date.now() : r[r.length - 1].at;
+    var end = data.live ? Date.now() : Math.max(r[r.length - 1].at, data.endedAt || 0);
     var start = data.live ? Math.max(r[0].at, end - WINDOW_MS) : r[0].at;
     return { start: start, end: Math.max(end, start + 1000) };
   }
@@ -75,7 +75,7 @@ export const DASHBOARD_SCRIPT = String.raw`
         if (to <= s.start) continue;
         var w = Math.max(1, x(to) - x(from));
         svg.appendChild(el('rect', { svg: 1, x: x(from), y: y, width: w, height: laneH - 10, fill: fill(st), 'data-state': st }));
-        if (w > 60) svg.appendChild(el('text', { svg: 1, x: x(from) + 6, y: y + 31, 'font-size': 20, 'font-weight': 700, fill: st === 'none' ? '#000' : '#fff', stroke: st === 'secondary' ? COLOR.secondary : 'none', 'stroke-width': 0.6 }, stateText(st)));
+        if (w > 15 * stateText(st).length) svg.appendChild(el('text', { svg: 1, x: x(from) + 6, y: y + 31, 'font-size': 20, 'font-weight': 700, fill: st === 'none' ? '#000' : '#fff', stroke: st === 'secondary' ? COLOR.secondary : 'none', 'stroke-width': 0.6 }, stateText(st)));
       }
     });
     var axisY = names.length * laneH + 30;
