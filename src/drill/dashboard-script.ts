@@ -31,6 +31,7 @@ export const DASHBOARD_SCRIPT = String.raw`
   function drawCurrent() {
     var c = data.current;
     if (!c) return;
+    if (document.body.getAttribute('data-active') !== c.activeCluster) document.body.setAttribute('data-active-since', String(c.at));
     document.body.setAttribute('data-active', c.activeCluster);
     var a = $('active');
     a.textContent = stateText(c.activeCluster);

@@ -136,6 +136,8 @@ describe('dashboard in headless Chromium on the local rig', () => {
     const reportDir = mkdtempSync(join(tmpdir(), 'failover-demo-dashboard-report-'));
     const drill = rig.cli(['drill', '--scenario', 'broker-loss', '--report', reportDir], { timeoutMs: 90_000 });
     await pageShows(page, 'split', 60_000);
+    // The picture a little into the split, when its lane is wide enough to read (split lasts the whole step).
+    await page.waitForFunction(() => document.body.dataset.active === 'split' && Date.now() - Number(document.body.dataset.activeSince) > 3_000, undefined, { timeout: 30_000, polling: 100 });
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-drill.png'), fullPage: true });
     const r = await drill;
     expect(r.exitCode, r.stdout + r.stderr).toBe(0);
