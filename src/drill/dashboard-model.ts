@@ -30,7 +30,7 @@ export interface CurrentView {
 
 export interface DashboardStep {
   name: string;
-  passed: boolean;
+  status: 'pending' | 'running' | 'passed' | 'failed';
   window: string;
   measured: string;
   why: string;
@@ -56,6 +56,8 @@ export interface DashboardData {
   current?: CurrentView;
   events: { at: number; kind: string; message: string }[];
   steps?: DashboardStep[];
+  /** Whose steps: "drill broker-loss, started 19:43:40" (live: the last drill's). */
+  stepsTitle?: string;
   /** Present only when the server runs with --allow-actions. */
   actions?: DashboardAction[];
   /** The last read error, until a read succeeds again. */
@@ -69,6 +71,9 @@ export interface DashboardTick {
   connections: ConnectionSample;
   acks?: AckRateSample;
   events: { at: number; kind: string; message: string }[];
+  /** A drill's steps, when they changed. */
+  steps?: DashboardStep[];
+  stepsTitle?: string;
 }
 
 export function routingSample(s: RoutingSnapshot): RoutingSample {
@@ -125,7 +130,7 @@ export function reportDashboardData(r: DrillReport): DashboardData {
       unhealthy: last.unhealthy ?? [],
     },
     events: r.steps.map((s) => ({ at: s.endedAt, kind: s.passed ? 'step' : 'error', message: `${s.passed ? '✓' : '✗'} ${s.name}: ${s.why}` })),
-    steps: r.steps.map((s) => ({ name: s.name, passed: s.passed, window: windowText(s.predicted), measured: msText(s.settleMs ?? s.ms), why: s.why })),
+    steps: r.steps.map((s) => ({ name: s.name, status: s.passed ? 'passed' : 'failed', window: windowText(s.predicted), measured: msText(s.settleMs ?? s.ms), why: s.why })),
   };
 }
 

@@ -27,7 +27,7 @@ table { border-collapse: collapse; } td, th { padding: 4px 14px 4px 0; text-alig
 #log { font: 19px/1.4 ui-monospace, "DejaVu Sans Mono", monospace; max-height: 340px; overflow-y: auto; border: 2px solid #ddd; padding: 8px; white-space: pre-wrap; }
 .error { color: var(--split); font-weight: 700; }
 .actions button { font-size: 22px; padding: 10px 18px; margin: 0 12px 12px 0; border-radius: 8px; border: 3px solid #333; background: #f4f4f4; cursor: pointer; }
-.pass { color: #0a6b2d; font-weight: 700; } .fail { color: var(--split); font-weight: 700; }
+.pass { color: #0a6b2d; font-weight: 700; } .run { color: var(--primary); font-weight: 700; } .fail { color: var(--split); font-weight: 700; }
 .legend span { margin-right: 24px; }
 `;
 
@@ -55,7 +55,7 @@ export function dashboardHtml(data: DashboardData): string {
 <div id="lanes"></div>
 <h2>Acknowledgements per second, by cluster</h2>
 <div id="acks"></div>
-<div id="steps-box" hidden><h2>Drill steps</h2><table id="steps"></table></div>
+<div id="steps-box" hidden><h2>Drill steps <span id="steps-title" class="label"></span></h2><table id="steps"></table></div>
 <div id="actions-box" class="actions" hidden><h2>Actions</h2><div id="actions"></div><p id="action-result" role="status"></p></div>
 <h2>Event log</h2>
 <div id="log" aria-live="polite"></div>

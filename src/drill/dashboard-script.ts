@@ -119,10 +119,12 @@ export const DASHBOARD_SCRIPT = String.raw`
     var head = el('tr', {});
     ['step', 'result', 'predicted window', 'measured'].forEach(function (h) { head.appendChild(el('th', {}, h)); });
     t.appendChild(head);
+    $('steps-title').textContent = data.stepsTitle || '';
+    var RESULT = { passed: ['pass', '✓ passed'], failed: ['fail', '✗ FAILED'], running: ['run', '▶ running…'], pending: ['', '· pending'] };
     data.steps.forEach(function (s) {
-      var tr = el('tr', {});
+      var tr = el('tr', { 'data-status': s.status });
       tr.appendChild(el('td', {}, s.name));
-      tr.appendChild(el('td', { class: s.passed ? 'pass' : 'fail' }, s.passed ? '✓ passed' : '✗ FAILED'));
+      tr.appendChild(el('td', { class: RESULT[s.status][0] }, RESULT[s.status][1]));
       tr.appendChild(el('td', {}, s.window));
       tr.appendChild(el('td', { class: 'num' }, s.measured));
       t.appendChild(tr);
@@ -155,12 +157,13 @@ export const DASHBOARD_SCRIPT = String.raw`
     data.current = t.current;
     data.events = data.events.concat(t.events); trim(data.events);
     data.error = undefined;
+    if (t.steps) { data.steps = t.steps; data.stepsTitle = t.stepsTitle; drawSteps(); }
     draw();
   }
   drawSteps(); drawActions(); draw();
   if (data.live && window.EventSource) {
     var source = new EventSource('/api/events');
-    source.addEventListener('init', function (m) { var a = data.actions; data = JSON.parse(m.data); data.actions = a; draw(); });
+    source.addEventListener('init', function (m) { var a = data.actions; data = JSON.parse(m.data); data.actions = a; drawSteps(); draw(); });
     source.addEventListener('tick', function (m) { onTick(JSON.parse(m.data)); });
     source.addEventListener('readerror', function (m) { data.error = JSON.parse(m.data).message; draw(); });
     setInterval(function () { drawLanes(); drawAcks(); }, 1000);

@@ -8,7 +8,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { monitorRouting, type MonitorUpdate, type SnapshotSource } from '../envoy/monitor.js';
-import { dashboardTick, type AckRateSample, type DashboardAction, type DashboardData, type DashboardTick } from './dashboard-model.js';
+import { dashboardTick, type AckRateSample, type DashboardAction, type DashboardData, type DashboardStep, type DashboardTick } from './dashboard-model.js';
 import { dashboardHtml } from './dashboard-page.js';
 
 export interface DashboardActions {
@@ -27,6 +27,8 @@ export interface DashboardServerOptions {
   /** Acks per second per cluster now (the probe producer); undefined without one. */
   ackRate?: () => AckRateSample;
   actions?: DashboardActions;
+  /** The last drill's steps (./dashboard-progress.ts), read with every poll. */
+  drillSteps?: () => { steps: DashboardStep[]; title: string } | undefined;
   signal: AbortSignal;
 }
 
@@ -72,6 +74,7 @@ class DashboardState {
     if (tick.acks) keep(d.acks, tick.acks);
     for (const e of tick.events) keep(d.events, e);
     d.current = tick.current;
+    if (tick.steps) [d.steps, d.stepsTitle] = [tick.steps, tick.stepsTitle];
     d.error = undefined;
     this.send('tick', tick);
   }
@@ -135,9 +138,16 @@ export async function startDashboardServer(o: DashboardServerOptions): Promise<D
   });
   const { port } = server.address() as AddressInfo;
   const host = o.host.includes(':') ? `[${o.host}]` : o.host;
+  let lastSteps = '';
   const onUpdate = (u: MonitorUpdate) => {
-    if (u.kind === 'snapshot') state.apply(dashboardTick(u.snapshot, u.events, o.ackRate?.()));
-    else state.readError(u.at, u.message, u.repeated);
+    if (u.kind === 'snapshot') {
+      const tick = dashboardTick(u.snapshot, u.events, o.ackRate?.());
+      const drill = o.drillSteps?.();
+      const key = JSON.stringify(drill ?? null);
+      if (drill && key !== lastSteps) [tick.steps, tick.stepsTitle] = [drill.steps, drill.title];
+      lastSteps = key;
+      state.apply(tick);
+    } else state.readError(u.at, u.message, u.repeated);
   };
   const done = monitorRouting(o.source, { intervalMs: o.intervalMs, signal: o.signal, onUpdate }).finally(async () => {
     state.closeAll();

@@ -138,6 +138,9 @@ describe('dashboard in headless Chromium on the local rig', () => {
     await pageShows(page, 'split', 60_000);
     // The picture a little into the split, when its lane is wide enough to read (split lasts the whole step).
     await page.waitForFunction(() => document.body.dataset.active === 'split' && Date.now() - Number(document.body.dataset.activeSince) > 3_000, undefined, { timeout: 30_000, polling: 100 });
+    // The drill's steps, live, with their predicted windows: the first one has passed by now.
+    await page.locator('#steps tr[data-status=passed]', { hasText: 'stop primary-broker-0' }).waitFor({ timeout: 10_000 });
+    expect(await page.locator('#steps tr[data-status]').count()).toBe(2);
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-drill.png'), fullPage: true });
     const r = await drill;
     expect(r.exitCode, r.stdout + r.stderr).toBe(0);

@@ -8,7 +8,9 @@ import chalk from 'chalk';
 import { execa } from 'execa';
 import { brokersOf } from '../../config/topology.js';
 import { dashboardActions, ProbeProducer } from '../../drill/dashboard-actions.js';
+import { drillProgressFile, readDrillProgress } from '../../drill/dashboard-progress.js';
 import { startDashboardServer } from '../../drill/dashboard-server.js';
+import { projectDir } from '../../util/paths.js';
 import { UserError } from '../../util/errors.js';
 import { openRuntime } from '../context.js';
 import { returnsExitCode } from '../exit-code.js';
@@ -60,6 +62,7 @@ Examples:
       const { reader } = routingReaderFor(undefined, flags.interval);
       const interrupt = onInterrupt({ signals: ['SIGINT', 'SIGTERM'], again: 'ignore' });
       const probe = flags.probe ? new ProbeProducer(runtime) : undefined;
+      const progressFile = drillProgressFile(projectDir());
       try {
         const server = await startDashboardServer({
           host: t.bindAddress,
@@ -70,6 +73,10 @@ Examples:
           intervalMs: flags.interval,
           ackRate: probe && (() => probe.rate()),
           actions: flags.allowActions ? dashboardActions(runtime) : undefined,
+          drillSteps: () => {
+            const p = readDrillProgress(progressFile);
+            return p && { steps: p.steps, title: `drill ${p.scenario}, started ${new Date(p.startedAt).toLocaleTimeString([], { hour12: false })}` };
+          },
           signal: interrupt.signal,
         }).catch((err: NodeJS.ErrnoException) => {
           throw err.code === 'EADDRINUSE' ? new UserError(`port ${flags.port} is taken`, 'pass another one: --port 8081') : err;
