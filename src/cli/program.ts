@@ -15,6 +15,7 @@ import { register as registerFaults, registerCrash } from './commands/faults.js'
 import { registerSwitch } from './commands/switch.js';
 import { register as registerTiming } from './commands/timing.js';
 import { register as registerDrill } from './commands/drill.js';
+import { register as registerDashboard } from './commands/dashboard.js';
 import { exitCodeOf } from './exit-code.js';
 
 export function buildProgram(): Command {
@@ -47,6 +48,7 @@ Example:
   registerCrash(program);
   registerTiming(program);
   registerDrill(program);
+  registerDashboard(program);
   for (const command of program.commands) {
     const examples = EXAMPLES[command.name()];
     if (examples) command.addHelpText('after', `\nExample:\n${examples.map((e) => `  $ failover-demo ${e}`).join('\n')}`);

@@ -6,6 +6,8 @@ import chalk from 'chalk';
 import ora from 'ora';
 import { formatSeconds, formatWindow } from '../../envoy/timing.js';
 import { runDrill, type DrillEvent } from '../../drill/engine.js';
+import { drillProgressFile, recordDrillProgress } from '../../drill/dashboard-progress.js';
+import { projectDir } from '../../util/paths.js';
 import { describeRouting } from '../../envoy/routing-model.js';
 import { writeReportFiles, type DrillReport, type StepResult } from '../../drill/report.js';
 import { buildScenario, SCENARIO_NAMES, type Scenario, type ScenarioName } from '../../drill/scenarios.js';
@@ -98,6 +100,16 @@ async function drillRuntime(flags: DrillFlags, signal: AbortSignal): Promise<Run
   return openRuntime();
 }
 
+/** The terminal's progress view, plus (the demo's own runtimes) the steps a running `dashboard` shows. */
+function withDashboard(view: (e: DrillEvent) => void, runtime: Runtime, scenario: Scenario): (e: DrillEvent) => void {
+  if (runtime.kind === 'external') return view;
+  const record = recordDrillProgress(drillProgressFile(projectDir()), runtime, scenario);
+  return (e) => {
+    view(e);
+    record(e);
+  };
+}
+
 async function drill(flags: DrillFlags): Promise<number> {
   const interrupt = onInterrupt();
   let runtime: Runtime;
@@ -127,7 +139,7 @@ async function drill(flags: DrillFlags): Promise<number> {
       rate: flags.rate,
       pollMs: flags.poll,
       signal: interrupt.signal,
-      onEvent: progressView(scenario, spinner, flags.json === true),
+      onEvent: withDashboard(progressView(scenario, spinner, flags.json === true), runtime, scenario),
     });
   } catch (err) {
     spinner.fail('drill could not run');
@@ -162,7 +174,7 @@ export function register(program: Command): void {
     .command('drill')
     .description('run a failover scenario against the running demo: assert each routing state, measure detection / recovery / failback, check no acknowledged message is lost')
     .addOption(parsedOption('--scenario <name>', `one of ${SCENARIO_NAMES.join(', ')}`, scenarioName, 'recovery-mode'))
-    .option('--report <dir>', 'write report.json, report.md and timeline.svg there')
+    .option('--report <dir>', 'write report.json, report.md, timeline.svg and report.html (the dashboard page, static) there')
     .option('--restore', 'if a step fails, restore every broker (default: leave the environment as it failed, for inspection)')
     .addOption(parsedOption('--rate <n>', 'producer messages per second', positiveInt, '20'))
     .addOption(parsedOption('--poll <ms>', 'how often Envoy routing is read', positiveInt, '100'))

@@ -127,6 +127,14 @@ export function controllerUrlFor(adminUrl: string, topology: Topology | undefine
   return `${u.protocol}//${u.hostname}:${topology.failover.controllerPort}`;
 }
 
+/** Envoy's routing as `routing` reads it: --admin, else the running demo's (or the default topology's) Envoy, with its controller. */
+export function routingReaderFor(admin: string | undefined, intervalMs: number): { reader: RoutingReader; adminUrl: string; topology: Topology | undefined } {
+  const topology = currentState()?.topology ?? (admin === undefined ? resolveTopology() : undefined);
+  const adminUrl = admin ?? adminUrlFor(undefined, topology);
+  const reader = new RoutingReader(adminUrl, topology, { timeoutMs: Math.min(5_000, Math.max(1_000, intervalMs)), controllerUrl: controllerUrlFor(adminUrl, topology) });
+  return { reader, adminUrl, topology };
+}
+
 export function register(program: Command): void {
   program
     .command('routing')
@@ -151,10 +159,7 @@ Examples:
     )
     .action(returnsExitCode(async (flags: RoutingFlags) => {
       const intervalMs = flags.interval;
-      const demo = currentState()?.topology;
-      const topology = demo ?? (flags.admin === undefined ? resolveTopology() : undefined);
-      const adminUrl = flags.admin ?? adminUrlFor(undefined, topology);
-      const reader = new RoutingReader(adminUrl, topology, { timeoutMs: Math.min(5_000, Math.max(1_000, intervalMs)), controllerUrl: controllerUrlFor(adminUrl, topology) });
+      const { reader, adminUrl, topology } = routingReaderFor(flags.admin, intervalMs);
       const replicatorUrl = replicatorUrlFor(adminUrl, topology);
       try {
         if (flags.once) await runOnce(reader, adminUrl, flags.json === true, replicatorUrl);
