@@ -150,7 +150,7 @@ async function drill(flags: DrillFlags): Promise<number> {
   spinner.stop();
   if (flags.report) {
     const files = writeReportFiles(resolve(flags.report), report);
-    out(chalk.dim(`report: ${files.json}, ${files.md}, ${files.svg}`));
+    out(chalk.dim(`report: ${files.json}, ${files.md}, ${files.svg}, ${files.html}`));
   }
   if (flags.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
   for (const line of summary(report)) out(line);
