@@ -1,7 +1,7 @@
 /** Where `produce` / `consume` connect: the running demo, an address given, or users' own clusters. */
 import { loadClusters } from '../config/clusters.js';
 import type { ClusterName, Topology } from '../config/topology.js';
-import { directOf } from '../runtime/external/index.js';
+import { directOf, envoyBootstrapOf } from '../runtime/external/index.js';
 import { currentState, openRuntime, resolveTopology } from './context.js';
 
 /** Where the clients connect: the running demo's Envoy (or --bootstrap), its clusters' direct addresses, its topology. */
@@ -15,8 +15,7 @@ export function resolveTarget(bootstrap: string[] | undefined, clusters?: string
   if (clusters !== undefined) {
     // Your own clusters: through the Envoy clients reach (advertisedHost), each cluster named by its brokers.
     const setup = loadClusters(clusters);
-    const t = setup.topology;
-    return { bootstrap: bootstrap ?? Array.from({ length: t.brokers }, (_, i) => `${t.envoy.advertisedHost}:${t.envoy.listenerPort + i}`), direct: directOf(setup), topology: t };
+    return { bootstrap: bootstrap ?? envoyBootstrapOf(setup), direct: directOf(setup), topology: setup.topology };
   }
   if (bootstrap !== undefined) {
     const state = currentState();

@@ -8,9 +8,10 @@ import { loadClusters } from '../config/clusters.js';
 import { CLUSTER_NAMES } from '../config/topology.js';
 import { directClient } from '../kafka/client.js';
 import { partitionCount } from '../kafka/topic.js';
-import { ExternalRuntime } from '../runtime/external/index.js';
+import { envoyBootstrapOf, ExternalRuntime } from '../runtime/external/index.js';
 import { parseStepHook } from '../runtime/external/hooks.js';
 import { UserError } from '../util/errors.js';
+import { httpOk } from '../util/net.js';
 import { adminUrlFor, controllerUrlFor } from './commands/routing.js';
 
 export interface GameDayFlags {
@@ -19,10 +20,6 @@ export interface GameDayFlags {
   bootstrap?: string[];
   stepCmd?: string[];
   topic?: string;
-}
-
-async function answers(url: string): Promise<boolean> {
-  return fetch(url, { signal: AbortSignal.timeout(3_000) }).then((r) => r.ok, () => false);
 }
 
 /** Asks on the terminal (stderr) and waits for Enter; undefined when there is no terminal to ask. */
@@ -61,8 +58,7 @@ export function externalRuntimeOf(flags: Omit<GameDayFlags, 'stepCmd'> & { stepC
   const brokerNames = CLUSTER_NAMES.flatMap((c) => setup.clusters[c].brokers.map((_, i) => `${c}-broker-${i}`));
   const hooks = (flags.stepCmd ?? []).map((text) => parseStepHook(text, brokerNames));
   const controllerUrl = controllerUrlFor(adminUrl, t);
-  const host = new URL(adminUrl).hostname;
-  const bootstrap = flags.bootstrap ?? Array.from({ length: t.brokers }, (_, i) => `${host}:${t.envoy.listenerPort + i}`);
+  const bootstrap = flags.bootstrap ?? envoyBootstrapOf(setup);
   return new ExternalRuntime({ setup, adminUrl, ...(controllerUrl ? { controllerUrl } : {}), bootstrap, hooks, topic: flags.topic ?? t.topics[0]!.name, ask: terminalAsk(signal), signal });
 }
 
@@ -70,10 +66,10 @@ export function externalRuntimeOf(flags: Omit<GameDayFlags, 'stepCmd'> & { stepC
 export async function gameDayRuntime(flags: GameDayFlags, signal?: AbortSignal): Promise<ExternalRuntime> {
   const runtime = externalRuntimeOf(flags, signal);
   const { envoyAdminUrl, controllerUrl, direct } = runtime.endpoints();
-  if (!(await answers(`${envoyAdminUrl}/ready`))) {
+  if (!(await httpOk(`${envoyAdminUrl}/ready`, 3_000))) {
     throw new UserError(`Envoy's admin API at ${envoyAdminUrl} does not answer`, 'give the admin URL of the Envoy you deployed from `render --clusters`: --admin http://HOST:PORT (it must be reachable from here)');
   }
-  if (controllerUrl && !(await answers(`${controllerUrl}/healthz`))) {
+  if (controllerUrl && !(await httpOk(`${controllerUrl}/healthz`, 3_000))) {
     throw new UserError(`the failover controller at ${controllerUrl} does not answer (policy coherent)`, 'run the controller `render --clusters` wrote next to Envoy, on failover.controllerPort of the same host');
   }
   await requireTopic(direct, runtime.topology.topics[0]!.name);

@@ -39,3 +39,8 @@ export function httpGetStatus(host: string, port: number, path: string, timeoutM
     req.once('error', () => resolve(undefined));
   });
 }
+
+/** Whether GET `url` answers 2xx within timeoutMs (false when refused, timed out or an error status). */
+export function httpOk(url: string, timeoutMs = 2_000): Promise<boolean> {
+  return fetch(url, { signal: AbortSignal.timeout(timeoutMs) }).then((r) => r.ok, () => false);
+}

@@ -181,7 +181,7 @@ export function register(program: Command): void {
     .option('--json', 'print the report as JSON (no live step list)')
     .option('--clusters <file>', 'a game day on your own clusters (README "Your own clusters"), behind the Envoy you deployed from `render --clusters`')
     .option('--admin <url>', "with --clusters: that Envoy's admin URL (default http://127.0.0.1:<envoy.adminPort>)")
-    .addOption(parsedOption('--bootstrap <host:port,...>', "with --clusters: that Envoy's listeners (default: the admin URL's host, envoy.listenerPort + i)", parseBrokerList))
+    .addOption(parsedOption('--bootstrap <host:port,...>', "with --clusters: that Envoy's listeners (default: envoy.advertisedHost, envoy.listenerPort + i)", parseBrokerList))
     .option('--step-cmd <hook>', 'with --clusters: "ACTION TARGET=COMMAND" run for each broker a step stops or starts (ACTION stop|start; TARGET a broker, primary, secondary or *; {broker} {cluster} {index} {id} {host} {port} replaced; no shell). Without one, the drill asks you at the terminal. Repeatable', (v: string, all: string[] = []) => [...all, v])
     .addOption(parsedOption('--topic <name>', 'with --clusters: the topic the drill produces to, on both clusters (default: test-topic)', parseTopic))
     .action(returnsExitCode((flags: DrillFlags) => drill(flags)));

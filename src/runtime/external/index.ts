@@ -11,6 +11,7 @@ import { execa } from 'execa';
 import type { ExternalSetup } from '../../config/clusters.js';
 import { brokerName, CLUSTER_NAMES, type ClusterName, type Topology } from '../../config/topology.js';
 import { UserError } from '../../util/errors.js';
+import { httpOk } from '../../util/net.js';
 import { delay, waitFor } from '../../util/wait.js';
 import type { BrokerChange, BrokerStatus, CrashResult, Endpoints, Runtime, RuntimeStatus } from '../types.js';
 import { hookArgv, hookFor, type HookAction, type HookBroker, type StepHook } from './hooks.js';
@@ -39,6 +40,12 @@ const NOT_HERE = 'a game day only stops and starts brokers (through --step-cmd o
 /** Each cluster's brokers where they advertise themselves (directAddress, else address): reads without Envoy. */
 export function directOf(setup: ExternalSetup): Record<ClusterName, string[]> {
   return Object.fromEntries(CLUSTER_NAMES.map((c) => [c, setup.clusters[c].brokers.map((b) => `${b.direct?.host ?? b.host}:${b.direct?.port ?? b.port}`)])) as Record<ClusterName, string[]>;
+}
+
+/** Where clients reach the users' Envoy: envoy.advertisedHost, listener i on listenerPort + i (what the brokers advertise). */
+export function envoyBootstrapOf(setup: ExternalSetup): string[] {
+  const t = setup.topology;
+  return Array.from({ length: t.brokers }, (_, i) => `${t.envoy.advertisedHost}:${t.envoy.listenerPort + i}`);
 }
 
 export class ExternalRuntime implements Runtime {
@@ -71,7 +78,7 @@ export class ExternalRuntime implements Runtime {
   }
 
   async status(): Promise<RuntimeStatus> {
-    const up = async (url?: string) => (url ? fetch(url, { signal: AbortSignal.timeout(2_000) }).then((r) => r.ok, () => false) : undefined);
+    const up = async (url?: string) => (url ? httpOk(url) : undefined);
     const [envoyRunning, controllerRunning, serving] = await Promise.all([
       up(`${this.o.adminUrl}/ready`),
       up(this.o.controllerUrl ? `${this.o.controllerUrl}/healthz` : undefined),
